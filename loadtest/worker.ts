@@ -1,0 +1,134 @@
+/**
+ * Generator worker thread: drives its share of the streams with ONE scheduler loop (a
+ * single timer re-armed for the earliest due event across all its sessions; sample counts
+ * are the clock), and reports latencies to the main thread as they come.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { performance } from 'node:perf_hooks';
+import { StreamSession, type SessionContext } from './session.js';
+import { FixedHistogram } from './stats.js';
+import type { StreamOutcome, WorkerDone, WorkerInput, WorkerProgress } from './types.js';
+
+/** Longest sleep of the scheduler, ms, so progress reports stay regular. */
+const MAX_SLEEP_MS = 50;
+
+/** Growable list of float64 values with a "taken up to" mark for incremental reporting. */
+class LatencyLog {
+  private values = new Float64Array(4096);
+  private length = 0;
+  private reported = 0;
+
+  push(v: number): void {
+    if (this.length === this.values.length) {
+      const next = new Float64Array(this.values.length * 2);
+      next.set(this.values);
+      this.values = next;
+    }
+    this.values[this.length++] = v;
+  }
+
+  /** Values since the previous call (a copy, transferable). */
+  takeNew(): Float64Array {
+    const out = this.values.slice(this.reported, this.length);
+    this.reported = this.length;
+    return out;
+  }
+}
+
+export function runWorker(input: WorkerInput, post: (msg: WorkerProgress | WorkerDone, transfer?: ArrayBuffer[]) => void): void {
+  const latencies = new LatencyLog();
+  const fromHopEnd = new LatencyLog();
+  const lateness = new FixedHistogram(1, 2000);
+  const ctx: SessionContext = {
+    streamUrl: input.streamUrl,
+    pcm: Buffer.from(input.pcm),
+    loopSamples: input.loopSamples,
+    sampleRateHz: input.sampleRateHz,
+    hopMs: input.hopMs,
+    endTimeoutMs: input.endTimeoutMs,
+    coverageToleranceMs: input.coverageToleranceMs,
+    lateness,
+    onLatency: (ms, hopEndMs) => {
+      latencies.push(ms);
+      fromHopEnd.push(hopEndMs);
+    },
+  };
+  const runStartMs = performance.now();
+  const eluStart = performance.eventLoopUtilization();
+  let live = input.plans.map((plan) => new StreamSession(plan, ctx, runStartMs));
+  const outcomes: StreamOutcome[] = [];
+  let errors = 0;
+  let lastProgressMs = runStartMs;
+
+  const progress = (): void => {
+    const latenciesMs = latencies.takeNew();
+    const fromHopEndMs = fromHopEnd.takeNew();
+    const msg: WorkerProgress = {
+      type: 'progress',
+      workerId: input.workerId,
+      latenciesMs,
+      fromHopEndMs,
+      sessionsOpen: live.filter((s) => s.open).length,
+      sessionsDone: outcomes.length,
+      errors,
+    };
+    post(msg, [latenciesMs.buffer as ArrayBuffer, fromHopEndMs.buffer as ArrayBuffer]);
+  };
+
+  const tick = (): void => {
+    const now = performance.now();
+    let nextMs = Number.POSITIVE_INFINITY;
+    let finished = false;
+    for (const session of live) {
+      session.pump(now);
+      if (session.done) finished = true;
+      else nextMs = Math.min(nextMs, session.nextDueMs());
+    }
+    if (finished) collect();
+    if (now - lastProgressMs >= input.progressIntervalMs) {
+      lastProgressMs = now;
+      progress();
+    }
+    if (live.length === 0) {
+      done();
+      return;
+    }
+    const sleepMs = Math.min(MAX_SLEEP_MS, Math.max(0, nextMs - performance.now()));
+    setTimeout(tick, sleepMs);
+  };
+
+  const collect = (): void => {
+    const still: StreamSession[] = [];
+    for (const session of live) {
+      const outcome = session.result;
+      if (session.done && outcome !== null) {
+        outcomes.push(outcome);
+        if (outcome.errorCode !== null) errors++;
+      } else still.push(session);
+    }
+    live = still;
+  };
+
+  const done = (): void => {
+    const latenciesMs = latencies.takeNew();
+    const fromHopEndMs = fromHopEnd.takeNew();
+    const elu = performance.eventLoopUtilization(eluStart);
+    const msg: WorkerDone = {
+      type: 'done',
+      workerId: input.workerId,
+      latenciesMs,
+      fromHopEndMs,
+      streams: outcomes,
+      lateness: { counts: lateness.counts, count: lateness.count, sum: lateness.sum, max: lateness.max },
+      eventLoopUtilization: elu.utilization,
+    };
+    post(msg, [latenciesMs.buffer as ArrayBuffer, fromHopEndMs.buffer as ArrayBuffer]);
+  };
+
+  setTimeout(tick, 0);
+}
+
+if (parentPort !== null && workerData !== undefined && (workerData as { kind?: string }).kind === 'loadtest-worker') {
+  const port = parentPort;
+  runWorker((workerData as { input: WorkerInput }).input, (msg, transfer) => port.postMessage(msg, transfer ?? []));
+}

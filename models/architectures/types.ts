@@ -1,0 +1,102 @@
+/**
+ * Types shared by every architecture. A model is plain data — name, hyper-parameters and a
+ * flat map of named tensors — so one definition serves training (variables + optimizer),
+ * offline inference and the streaming runner.
+ */
+import type * as tf from '@tensorflow/tfjs';
+
+export const ARCH_NAMES = ['cnn-attn-lstm', 'lstm', 'conv1d', 'conv1d-lstm'] as const;
+export type ArchName = (typeof ARCH_NAMES)[number];
+
+/** Hyper-parameters: numbers and integer lists only, so they round-trip through JSON. */
+export type Hyper = Record<string, number | number[]>;
+
+/** Anything forward() can run: trainable variables or loaded constant tensors. */
+export interface ModelLike {
+  arch: ArchName;
+  hyper: Hyper;
+  params: Readonly<Record<string, tf.Tensor>>;
+}
+
+/** A trainable model: every parameter is a tf.Variable. */
+export interface Model extends ModelLike {
+  params: Record<string, tf.Variable>;
+}
+
+export interface ForwardOptions {
+  /** Enables dropout (and batch statistics for batch-norm). */
+  training: boolean;
+  /** Dropout seed; successive layers derive their own seeds from it. */
+  seed?: number;
+  /**
+   * Valid frames per clip, counted from the END of the time axis: clips are LEFT-padded to a
+   * common length T, and frames [T - validFrames[b], T) of clip b are real. Padded frames are
+   * masked to exactly zero at every layer so a padded clip gives what streaming gives for
+   * the same frames from a fresh state. Default: every frame valid. Keep T and every
+   * validFrames[b] a multiple of the architecture's stepFrames.
+   */
+  validFrames?: ArrayLike<number>;
+  /**
+   * Batch-norm moving-average momentum in [0, 1) (conv1d-lstm only). When set and `training`,
+   * forward() also updates the moving mean/variance variables in place. Default: not updated.
+   */
+  batchNormMomentum?: number;
+}
+
+/** One parameter as created by an architecture's init. */
+export interface ParamSpec {
+  shape: number[];
+  values: Float32Array;
+  /** False for statistics that the optimizer must not touch (batch-norm moving stats). */
+  trainable: boolean;
+}
+
+export interface Architecture {
+  name: ArchName;
+  /** Default hyper-parameters; createModel merges overrides over these. */
+  defaults: Hyper;
+  /** Throws "expected X, got Y" for inconsistent hyper-parameters. */
+  validate(hyper: Hyper): void;
+  /** Feature frames per output step (total time down-sampling). */
+  stepFrames(hyper: Hyper): number;
+  /** Steps pooled by the head for streaming (architectures without a window: 1). */
+  windowSteps(hyper: Hyper): number;
+  /** Freshly initialised parameters from a seeded generator. */
+  init(hyper: Hyper, random: () => number): Record<string, ParamSpec>;
+  /** x: [B, T, F] normalised features → logits [B, numClasses]. */
+  forward(model: ModelLike, x: tf.Tensor3D, options: ForwardOptions): tf.Tensor2D;
+}
+
+/** Reads an integer hyper-parameter, failing loudly when it is missing or a list. */
+export function hyperInt(hyper: Hyper, name: string): number {
+  const value = hyper[name];
+  if (typeof value !== 'number' || !Number.isInteger(value)) {
+    throw new Error(`hyper.${name}: expected an integer, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+/** Reads a numeric (possibly fractional) hyper-parameter. */
+export function hyperNum(hyper: Hyper, name: string): number {
+  const value = hyper[name];
+  if (typeof value !== 'number' || !Number.isFinite(value)) {
+    throw new Error(`hyper.${name}: expected a number, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+/** Reads a list-of-integers hyper-parameter. */
+export function hyperList(hyper: Hyper, name: string): number[] {
+  const value = hyper[name];
+  if (!Array.isArray(value) || value.some((v) => !Number.isInteger(v))) {
+    throw new Error(`hyper.${name}: expected a list of integers, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+/** Reads a tensor parameter by name. */
+export function param(model: ModelLike, name: string): tf.Tensor {
+  const t = model.params[name];
+  if (t === undefined) throw new Error(`expected parameter "${name}" in ${model.arch} model, got none`);
+  return t;
+}

@@ -1,0 +1,128 @@
+/**
+ * ModelMeta: everything needed to run a saved model besides its weights, stored as
+ * `meta.json` beside the weights. The streaming runner, the server's `ready` message and
+ * the model card read it; nothing in it is inferred from the weights.
+ */
+import type { ArchName, Hyper } from './architectures/types.js';
+
+/**
+ * The feature extractor the model was trained with (a copy of shared/dsp/mfcc.ts
+ * MFCC_CONFIG at training time). Only `numCoeffs` and `hopMs` are read by models/; the rest
+ * is kept so a mismatch with the running extractor can be detected.
+ */
+export interface FeatureConfigMeta {
+  /** Coefficients per frame, e.g. 20. */
+  numCoeffs: number;
+  /** Frame hop, ms, e.g. 10. */
+  hopMs: number;
+  [key: string]: number | string | boolean;
+}
+
+/** Per-coefficient normalisation applied to raw MFCC: (x - mean) / std. */
+export interface FeatureNorm {
+  /** numCoeffs values. */
+  mean: number[];
+  /** numCoeffs values, each > 0. */
+  std: number[];
+}
+
+export interface TrainingMeta {
+  /** Corpus name and where it came from, e.g. "RAVDESS speech (Zenodo 1188976)". */
+  data: string;
+  trainActors: number[];
+  valActors: number[];
+  testActors?: number[];
+  epochs: number;
+  seed: number;
+  /** Free-form description of the augmentation (noise SNR range, gain, speed …). */
+  augmentation?: Record<string, number | string | boolean | number[]>;
+  [key: string]: unknown;
+}
+
+export interface ModelMeta {
+  /** Stable id shown to clients, e.g. "ravdess-cnn-attn-lstm-v1". */
+  id: string;
+  /** Class names in the order of the model's outputs. */
+  labels: string[];
+  /** Sample rate the features are computed at, Hz (16000). */
+  sampleRateHz: number;
+  featureConfig: FeatureConfigMeta;
+  norm: FeatureNorm;
+  arch: ArchName;
+  hyper: Hyper;
+  /** Feature frames per model step (the total time down-sampling of the network), ≥ 1. */
+  stepFrames: number;
+  /** Steps pooled by the attention head (the rolling window), ≥ 1. */
+  windowSteps: number;
+  /** Consecutive unvoiced frames after which a stream's state is reset, ≥ 1. */
+  resetAfterSilenceFrames: number;
+  training?: TrainingMeta;
+  /** Validation / test metrics, e.g. { valAccuracy: 0.61, valMacroF1: 0.58 }. */
+  metrics?: Record<string, number | string | number[] | number[][]>;
+}
+
+function expectPositiveInt(name: string, value: unknown): void {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+    throw new Error(`meta.${name}: expected a positive integer, got ${JSON.stringify(value)}`);
+  }
+}
+
+/** Throws "expected X, got Y" when `meta` is not self-consistent. */
+export function validateMeta(meta: ModelMeta): void {
+  if (typeof meta.id !== 'string' || meta.id === '') {
+    throw new Error(`meta.id: expected a non-empty string, got ${JSON.stringify(meta.id)}`);
+  }
+  if (!Array.isArray(meta.labels) || meta.labels.length < 2) {
+    throw new Error(`meta.labels: expected at least 2 labels, got ${JSON.stringify(meta.labels)}`);
+  }
+  expectPositiveInt('sampleRateHz', meta.sampleRateHz);
+  expectPositiveInt('featureConfig.numCoeffs', meta.featureConfig?.numCoeffs);
+  expectPositiveInt('stepFrames', meta.stepFrames);
+  expectPositiveInt('windowSteps', meta.windowSteps);
+  expectPositiveInt('resetAfterSilenceFrames', meta.resetAfterSilenceFrames);
+  const f = meta.featureConfig.numCoeffs;
+  if (meta.norm?.mean?.length !== f || meta.norm?.std?.length !== f) {
+    throw new Error(
+      `meta.norm: expected mean and std of length ${f}, got ${meta.norm?.mean?.length} and ${meta.norm?.std?.length}`,
+    );
+  }
+  const badStd = meta.norm.std.find((s) => !(s > 0));
+  if (badStd !== undefined) throw new Error(`meta.norm.std: expected values > 0, got ${badStd}`);
+}
+
+/** 1 / std per coefficient, computed the one way both offline and streaming use. */
+export function inverseStd(norm: FeatureNorm): Float64Array {
+  return Float64Array.from(norm.std, (s) => 1 / s);
+}
+
+/**
+ * Writes `rows` normalised rows from src (raw MFCC, row-major) into dst. Offline and
+ * streaming both go through here so their inputs are bit-identical.
+ */
+export function normalizeInto(
+  src: Float32Array,
+  srcRow: number,
+  dst: Float32Array,
+  dstRow: number,
+  rows: number,
+  mean: ArrayLike<number>,
+  invStd: Float64Array,
+): void {
+  const f = invStd.length;
+  for (let r = 0; r < rows; r++) {
+    const si = (srcRow + r) * f;
+    const di = (dstRow + r) * f;
+    for (let j = 0; j < f; j++) dst[di + j] = (src[si + j]! - mean[j]!) * invStd[j]!;
+  }
+}
+
+/** Normalises raw MFCC rows (n × numCoeffs, row-major) into a new array. */
+export function normalizeFrames(frames: Float32Array, norm: FeatureNorm): Float32Array {
+  const f = norm.mean.length;
+  if (frames.length % f !== 0) {
+    throw new Error(`expected a multiple of ${f} values (rows of numCoeffs), got ${frames.length}`);
+  }
+  const out = new Float32Array(frames.length);
+  normalizeInto(frames, 0, out, 0, frames.length / f, norm.mean, inverseStd(norm));
+  return out;
+}

@@ -1,0 +1,38 @@
+/**
+ * Seeded parameter initialisers. Plain JS random numbers (not tf.random*) so a seed gives
+ * the same weights on every backend.
+ */
+import type { ParamSpec } from '../architectures/types.js';
+
+/** mulberry32: small, fast, good enough for weight init; returns values in [0, 1). */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Glorot/Xavier uniform over [fanIn, fanOut]-shaped weights (any leading dims fold into fanIn). */
+export function glorot(shape: number[], fanIn: number, fanOut: number, random: () => number): ParamSpec {
+  const limit = Math.sqrt(6 / (fanIn + fanOut));
+  const size = shape.reduce((a, b) => a * b, 1);
+  const values = new Float32Array(size);
+  for (let i = 0; i < size; i++) values[i] = (random() * 2 - 1) * limit;
+  return { shape, values, trainable: true };
+}
+
+export function constant(shape: number[], value: number, trainable = true): ParamSpec {
+  const size = shape.reduce((a, b) => a * b, 1);
+  return { shape, values: new Float32Array(size).fill(value), trainable };
+}
+
+/** LSTM bias with the forget-gate slice at 1 (gate order i, f, o, g) so early training remembers. */
+export function lstmBias(units: number): ParamSpec {
+  const b = constant([4 * units], 0);
+  b.values.fill(1, units, 2 * units);
+  return b;
+}

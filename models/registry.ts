@@ -1,0 +1,14 @@
+/** Where the shipped models live. Resolved from this file so it works from any cwd. */
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const MODELS_DIR = dirname(fileURLToPath(import.meta.url));
+
+/** Id of the default model (also the folder name under models/). */
+export const DEFAULT_MODEL_ID = 'ravdess-cnn-attn-lstm-v1';
+
+/** Absolute path of the shipped default model folder (meta.json, model.json, weights.bin). */
+export const DEFAULT_MODEL_DIR = resolve(MODELS_DIR, DEFAULT_MODEL_ID);
+
+/** RAVDESS emotion labels in the order of its filename code 01–08, which is the output order. */
+export const RAVDESS_LABELS = ['neutral', 'calm', 'happy', 'sad', 'angry', 'fearful', 'disgust', 'surprised'];

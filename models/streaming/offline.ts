@@ -1,0 +1,36 @@
+/**
+ * predictOffline: a whole clip at once through the architecture's forward(). Applies the
+ * same utterance rule as streaming (only the segment the clip ends in counts, without the
+ * frames dropped in a long trailing pause) and the same step
+ * grid (whole steps from the segment start; a trailing partial step is ignored), so for
+ * cnn-attn-lstm it equals the final stepBatch result on the same frames.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { forward, stepFramesOf } from '../architectures/index.js';
+import { normalizeFrames } from '../meta.js';
+import type { StreamableModel } from './plan.js';
+import { lastSegmentRange } from './segment.js';
+
+/**
+ * frames: n × numCoeffs raw MFCC; voiced: n flags. Returns class probabilities; a uniform
+ * distribution when the final segment holds no complete step (e.g. a silent clip), where
+ * stepBatch would report null.
+ */
+export function predictOffline(model: StreamableModel, frames: Float32Array, voiced: Uint8Array): Float32Array {
+  const { meta } = model;
+  const f = meta.featureConfig.numCoeffs;
+  const n = voiced.length;
+  if (frames.length !== n * f) {
+    throw new Error(`predictOffline: expected frames of ${n} × ${f} = ${n * f} values, got ${frames.length}`);
+  }
+  const { start, end } = lastSegmentRange(voiced, meta.resetAfterSilenceFrames);
+  const stepFrames = stepFramesOf(model);
+  const used = Math.floor((end - start) / stepFrames) * stepFrames;
+  const classes = meta.labels.length;
+  if (used === 0) return new Float32Array(classes).fill(1 / classes);
+  const x = normalizeFrames(frames.subarray(start * f, (start + used) * f), meta.norm);
+  return tf.tidy(() => {
+    const logits = forward(model, tf.tensor3d(x, [1, used, f]), { training: false });
+    return tf.softmax(logits).dataSync() as Float32Array;
+  });
+}

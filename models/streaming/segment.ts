@@ -1,0 +1,52 @@
+/**
+ * The utterance rule, shared by streaming, offline inference and training.
+ *
+ * A run counter counts consecutive unvoiced frames (VoicedGate decisions; a voiced frame sets
+ * it to 0; it carries across calls and only reset() clears it). With R =
+ * resetAfterSilenceFrames:
+ * - the first R unvoiced frames of a run feed the model like any frame (the utterance's tail);
+ * - frame R + 1 of a run and every later unvoiced frame is DROPPED, and the pending partial
+ *   step is discarded with it: the stream holds its state and its last result, and a long
+ *   pause costs no model steps;
+ * - a voiced frame that follows a run of ≥ R unvoiced frames RESETS the stream just before
+ *   it (conv context, pending frames, LSTM state, attention window cleared): that frame is
+ *   the first of a new segment, which starts from zero state like a training clip.
+ */
+
+export interface SilenceScan {
+  /** Index of the voiced frame in this chunk that starts the last new segment, or -1. */
+  resetIndex: number;
+  /** Frames [max(resetIndex, 0), usedEnd) feed the model; frames from usedEnd on are dropped. */
+  usedEnd: number;
+  /** Counter after the chunk. */
+  silenceRun: number;
+}
+
+export function scanSilence(voiced: Uint8Array, silenceRunBefore: number, resetAfterSilenceFrames: number): SilenceScan {
+  const r = resetAfterSilenceFrames;
+  let run = silenceRunBefore;
+  let resetIndex = -1;
+  let firstDropped = run > r ? 0 : -1;
+  for (let i = 0; i < voiced.length; i++) {
+    if (voiced[i] !== 0) {
+      if (run >= r) {
+        resetIndex = i;
+        firstDropped = -1;
+      }
+      run = 0;
+    } else {
+      run += 1;
+      if (run > r && firstDropped === -1) firstDropped = i;
+    }
+  }
+  return { resetIndex, usedEnd: firstDropped === -1 ? voiced.length : firstDropped, silenceRun: run };
+}
+
+/**
+ * Frames [start, end) of a whole clip that make up the segment it ends in, as a stream from
+ * a fresh state would use them (then only whole steps from `start` count).
+ */
+export function lastSegmentRange(voiced: Uint8Array, resetAfterSilenceFrames: number): { start: number; end: number } {
+  const scan = scanSilence(voiced, 0, resetAfterSilenceFrames);
+  return { start: Math.max(scan.resetIndex, 0), end: scan.usedEnd };
+}

@@ -1,0 +1,77 @@
+/**
+ * One stream's recurrent state: plain typed arrays, no tensors, so a stream costs a few KB
+ * and can be created, reset and dropped freely. Only stepBatch mutates it.
+ */
+import { streamingPlan, type StreamableModel } from './plan.js';
+
+export class StreamState {
+  /** Per conv layer: the last (kernel − stride) inputs of that layer, rows × inChannels. */
+  readonly convContext: Float32Array[];
+  /** Normalised frames waiting for a full step (< stepFrames rows × numCoeffs). */
+  readonly pending: Float32Array;
+  pendingFrames = 0;
+  /** LSTM hidden and cell state. */
+  readonly h: Float32Array;
+  readonly c: Float32Array;
+  /** Attention ring: LSTM outputs (windowSteps × units) and their attention scores. */
+  readonly ringOutputs: Float32Array;
+  readonly ringScores: Float32Array;
+  /** Valid ring entries (≤ windowSteps) and the slot the next step writes. */
+  ringCount = 0;
+  ringNext = 0;
+  /** Consecutive unvoiced frames so far (see segment.ts). */
+  silenceRun = 0;
+  /** Frames received since creation / reset(). */
+  framesSeen = 0;
+  /** Frames absorbed by completed steps or dropped by a silence reset (≤ framesSeen). */
+  framesConsumed = 0;
+  /** The head's output after the last change to the ring; null while the ring is empty. */
+  probs: Float32Array | null = null;
+
+  constructor(
+    readonly model: StreamableModel,
+    dims: { contextSizes: number[]; pendingSize: number; units: number; windowSteps: number },
+  ) {
+    this.convContext = dims.contextSizes.map((n) => new Float32Array(n));
+    this.pending = new Float32Array(dims.pendingSize);
+    this.h = new Float32Array(dims.units);
+    this.c = new Float32Array(dims.units);
+    this.ringOutputs = new Float32Array(dims.windowSteps * dims.units);
+    this.ringScores = new Float32Array(dims.windowSteps);
+  }
+
+  /** Starts a new segment: clears context, pending frames, LSTM state and window. */
+  resetSegment(): void {
+    for (const ctx of this.convContext) ctx.fill(0);
+    this.pendingFrames = 0;
+    this.h.fill(0);
+    this.c.fill(0);
+    this.ringCount = 0;
+    this.ringNext = 0;
+    this.probs = null;
+  }
+
+  /** Back to a fresh stream (also clears the silence counter and frame counts). */
+  reset(): void {
+    this.resetSegment();
+    this.silenceRun = 0;
+    this.framesSeen = 0;
+    this.framesConsumed = 0;
+  }
+
+  /** Nothing to free (no tensors); present so streams follow one lifecycle. */
+  dispose(): void {
+    this.resetSegment();
+  }
+}
+
+/** A fresh state for one stream of `model` (cnn-attn-lstm). */
+export function createStreamState(model: StreamableModel): StreamState {
+  const plan = streamingPlan(model);
+  return new StreamState(model, {
+    contextSizes: plan.conv.map((layer) => layer.contextRows * layer.inChannels),
+    pendingSize: plan.stepFrames * plan.numCoeffs,
+    units: plan.units,
+    windowSteps: plan.windowSteps,
+  });
+}

@@ -1,0 +1,168 @@
+/**
+ * Waveform augmentation for the training split only. Each clip gets `copies` augmented
+ * versions whose parameters are drawn once from a PRNG seeded by (run seed, clip, copy), so
+ * a version is reproducible and its features are computed once and cached; each epoch then
+ * picks one version per clip (the original or a copy), which adds variety at no extra cost
+ * per epoch — the budget that matters on a 2-core CPU.
+ */
+import { Prng } from './prng.js';
+import { telephoneDegrade } from './telephone.js';
+
+export interface AugmentConfig {
+  /** Augmented copies per training clip, 0–16, default 4 (each epoch sees 1 of copies+1 versions). */
+  copies: number;
+  /** Probability that a copy gets additive noise, [0, 1], default 0.5. */
+  noiseProb: number;
+  /** SNR range of the additive noise, dB, default [5, 30]. */
+  snrDb: [number, number];
+  /** Gain range, dB, default [-6, 6]; applied to every copy. */
+  gainDb: [number, number];
+  /** Probability of a speed change, [0, 1], default 0.5. */
+  speedProb: number;
+  /** Speed factors (>1 shorter and higher), default [0.9, 1.1]. */
+  speedRange: [number, number];
+  /** Probability of telephone degradation (300–3400 Hz, 8 kHz μ-law), [0, 1], default 0.35. */
+  telephoneProb: number;
+}
+
+export const DEFAULT_AUGMENT: AugmentConfig = {
+  copies: 4,
+  noiseProb: 0.5,
+  snrDb: [5, 30],
+  gainDb: [-6, 6],
+  speedProb: 0.5,
+  speedRange: [0.9, 1.1],
+  telephoneProb: 0.35,
+};
+
+/** The concrete draw for one copy; part of the feature-cache key. */
+export interface AugmentSpec {
+  gainDb: number;
+  /** 1 = unchanged. */
+  speed: number;
+  /** null = no noise. */
+  snrDb: number | null;
+  noiseColor: 'white' | 'pink';
+  telephone: boolean;
+  /** Seed of the noise generator. */
+  noiseSeed: number;
+}
+
+export function validateAugmentConfig(c: AugmentConfig): void {
+  if (!Number.isInteger(c.copies) || c.copies < 0 || c.copies > 16) {
+    throw new Error(`expected augment copies an integer in [0, 16], got ${c.copies}`);
+  }
+  for (const [name, p] of [['noiseProb', c.noiseProb], ['speedProb', c.speedProb], ['telephoneProb', c.telephoneProb]] as const) {
+    if (!(p >= 0 && p <= 1)) throw new Error(`expected ${name} in [0, 1], got ${p}`);
+  }
+  if (!(c.speedRange[0] > 0.5 && c.speedRange[1] < 2 && c.speedRange[0] <= c.speedRange[1])) {
+    throw new Error(`expected speedRange within (0.5, 2) ascending, got ${c.speedRange.join('..')}`);
+  }
+}
+
+/** FNV-1a of a string: stable seeds from clip names without a crypto dependency. */
+export function hashString32(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i += 1) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+/** Draws the parameters of copy `copyIndex` of clip `clipKey`; pure in its arguments. */
+export function drawAugmentSpec(config: AugmentConfig, seed: number, clipKey: string, copyIndex: number): AugmentSpec {
+  const prng = new Prng(hashString32(`${seed}|${clipKey}|${copyIndex}`));
+  const gainDb = prng.uniform(config.gainDb[0], config.gainDb[1]);
+  const speed = prng.next() < config.speedProb ? prng.uniform(config.speedRange[0], config.speedRange[1]) : 1;
+  const snrDb = prng.next() < config.noiseProb ? prng.uniform(config.snrDb[0], config.snrDb[1]) : null;
+  const noiseColor = prng.next() < 0.5 ? 'white' : 'pink';
+  const telephone = prng.next() < config.telephoneProb;
+  const noiseSeed = Math.floor(prng.next() * 2 ** 31);
+  return {
+    gainDb: Math.round(gainDb * 100) / 100,
+    speed: Math.round(speed * 1000) / 1000,
+    snrDb: snrDb === null ? null : Math.round(snrDb * 10) / 10,
+    noiseColor,
+    telephone,
+    noiseSeed,
+  };
+}
+
+/** Speed perturbation by linear interpolation: factor 1.1 plays 10 % faster (and higher). */
+export function changeSpeed(samples: Float32Array, factor: number): Float32Array {
+  if (!(factor > 0)) throw new Error(`expected a speed factor > 0, got ${factor}`);
+  if (factor === 1) return samples.slice();
+  const outLength = Math.max(1, Math.floor((samples.length - 1) / factor) + 1);
+  const out = new Float32Array(outLength);
+  for (let i = 0; i < outLength; i += 1) {
+    const pos = i * factor;
+    const j = Math.floor(pos);
+    const frac = pos - j;
+    const a = samples[j] ?? 0;
+    const b = samples[j + 1] ?? a;
+    out[i] = a + (b - a) * frac;
+  }
+  return out;
+}
+
+export function applyGainDb(samples: Float32Array, gainDb: number): Float32Array {
+  const g = 10 ** (gainDb / 20);
+  return samples.map((s) => Math.max(-1, Math.min(1, s * g)));
+}
+
+/**
+ * Mean power of the loudest half of 20 ms blocks: the speech level, not diluted by the
+ * silence around RAVDESS utterances (otherwise "20 dB SNR" would be much noisier in speech).
+ */
+export function activePower(samples: Float32Array, blockSamples = 320): number {
+  const powers: number[] = [];
+  for (let start = 0; start < samples.length; start += blockSamples) {
+    const end = Math.min(samples.length, start + blockSamples);
+    let sum = 0;
+    for (let i = start; i < end; i += 1) sum += (samples[i] as number) ** 2;
+    powers.push(sum / Math.max(1, end - start));
+  }
+  powers.sort((a, b) => b - a);
+  const top = powers.slice(0, Math.max(1, Math.ceil(powers.length / 2)));
+  return top.reduce((s, p) => s + p, 0) / top.length;
+}
+
+/** Unit-power noise: white Gaussian, or pink by Paul Kellet's economy filter. */
+export function makeNoise(length: number, color: 'white' | 'pink', prng: Prng): Float32Array {
+  const out = new Float32Array(length);
+  let b0 = 0;
+  let b1 = 0;
+  let b2 = 0;
+  let power = 0;
+  for (let i = 0; i < length; i += 1) {
+    const w = prng.normal();
+    let v = w;
+    if (color === 'pink') {
+      b0 = 0.99765 * b0 + w * 0.099046;
+      b1 = 0.963 * b1 + w * 0.2965164;
+      b2 = 0.57 * b2 + w * 1.0526913;
+      v = b0 + b1 + b2 + w * 0.1848;
+    }
+    out[i] = v;
+    power += v * v;
+  }
+  const scale = 1 / Math.sqrt(Math.max(power / Math.max(1, length), 1e-12));
+  for (let i = 0; i < length; i += 1) out[i] = (out[i] as number) * scale;
+  return out;
+}
+
+export function addNoiseAtSnr(samples: Float32Array, snrDb: number, color: 'white' | 'pink', prng: Prng): Float32Array {
+  const noise = makeNoise(samples.length, color, prng);
+  const noiseRms = Math.sqrt(activePower(samples) / 10 ** (snrDb / 10));
+  return samples.map((s, i) => Math.max(-1, Math.min(1, s + (noise[i] as number) * noiseRms)));
+}
+
+/** Applies one copy's spec to 16 kHz samples: speed → noise → gain → telephone. */
+export function applyAugment(samples16k: Float32Array, spec: AugmentSpec): Float32Array {
+  let out = changeSpeed(samples16k, spec.speed);
+  if (spec.snrDb !== null) out = addNoiseAtSnr(out, spec.snrDb, spec.noiseColor, new Prng(spec.noiseSeed));
+  out = applyGainDb(out, spec.gainDb);
+  if (spec.telephone) out = telephoneDegrade(out);
+  return out;
+}

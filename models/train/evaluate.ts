@@ -1,0 +1,136 @@
+/**
+ * `npm run evaluate -- --model models/<id> --data <dir> [--actors 17-20] [--telephone] [--out <json>]`
+ * — prints accuracy / UAR / macro-F1 and per-class tables, writes JSON and an SVG confusion
+ * matrix per mode (offline and streaming).
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { ENGINE_NAMES, selectEngine, type EnginePreference } from '../engine.js';
+import { loadModel, META_FILE } from '../io.js';
+import type { ModelMeta } from '../meta.js';
+import { confusionSvg } from './confusion_svg.js';
+import { LAYOUTS, type Layout } from './dataset.js';
+import { evaluateModel, type EvaluateResult } from './evaluate_run.js';
+import { formatMetricsTable, type Metrics } from './metrics.js';
+import { parseSpeakerList } from './split.js';
+
+const HELP = `Usage: npm run evaluate -- --model <model dir> --data <dir> [options]
+
+  --model <dir>        saved model (meta.json, model.json, weights.bin) (required)
+  --data <dir>         RAVDESS tree or <dir>/<label>/*.wav (required)
+  --layout <l>         ${LAYOUTS.join(' | ')} (default auto)
+  --actors <list>      speakers to evaluate, e.g. 17-20; default for RAVDESS: the model's
+                       validation actors (meta.training.valSpeakers); otherwise every clip
+  --telephone          degrade audio to an 8 kHz mu-law call (300-3400 Hz) first
+  --mode <m>           offline | streaming | both (default both; streaming needs cnn-attn-lstm)
+  --out <json>         result JSON (default <model>/eval/<actors>-<wideband|telephone>.json);
+                       SVG confusion matrices are written beside it (<json stem>.<mode>.svg)
+  --record             also store the headline figures in the model's meta.json metrics
+  --seed <n>           seed of the streaming chunk sizes (default 1)
+  --cache-dir <dir>    feature cache (default .cache/features); --no-cache disables it
+  --engine <e>         auto | ${ENGINE_NAMES.join(' | ')} (default auto)
+  --help`;
+
+const pct = (x: number): number => Math.round(1e4 * x) / 1e4;
+
+/** meta.metrics keys, e.g. "eval.17-20.telephone.streaming.uar". */
+export function recordInMeta(modelDir: string, result: EvaluateResult, tag: string): void {
+  const path = join(modelDir, META_FILE);
+  const meta = JSON.parse(readFileSync(path, 'utf8')) as ModelMeta;
+  const metrics = { ...(meta.metrics ?? {}) };
+  for (const mode of ['offline', 'streaming'] as const) {
+    const m: Metrics | undefined = result[mode];
+    if (m === undefined) continue;
+    const key = `eval.${tag}.${result.telephone ? 'telephone' : 'wideband'}.${mode}`;
+    metrics[`${key}.accuracy`] = pct(m.accuracy);
+    metrics[`${key}.uar`] = pct(m.uar);
+    metrics[`${key}.macroF1`] = pct(m.macroF1);
+    metrics[`${key}.clips`] = m.count;
+  }
+  writeFileSync(path, `${JSON.stringify({ ...meta, metrics }, null, 2)}\n`);
+}
+
+async function main(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      model: { type: 'string' },
+      data: { type: 'string' },
+      layout: { type: 'string' },
+      actors: { type: 'string' },
+      telephone: { type: 'boolean' },
+      mode: { type: 'string' },
+      out: { type: 'string' },
+      record: { type: 'boolean' },
+      seed: { type: 'string' },
+      'cache-dir': { type: 'string' },
+      'no-cache': { type: 'boolean' },
+      engine: { type: 'string' },
+      help: { type: 'boolean' },
+    },
+    strict: true,
+  });
+  if (values.help === true) {
+    console.log(HELP);
+    return;
+  }
+  if (values.model === undefined || values.data === undefined) throw new Error('expected --model and --data (see --help)');
+  const layout = (values.layout ?? 'auto') as Layout;
+  if (!(LAYOUTS as readonly string[]).includes(layout)) throw new Error(`--layout: expected one of ${LAYOUTS.join(', ')}, got "${layout}"`);
+  const modeArg = values.mode ?? 'both';
+  if (!['offline', 'streaming', 'both'].includes(modeArg)) throw new Error(`--mode: expected offline, streaming or both, got "${modeArg}"`);
+  const modes = modeArg === 'both' ? (['offline', 'streaming'] as const) : ([modeArg] as ['offline'] | ['streaming']);
+  const seed = Number(values.seed ?? '1');
+  if (!Number.isInteger(seed)) throw new Error(`--seed: expected an integer, got "${values.seed}"`);
+
+  await selectEngine((values.engine ?? 'auto') as EnginePreference);
+  const modelDir = resolve(values.model);
+  const model = await loadModel(modelDir);
+  const dataDir = resolve(values.data);
+  let speakers = values.actors === undefined ? null : parseSpeakerList(values.actors);
+  const valSpeakers = model.meta.training?.['valSpeakers'] as string[] | undefined;
+  if (speakers === null && valSpeakers !== undefined && model.meta.training?.['layout'] === 'ravdess') {
+    const { detectLayout } = await import('./dataset.js');
+    if ((layout === 'auto' ? detectLayout(dataDir) : layout) === 'ravdess') {
+      speakers = valSpeakers;
+      console.error(`evaluating the model's validation speakers ${valSpeakers.join(',')} (use --actors to choose)`);
+    }
+  }
+  const result = evaluateModel(model, {
+    dataDir,
+    layout,
+    speakers,
+    telephone: values.telephone === true,
+    modes: [...modes],
+    cacheDir: values['no-cache'] === true ? null : resolve(values['cache-dir'] ?? '.cache/features'),
+    seed,
+    log: (msg) => console.error(msg),
+  });
+  model.dispose();
+
+  const tag = speakers === null ? 'all' : speakers.length > 1 && speakers.every((s) => /^\d+$/.test(s)) ? `${speakers[0]}-${speakers[speakers.length - 1]}` : speakers.join('_');
+  const channel = result.telephone ? 'telephone' : 'wideband';
+  const outJson = resolve(values.out ?? join(modelDir, 'eval', `${tag}-${channel}.json`));
+  mkdirSync(dirname(outJson), { recursive: true });
+  writeFileSync(outJson, `${JSON.stringify(result, null, 1)}\n`);
+  const stem = outJson.replace(/\.json$/, '');
+  for (const mode of ['offline', 'streaming'] as const) {
+    const m = result[mode];
+    if (m === undefined) continue;
+    console.log(formatMetricsTable(`${model.meta.id} ${mode} ${channel} (speakers ${tag})`, m));
+    writeFileSync(`${stem}.${mode}.svg`, confusionSvg(m.confusion, m.labels, `${model.meta.id} — ${mode}, ${channel}, speakers ${tag} (UAR ${(100 * m.uar).toFixed(1)} %)`));
+  }
+  for (const [mode, why] of Object.entries(result.notRun)) console.log(`${mode}: not run (${why})`);
+  if (result.streaming !== undefined && result.streaming.noResult > 0) console.log(`streaming: ${result.streaming.noResult} clip(s) produced no result (counted wrong)`);
+  if (values.record === true) recordInMeta(modelDir, result, tag);
+  console.log(`wrote ${outJson}`);
+}
+
+if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main(process.argv.slice(2)).catch((err: unknown) => {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,47 @@
+/**
+ * Clip → model features with exactly the server's code (shared/dsp): decode the WAV,
+ * resample to 16 kHz, MFCC, VoicedGate. Training, evaluation and the live stream therefore
+ * see the same numbers (no train/serve skew); normalisation happens later, with the
+ * training split's statistics.
+ */
+import { readFileSync } from 'node:fs';
+import { MFCC_CONFIG, computeMfcc } from '../../shared/dsp/mfcc.js';
+import { StreamingResampler } from '../../shared/dsp/resample.js';
+import { VoicedGate } from '../../shared/dsp/vad.js';
+import { decodeWavToMono } from '../../shared/wav.js';
+
+export const MODEL_RATE_HZ = 16000;
+
+/** Raw (unnormalised) features of one clip. */
+export interface ClipFeatures {
+  /** Frames. */
+  count: number;
+  numCoeffs: number;
+  /** count × numCoeffs, row-major. */
+  coeffs: Float32Array;
+  /** count flags, 1 = the VoicedGate said voiced. */
+  voiced: Uint8Array;
+}
+
+/** MFCC + voiced flags of 16 kHz mono samples, as the streaming path computes them. */
+export function featuresOfSamples(samples16k: Float32Array): ClipFeatures {
+  const mfcc = computeMfcc(samples16k, MFCC_CONFIG);
+  const gate = new VoicedGate();
+  const voiced = new Uint8Array(mfcc.count);
+  for (let i = 0; i < mfcc.count; i += 1) voiced[i] = gate.push(mfcc.energyDb[i] as number) ? 1 : 0;
+  return { count: mfcc.count, numCoeffs: MFCC_CONFIG.numCoeffs, coeffs: mfcc.coeffs, voiced };
+}
+
+/** Reads a WAV file of any supported format and rate as 16 kHz mono samples. */
+export function readWav16k(path: string): Float32Array {
+  const bytes = new Uint8Array(readFileSync(path));
+  const { sampleRateHz, samples } = decodeWavToMono(bytes);
+  if (sampleRateHz === MODEL_RATE_HZ) return samples;
+  const resampler = new StreamingResampler(sampleRateHz, MODEL_RATE_HZ);
+  const head = resampler.process(samples);
+  const tail = resampler.flush();
+  const out = new Float32Array(head.length + tail.length);
+  out.set(head, 0);
+  out.set(tail, head.length);
+  return out;
+}

@@ -1,0 +1,76 @@
+/**
+ * Features for a list of clips: the original of every clip plus, when augmenting (training
+ * split only), its augmented copies — each computed once and cached. Corrupt, empty or
+ * unreadable files are skipped and reported, never dropped silently.
+ */
+import { applyAugment, drawAugmentSpec, type AugmentConfig, type AugmentSpec } from './augment.js';
+import type { ClipRef } from './dataset.js';
+import { cacheKey, cachedFeatures } from './feature_cache.js';
+import { featuresOfSamples, readWav16k, type ClipFeatures } from './features.js';
+import { telephoneDegrade } from './telephone.js';
+
+export interface FeatureItem {
+  clip: ClipRef;
+  /** Index into the label list. */
+  labelIdx: number;
+  /** versions[0] is the clip as recorded; the rest are augmented copies. */
+  versions: ClipFeatures[];
+}
+
+export interface SkippedFile {
+  relPath: string;
+  reason: string;
+}
+
+export interface LoadOptions {
+  labels: readonly string[];
+  /** null = originals only (validation, evaluation). */
+  augment: AugmentConfig | null;
+  seed: number;
+  /** null = no cache. */
+  cacheDir: string | null;
+  /** Degrade every clip as a telephone call first (evaluation `--telephone`). */
+  telephone?: boolean;
+  onClip?: (done: number, total: number) => void;
+}
+
+/** Frames below which a clip is treated as empty: under 0.1 s has no emotion to find. */
+const MIN_FRAMES = 10;
+
+export function loadFeatures(clips: readonly ClipRef[], options: LoadOptions): { items: FeatureItem[]; skipped: SkippedFile[] } {
+  const items: FeatureItem[] = [];
+  const skipped: SkippedFile[] = [];
+  const labelIndex = new Map(options.labels.map((l, i) => [l, i]));
+  clips.forEach((clip, n) => {
+    const labelIdx = labelIndex.get(clip.label);
+    if (labelIdx === undefined) throw new Error(`unknown label "${clip.label}" (file ${clip.relPath})`);
+    let samples: Float32Array | null = null;
+    const load = (): Float32Array => {
+      if (samples === null) {
+        const raw = readWav16k(clip.path);
+        samples = options.telephone === true ? telephoneDegrade(raw) : raw;
+      }
+      return samples;
+    };
+    try {
+      const variant = options.telephone === true ? 'telephone' : null;
+      const original = cachedFeatures(options.cacheDir, cacheKey(clip.path, variant), () => featuresOfSamples(load()));
+      if (original.count < MIN_FRAMES) {
+        skipped.push({ relPath: clip.relPath, reason: `empty (${original.count} frames)` });
+        return;
+      }
+      const versions: ClipFeatures[] = [original];
+      const copies = options.augment?.copies ?? 0;
+      for (let c = 0; c < copies; c += 1) {
+        const spec: AugmentSpec = drawAugmentSpec(options.augment as AugmentConfig, options.seed, clip.relPath, c);
+        versions.push(cachedFeatures(options.cacheDir, cacheKey(clip.path, spec), () => featuresOfSamples(applyAugment(load(), spec))));
+      }
+      items.push({ clip, labelIdx, versions });
+    } catch (err) {
+      skipped.push({ relPath: clip.relPath, reason: err instanceof Error ? err.message : String(err) });
+    } finally {
+      options.onClip?.(n + 1, clips.length);
+    }
+  });
+  return { items, skipped };
+}

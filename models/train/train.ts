@@ -1,0 +1,159 @@
+/**
+ * `npm run train -- --data <dir> --arch cnn-attn-lstm --out models/<id>` — trains a model on
+ * a RAVDESS tree or a `<dir>/<label>/*.wav` folder and saves it with saveModel.
+ */
+import { basename, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { ARCH_NAMES, type ArchName, type Hyper } from '../architectures/index.js';
+import { ENGINE_NAMES, type EnginePreference } from '../engine.js';
+import { DEFAULT_AUGMENT, validateAugmentConfig } from './augment.js';
+import { LAYOUTS, type Layout } from './dataset.js';
+import { parseSpeakerList } from './split.js';
+import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from './train_config.js';
+import { runTraining } from './train_run.js';
+
+const D = DEFAULT_TRAIN_CONFIG;
+const HELP = `Usage: npm run train -- --data <dir> --out <model dir> [options]
+
+Data
+  --data <dir>              RAVDESS tree (03-01-EE-II-SS-RR-AA.wav) or <dir>/<label>/*.wav (required)
+  --layout <l>              ${LAYOUTS.join(' | ')} (default ${D.layout})
+  --labels <a,b,...>        labels in output order; any other label is an error (default: RAVDESS order / sorted folders)
+  --train-actors <list>     speakers to train on, e.g. 1-16 (RAVDESS default 1-16)
+  --val-actors <list>       speakers to validate on, e.g. 17-20 (RAVDESS default 17-20)
+  --val-fraction <x>        generic layout without lists: share of speakers held out (default ${D.valFraction})
+                            (generic layout: name files <speaker>_<anything>.wav so speakers stay apart)
+  --data-description <s>    corpus description written to meta.json
+Model
+  --arch <name>             ${ARCH_NAMES.join(' | ')} (default ${D.arch})
+  --hyper <k=v,...>         hyper-parameter overrides, lists with ':' (e.g. lstmUnits=64,convChannels=32:32:32)
+  --out <dir>               output model directory (required); checkpoints in <out>/checkpoint/
+  --id <id>                 model id (default: the --out directory name)
+Training
+  --epochs <n>              maximum epochs (default ${D.epochs})
+  --patience <n>            early stopping on validation UAR (default ${D.patience})
+  --lr-decay-patience <n>   halve the learning rate after n epochs without improvement (default ${D.lrDecayPatience})
+  --batch-size <n>          clips per batch (default ${D.batchSize})
+  --lr <x>                  Adam learning rate (default ${D.learningRate})
+  --seed <n>                seed of init, shuffling, augmentation, dropout (default ${D.seed})
+  --augment-copies <n>      augmented copies per training clip, 0 = none (default ${DEFAULT_AUGMENT.copies})
+  --telephone-prob <x>      share of copies degraded to 8 kHz mu-law telephone audio (default ${DEFAULT_AUGMENT.telephoneProb})
+  --reset-after-silence-frames <n>  streaming reset written to meta (default ${D.resetAfterSilenceFrames})
+  --cache-dir <dir>         feature cache (default ${D.cacheDir}); --no-cache disables it
+  --engine <e>              auto | ${ENGINE_NAMES.join(' | ')} (default auto, as the server)
+  --resume                  continue from <out>/checkpoint/ (same settings required)
+  --quiet                   no progress output
+  --help`;
+
+/** "lstmUnits=64,convChannels=32:32:32,dropout=0.3" → Hyper. */
+export function parseHyper(spec: string): Hyper {
+  const hyper: Hyper = {};
+  for (const pair of spec.split(',').filter((p) => p.trim() !== '')) {
+    const [key, value] = pair.split('=');
+    if (key === undefined || value === undefined || key.trim() === '') throw new Error(`--hyper: expected key=value, got "${pair}"`);
+    const parts = value.split(':').map(Number);
+    if (parts.some((n) => !Number.isFinite(n))) throw new Error(`--hyper ${key}: expected numbers, got "${value}"`);
+    hyper[key.trim()] = parts.length === 1 ? (parts[0] as number) : parts;
+  }
+  return hyper;
+}
+
+function num(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n)) throw new Error(`--${name}: expected a number, got "${value}"`);
+  return n;
+}
+
+export function parseTrainArgs(argv: string[]): TrainConfig | null {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      data: { type: 'string' },
+      layout: { type: 'string' },
+      labels: { type: 'string' },
+      'train-actors': { type: 'string' },
+      'val-actors': { type: 'string' },
+      'val-fraction': { type: 'string' },
+      'data-description': { type: 'string' },
+      arch: { type: 'string' },
+      hyper: { type: 'string' },
+      out: { type: 'string' },
+      id: { type: 'string' },
+      epochs: { type: 'string' },
+      patience: { type: 'string' },
+      'lr-decay-patience': { type: 'string' },
+      'batch-size': { type: 'string' },
+      lr: { type: 'string' },
+      seed: { type: 'string' },
+      'augment-copies': { type: 'string' },
+      'telephone-prob': { type: 'string' },
+      'reset-after-silence-frames': { type: 'string' },
+      'cache-dir': { type: 'string' },
+      'no-cache': { type: 'boolean' },
+      engine: { type: 'string' },
+      resume: { type: 'boolean' },
+      quiet: { type: 'boolean' },
+      help: { type: 'boolean' },
+    },
+    strict: true,
+  });
+  if (values.help === true) {
+    console.log(HELP);
+    return null;
+  }
+  if (values.data === undefined || values.out === undefined) throw new Error(`expected --data and --out, got ${values.data === undefined ? 'no --data' : 'no --out'} (see --help)`);
+  const arch = values.arch ?? D.arch;
+  if (!(ARCH_NAMES as readonly string[]).includes(arch)) throw new Error(`--arch: expected one of ${ARCH_NAMES.join(', ')}, got "${arch}"`);
+  const layout = values.layout ?? D.layout;
+  if (!(LAYOUTS as readonly string[]).includes(layout)) throw new Error(`--layout: expected one of ${LAYOUTS.join(', ')}, got "${layout}"`);
+  const copies = num('augment-copies', values['augment-copies'], DEFAULT_AUGMENT.copies);
+  const augment = copies === 0 ? null : { ...DEFAULT_AUGMENT, copies, telephoneProb: num('telephone-prob', values['telephone-prob'], DEFAULT_AUGMENT.telephoneProb) };
+  if (augment !== null) validateAugmentConfig(augment);
+  const outDir = resolve(values.out);
+  return {
+    ...D,
+    dataDir: resolve(values.data),
+    layout: layout as Layout,
+    labels: values.labels === undefined ? null : values.labels.split(',').map((l) => l.trim()).filter((l) => l !== ''),
+    arch: arch as ArchName,
+    hyper: values.hyper === undefined ? {} : parseHyper(values.hyper),
+    outDir,
+    id: values.id ?? basename(outDir),
+    trainSpeakers: values['train-actors'] === undefined ? null : parseSpeakerList(values['train-actors']),
+    valSpeakers: values['val-actors'] === undefined ? null : parseSpeakerList(values['val-actors']),
+    valFraction: num('val-fraction', values['val-fraction'], D.valFraction),
+    dataDescription: values['data-description'] ?? D.dataDescription,
+    epochs: num('epochs', values.epochs, D.epochs),
+    patience: num('patience', values.patience, D.patience),
+    lrDecayPatience: num('lr-decay-patience', values['lr-decay-patience'], D.lrDecayPatience),
+    batchSize: num('batch-size', values['batch-size'], D.batchSize),
+    learningRate: num('lr', values.lr, D.learningRate),
+    seed: num('seed', values.seed, D.seed),
+    augment,
+    resetAfterSilenceFrames: num('reset-after-silence-frames', values['reset-after-silence-frames'], D.resetAfterSilenceFrames),
+    cacheDir: values['no-cache'] === true ? null : resolve(values['cache-dir'] ?? (D.cacheDir as string)),
+    engine: (values.engine ?? D.engine) as EnginePreference,
+    resume: values.resume === true,
+    quiet: values.quiet === true,
+  };
+}
+
+async function main(): Promise<void> {
+  const config = parseTrainArgs(process.argv.slice(2));
+  if (config === null) return;
+  const result = await runTraining(config);
+  const m = result.valMetrics;
+  console.log(
+    `best epoch ${result.bestEpoch}: val accuracy ${(100 * m.accuracy).toFixed(1)} %, UAR ${(100 * m.uar).toFixed(1)} %, macro-F1 ${(100 * m.macroF1).toFixed(1)} %` +
+      (result.skipped > 0 ? ` (${result.skipped} file(s) skipped)` : ''),
+  );
+}
+
+if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main().catch((err: unknown) => {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(1);
+  });
+}

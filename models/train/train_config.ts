@@ -1,0 +1,114 @@
+/**
+ * Every setting of a training run, with its unit, range and default. The CLI (train.ts)
+ * fills it from flags; tests build it directly.
+ */
+import { createHash } from 'node:crypto';
+import type { ArchName, Hyper } from '../architectures/index.js';
+import type { EnginePreference } from '../engine.js';
+import { DEFAULT_AUGMENT, type AugmentConfig } from './augment.js';
+import type { Layout } from './dataset.js';
+
+export interface TrainConfig {
+  /** Dataset root (RAVDESS tree or `<dir>/<label>/*.wav`). */
+  dataDir: string;
+  /** Default 'auto'. */
+  layout: Layout;
+  /**
+   * Labels in output order; a clip with another label is an error naming it. Default null:
+   * RAVDESS order for RAVDESS, sorted folder names for the generic layout.
+   */
+  labels: string[] | null;
+  /** Default 'cnn-attn-lstm'. */
+  arch: ArchName;
+  /** Overrides of the architecture's default hyper-parameters; numCoeffs/numClasses are set from the data. */
+  hyper: Hyper;
+  /** Output model directory; checkpoints go to `<out>/checkpoint/`, the log to `<out>/train.log`. */
+  outDir: string;
+  /** Model id for meta.json; default: the output directory's name. */
+  id: string;
+  /** Training speakers (RAVDESS default 01–16); null = every speaker not in valSpeakers, or a fraction split. */
+  trainSpeakers: string[] | null;
+  /** Validation speakers (RAVDESS default 17–20); null = fraction split. */
+  valSpeakers: string[] | null;
+  /** Share of speakers held out when no speaker lists apply, (0, 1), default 0.2. */
+  valFraction: number;
+  /** Maximum epochs, ≥ 1, default 60. */
+  epochs: number;
+  /** Epochs without a better validation UAR before stopping, ≥ 1, default 12. */
+  patience: number;
+  /** Epochs without improvement before the learning rate is halved, ≥ 1, default 5. */
+  lrDecayPatience: number;
+  /** Clips per batch, 1–256, default 32. */
+  batchSize: number;
+  /** Adam learning rate, (0, 0.1], default 0.002. */
+  learningRate: number;
+  /** Seed of init, shuffling, augmentation and dropout; default 1. */
+  seed: number;
+  /** null = no augmentation. */
+  augment: AugmentConfig | null;
+  /** Feature cache directory, default `.cache/features`; null disables it. */
+  cacheDir: string | null;
+  /** tfjs engine, default 'auto' (as the server). */
+  engine: EnginePreference;
+  /** Continue from `<out>/checkpoint/` when present. */
+  resume: boolean;
+  /** Unvoiced frames after which the streaming runner resets a stream (meta), ≥ 1, default 50 (0.5 s). */
+  resetAfterSilenceFrames: number;
+  /** Longest training span, frames, default 800. */
+  maxFrames: number;
+  /** Corpus description for the model card / meta. */
+  dataDescription: string;
+  /** No progress output (tests). */
+  quiet: boolean;
+}
+
+export const DEFAULT_TRAIN_CONFIG: Omit<TrainConfig, 'dataDir' | 'outDir' | 'id'> = {
+  layout: 'auto',
+  labels: null,
+  arch: 'cnn-attn-lstm',
+  hyper: {},
+  trainSpeakers: null,
+  valSpeakers: null,
+  valFraction: 0.2,
+  epochs: 60,
+  patience: 12,
+  lrDecayPatience: 5,
+  batchSize: 32,
+  learningRate: 0.002,
+  seed: 1,
+  augment: DEFAULT_AUGMENT,
+  cacheDir: '.cache/features',
+  engine: 'auto',
+  resume: false,
+  resetAfterSilenceFrames: 50,
+  maxFrames: 800,
+  dataDescription: '',
+  quiet: false,
+};
+
+export function validateTrainConfig(c: TrainConfig): void {
+  const intIn = (name: string, v: number, lo: number, hi: number): void => {
+    if (!Number.isInteger(v) || v < lo || v > hi) throw new Error(`expected ${name} an integer in [${lo}, ${hi}], got ${v}`);
+  };
+  intIn('epochs', c.epochs, 1, 10_000);
+  intIn('patience', c.patience, 1, 10_000);
+  intIn('lrDecayPatience', c.lrDecayPatience, 1, 10_000);
+  intIn('batchSize', c.batchSize, 1, 256);
+  intIn('resetAfterSilenceFrames', c.resetAfterSilenceFrames, 1, 100_000);
+  intIn('maxFrames', c.maxFrames, 8, 100_000);
+  if (!(c.learningRate > 0 && c.learningRate <= 0.1)) throw new Error(`expected learningRate in (0, 0.1], got ${c.learningRate}`);
+  if (!Number.isInteger(c.seed)) throw new Error(`expected an integer seed, got ${c.seed}`);
+}
+
+/**
+ * Fingerprint of the settings that change what is learnt. Epoch limits and patience are
+ * left out so a resumed run may be given more epochs.
+ */
+export function configHash(c: TrainConfig): string {
+  const { dataDir, layout, labels, arch, hyper, trainSpeakers, valSpeakers, valFraction, batchSize, learningRate, seed, augment } = c;
+  const { resetAfterSilenceFrames, maxFrames } = c;
+  return createHash('sha256')
+    .update(JSON.stringify({ dataDir, layout, labels, arch, hyper, trainSpeakers, valSpeakers, valFraction, batchSize, learningRate, seed, augment, resetAfterSilenceFrames, maxFrames }))
+    .digest('hex')
+    .slice(0, 16);
+}

@@ -1,0 +1,169 @@
+/**
+ * A whole training run: data → model → epochs with early stopping on validation UAR,
+ * learning-rate halving on plateaus, per-epoch checkpoints, resume → the best weights saved
+ * with saveModel. Used by the `train` CLI and the smoke test.
+ */
+import { basename } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { createModel, disposeModel, resolveHyper, stepFramesOf, type Model } from '../architectures/index.js';
+import { selectEngine } from '../engine.js';
+import { saveModel } from '../io.js';
+import { planBatches, classWeights } from './batching.js';
+import { configHash, validateTrainConfig, type TrainConfig } from './train_config.js';
+import { loadCheckpointState, readWeights, saveCheckpoint, type TrainState, type WeightEntry } from './checkpoint.js';
+import { argmax, computeMetrics, type Metrics } from './metrics.js';
+import { Prng } from './prng.js';
+import { createProgress, JsonLinesLog, type EpochRecord } from './progress.js';
+import { randomTrailing } from './examples.js';
+import { buildMeta } from './train_meta.js';
+import { prepareTrainData } from './train_data.js';
+import { predictExamples, trainStep } from './train_step.js';
+
+export interface TrainResult {
+  outDir: string;
+  history: EpochRecord[];
+  bestEpoch: number;
+  valMetrics: Metrics;
+  skipped: number;
+  stoppedEarly: boolean;
+}
+
+function snapshot(model: Model): WeightEntry[] {
+  return Object.entries(model.params).map(([name, v]) => ({ name, shape: v.shape, values: v.dataSync() as Float32Array }));
+}
+
+function restore(model: Model, weights: readonly WeightEntry[]): void {
+  for (const w of weights) {
+    const v = model.params[w.name];
+    if (v === undefined) throw new Error(`checkpoint: expected parameter ${w.name} in the model, got none`);
+    v.assign(tf.tensor(w.values, w.shape));
+  }
+}
+
+export async function runTraining(config: TrainConfig): Promise<TrainResult> {
+  validateTrainConfig(config);
+  const out = config.outDir;
+  const log = new JsonLinesLog(`${out}/train.log`);
+  const say = (msg: string, fields: Record<string, unknown> = {}): void => {
+    log.write('info', { msg, ...fields });
+    if (!config.quiet) process.stderr.write(`${msg}${Object.keys(fields).length > 0 ? ` ${JSON.stringify(fields)}` : ''}\n`);
+  };
+  const engine = await selectEngine(config.engine);
+  say('engine', { engine });
+
+  const stepFrames = stepFramesOf({ arch: config.arch, hyper: resolveHyper(config.arch, config.hyper) });
+  const span = { stepFrames, resetAfterSilenceFrames: config.resetAfterSilenceFrames, maxFrames: config.maxFrames };
+  const data = prepareTrainData(config, span, say);
+  const numClasses = data.dataset.labels.length;
+  const model = createModel(config.arch, { ...config.hyper, numCoeffs: data.norm.mean.length, numClasses }, config.seed);
+  const labelsTrain = data.train.map((versions) => versions[0]!.labelIdx);
+  const weightsPerClass = classWeights(labelsTrain, numClasses);
+  const hash = configHash(config);
+
+  let state: Omit<TrainState, 'lastWeights' | 'bestWeights'> & { bestWeights?: string } = {
+    epoch: 0,
+    bestMetric: -1,
+    bestEpoch: 0,
+    epochsSinceBest: 0,
+    learningRate: config.learningRate,
+    prngState: new Prng(config.seed).state,
+    history: [],
+    configHash: hash,
+  };
+  const saved = config.resume ? loadCheckpointState(out) : null;
+  if (saved !== null) {
+    if (saved.configHash !== hash) {
+      throw new Error(`--resume: expected the settings of the checkpointed run (config ${saved.configHash}), got ${hash}; use a new --out`);
+    }
+    restore(model, readWeights(`${out}/checkpoint`, saved.lastWeights));
+    state = saved;
+    say(`resumed after epoch ${saved.epoch}`, { bestEpoch: saved.bestEpoch, bestUar: saved.bestMetric });
+  }
+  log.write('start', { config: { ...config, hyper: model.hyper }, configHash: hash, engine, trainVersions: data.trainVersions });
+
+  const prng = Prng.fromState(state.prngState);
+  let optimizer = tf.train.adam(state.learningRate);
+  const batchesPerEpoch = Math.ceil(data.train.length / config.batchSize);
+  const progress = createProgress(batchesPerEpoch * config.epochs, batchesPerEpoch * state.epoch, config.quiet);
+  let stoppedEarly = state.epochsSinceBest >= config.patience;
+  try {
+    while (state.epoch < config.epochs && !stoppedEarly) {
+      const epoch = state.epoch + 1;
+      const started = performance.now();
+      // One version per clip this epoch: the original or one of its augmented copies.
+      const chosen = data.train.map((versions) => randomTrailing(versions[prng.int(0, versions.length - 1)]!, stepFrames, prng));
+      let lossSum = 0;
+      let correct = 0;
+      let seen = 0;
+      for (const idx of planBatches(chosen.map((e) => e.frames), config.batchSize, prng)) {
+        const batch = idx.map((i) => chosen[i]!);
+        const r = trainStep(model, optimizer, batch, weightsPerClass, prng.int(0, 2 ** 30));
+        lossSum += r.loss * batch.length;
+        correct += r.correct;
+        seen += batch.length;
+        progress.batch(epoch, lossSum / seen);
+      }
+      const probs = predictExamples(model, data.val, config.batchSize);
+      const val = computeMetrics(data.val.map((e) => e.labelIdx), probs.map((p) => argmax(p)), data.dataset.labels);
+      const isBest = val.uar > state.bestMetric;
+      const record: EpochRecord = {
+        epoch,
+        loss: lossSum / seen,
+        trainAccuracy: correct / seen,
+        valAccuracy: val.accuracy,
+        valUar: val.uar,
+        valMacroF1: val.macroF1,
+        learningRate: state.learningRate,
+        seconds: (performance.now() - started) / 1000,
+        best: isBest,
+      };
+      const epochsSinceBest = isBest ? 0 : state.epochsSinceBest + 1;
+      let learningRate = state.learningRate;
+      if (epochsSinceBest > 0 && epochsSinceBest % config.lrDecayPatience === 0) {
+        learningRate = state.learningRate / 2;
+        optimizer.dispose();
+        optimizer = tf.train.adam(learningRate);
+      }
+      state = saveCheckpoint(
+        out,
+        {
+          ...state,
+          epoch,
+          bestMetric: isBest ? val.uar : state.bestMetric,
+          bestEpoch: isBest ? epoch : state.bestEpoch,
+          epochsSinceBest,
+          learningRate,
+          prngState: prng.state,
+          history: [...state.history, record],
+        },
+        snapshot(model),
+        isBest,
+      );
+      log.write('epoch', { ...record });
+      progress.epochDone(record);
+      stoppedEarly = epochsSinceBest >= config.patience;
+    }
+  } finally {
+    progress.stop();
+    optimizer.dispose();
+  }
+
+  const best = loadCheckpointState(out);
+  if (best === null) throw new Error('expected a checkpoint after training, got none');
+  restore(model, readWeights(`${out}/checkpoint`, best.bestWeights));
+  const probs = predictExamples(model, data.val, config.batchSize);
+  const valMetrics = computeMetrics(data.val.map((e) => e.labelIdx), probs.map((p) => argmax(p)), data.dataset.labels);
+  const meta = buildMeta({
+    config: { ...config, id: config.id || basename(out) },
+    model,
+    data,
+    weightsPerClass,
+    state: best,
+    valMetrics,
+  });
+  await saveModel(out, meta, model.params);
+  disposeModel(model);
+  log.write('saved', { outDir: out, bestEpoch: best.bestEpoch, valUar: valMetrics.uar, valAccuracy: valMetrics.accuracy, valMacroF1: valMetrics.macroF1 });
+  say(`saved ${out} (best epoch ${best.bestEpoch}: val UAR ${(100 * valMetrics.uar).toFixed(1)} %)`);
+  return { outDir: out, history: best.history, bestEpoch: best.bestEpoch, valMetrics, skipped: data.skipped.length, stoppedEarly };
+}

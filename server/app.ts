@@ -1,0 +1,131 @@
+/**
+ * `startServer`: one process, one port — express for HTTP, ws for `/v1/stream`, an
+ * inference worker pool for the model. Tests, the CLI and the load generator all start the
+ * server through here (`port: 0` picks an ephemeral port).
+ */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { resolveConfig, type ServerConfig } from './config.js';
+import { createHttpApp } from './http_app.js';
+import { createLogger } from './logger.js';
+import { createMetrics, type ServerMetrics } from './metrics.js';
+import { InferencePool } from './model/batcher.js';
+import { SessionRegistry } from './session/registry.js';
+import { attachStreamServer } from './ws_server.js';
+
+export interface RunningServer {
+  /** http://127.0.0.1:port (or the bound host when it is not a wildcard). */
+  url: string;
+  /** ws://…/v1/stream */
+  wsUrl: string;
+  port: number;
+  /** The validated configuration in force. */
+  config: ServerConfig;
+  /** Model id and labels being served. */
+  model: { id: string; labels: string[] };
+  /**
+   * Stops accepting sessions (new ones get `shutting_down`, /readyz answers 503), lets live
+   * sessions finish the audio they sent (final result + summary, close 1001) within
+   * `drainGraceMs`, then closes what is left with `shutting_down`.
+   */
+  drain(): Promise<void>;
+  /** Closes everything now (live sessions get `shutting_down`), then releases the port and workers. */
+  close(): Promise<void>;
+  /** Live tfjs tensors and open stream states in the workers (the leak check). */
+  modelStats(): Promise<{ numTensors: number; sessions: number }>;
+  /** Test hook: kills inference worker `index` as a crash would; resolves when it is replaced. */
+  crashInferenceWorker(index?: number): Promise<void>;
+}
+
+const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '']);
+
+export async function startServer(partial: Partial<ServerConfig> = {}): Promise<RunningServer> {
+  const config = resolveConfig(partial);
+  const logger = createLogger(config.logLevel);
+  // Metrics exist before the pool so model calls made during start-up are counted too.
+  let metrics: ServerMetrics | null = null;
+  const pool = await InferencePool.start(
+    { modelDir: config.modelDir, engine: config.engine, mode: config.mode, maxBatchStreams: config.maxBatchStreams },
+    config.workers,
+    {
+      onModelCall: (streams, seconds) => {
+        metrics?.inferenceBatchSize.observe(streams);
+        metrics?.inferenceDuration.observe(seconds);
+        metrics?.recordProcessing(0, seconds);
+      },
+      onWorkerRestart: (index, reason) => {
+        metrics?.workerRestarts.inc();
+        logger.error('inference worker crashed; restarting it', { worker: index, reason });
+      },
+    },
+  );
+  metrics = createMetrics({
+    modelId: pool.model.id,
+    engine: pool.engine,
+    mode: config.mode,
+    tensorCount: async () => (await pool.stats()).numTensors,
+  });
+  const registry = new SessionRegistry(config.maxSessions);
+  let draining = false;
+  const ctx = { config, pool, metrics, logger, registry, isDraining: () => draining };
+
+  const httpServer = createServer(createHttpApp(ctx));
+  const streams = attachStreamServer(httpServer, ctx);
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(config.port, config.host, () => {
+      httpServer.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (httpServer.address() as AddressInfo).port;
+  const host = WILDCARD_HOSTS.has(config.host) ? '127.0.0.1' : config.host.includes(':') ? `[${config.host}]` : config.host;
+  const url = `http://${host}:${port}`;
+  logger.info('listening', { url, port, model: pool.model.id, engine: pool.engine, mode: config.mode, workers: config.workers });
+
+  let drained: Promise<void> | null = null;
+  const drain = (): Promise<void> => {
+    drained ??= (async () => {
+      draining = true;
+      const live = registry.all();
+      logger.info('draining', { sessions: live.length, graceMs: config.drainGraceMs });
+      let timer: NodeJS.Timeout | undefined;
+      const grace = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, config.drainGraceMs);
+      });
+      await Promise.race([Promise.all(live.map((s) => s.drain())), grace]);
+      clearTimeout(timer);
+      for (const s of registry.all()) s.abort();
+    })();
+    return drained;
+  };
+
+  let closed: Promise<void> | null = null;
+  const close = (): Promise<void> => {
+    closed ??= (async () => {
+      draining = true;
+      for (const s of registry.all()) s.abort();
+      await streams.close();
+      await new Promise<void>((resolve) => {
+        httpServer.close(() => resolve());
+        httpServer.closeAllConnections();
+      });
+      await pool.close();
+      metrics?.stop();
+      logger.info('closed');
+    })();
+    return closed;
+  };
+
+  return {
+    url,
+    wsUrl: `${url.replace(/^http/, 'ws')}/v1/stream`,
+    port,
+    config,
+    model: { id: pool.model.id, labels: [...pool.model.labels] },
+    drain,
+    close,
+    modelStats: () => pool.stats(),
+    crashInferenceWorker: (index = 0) => pool.crashWorker(index),
+  };
+}

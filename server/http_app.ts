@@ -1,0 +1,97 @@
+/**
+ * The HTTP side: `/` (the browser client, when built), `/healthz`, `/readyz`, `/metrics`
+ * and `POST /v1/analyze`. Errors are the protocol's error object with the code's status.
+ */
+import { existsSync } from 'node:fs';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { ERROR_CODES, ProtocolError, type ErrorCode } from '../shared/error_codes.js';
+import { ANALYZE_PATH } from '../shared/protocol.js';
+import { analyze } from './analyze.js';
+import type { SessionContext } from './session/session.js';
+
+export interface HttpContext extends SessionContext {
+  isDraining(): boolean;
+}
+
+function sendError(res: Response, ctx: HttpContext, code: ErrorCode, message: string): void {
+  ctx.metrics.countError(code);
+  const { httpStatus, retryable } = ERROR_CODES[code];
+  res.status(httpStatus).json({ type: 'error', code, message, retryable });
+}
+
+export function createHttpApp(ctx: HttpContext): express.Express {
+  const { config, metrics, pool, registry, logger } = ctx;
+  const app = express();
+  app.disable('x-powered-by');
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+
+  app.get('/readyz', (_req, res) => {
+    const body = {
+      status: ctx.isDraining() ? 'draining' : 'ready',
+      model: { id: pool.model.id, labels: pool.model.labels },
+      engine: pool.engine,
+      mode: config.mode,
+      sessions: registry.size,
+      capacityLeft: ctx.isDraining() ? 0 : registry.capacityLeft,
+    };
+    res.status(ctx.isDraining() ? 503 : 200).json(body);
+  });
+
+  app.get('/metrics', async (_req, res) => {
+    res.set('Content-Type', metrics.registry.contentType);
+    res.send(await metrics.registry.metrics());
+  });
+
+  app.post(
+    ANALYZE_PATH,
+    express.raw({ type: () => true, limit: config.maxAnalyzeBytes }),
+    async (req: Request, res: Response) => {
+      if (ctx.isDraining()) {
+        metrics.analyzeRequests.inc({ status: 503 });
+        return sendError(res, ctx, 'shutting_down', 'the server is shutting down');
+      }
+      const body = Buffer.isBuffer(req.body) ? new Uint8Array(req.body.buffer, req.body.byteOffset, req.body.byteLength) : new Uint8Array(0);
+      if (body.length === 0) {
+        metrics.analyzeRequests.inc({ status: 400 });
+        return sendError(res, ctx, 'bad_message', 'expected a WAV file or raw audio in the body, got an empty body');
+      }
+      try {
+        const result = await analyze(body, req.query as Record<string, unknown>, ctx);
+        metrics.analyzeRequests.inc({ status: 200 });
+        res.json(result);
+      } catch (err) {
+        const error = err instanceof ProtocolError ? err : new ProtocolError('internal', 'internal error');
+        if (!(err instanceof ProtocolError)) logger.error('analyze failed', { error: err instanceof Error ? err.message : String(err) });
+        metrics.analyzeRequests.inc({ status: ERROR_CODES[error.code].httpStatus });
+        sendError(res, ctx, error.code, error.message);
+      }
+    },
+  );
+
+  if (existsSync(config.staticDir)) {
+    app.use('/', express.static(config.staticDir));
+  } else {
+    app.get('/', (_req, res) => {
+      res.type('text/plain').send('speech emotion recognition server: the browser client is not built (npm run build:client); stream on /v1/stream\n');
+    });
+  }
+
+  // Body-parser failures (too large, aborted) and anything unexpected, as protocol errors.
+  app.use((err: Error & { type?: string; status?: number }, _req: Request, res: Response, next: NextFunction) => {
+    if (res.headersSent) return next(err);
+    if (err.type === 'entity.too.large') {
+      metrics.analyzeRequests.inc({ status: 413 });
+      return sendError(res, ctx, 'message_too_large', `expected a body of at most ${config.maxAnalyzeBytes} bytes`);
+    }
+    if (err.status !== undefined && err.status >= 400 && err.status < 500) {
+      return sendError(res, ctx, 'bad_message', `expected a well-formed request, got ${err.message}`);
+    }
+    logger.error('http error', { error: err.message });
+    sendError(res, ctx, 'internal', 'internal error');
+  });
+
+  return app;
+}

@@ -1,0 +1,232 @@
+/**
+ * Every Prometheus metric the server exports, in one place (prom-client). Each server
+ * instance owns its own Registry, so several servers in one process (tests) never collide.
+ * Names follow Prometheus conventions: prefix `ser_`, base units, `_total` on counters.
+ * docs/metrics.md lists them with their meaning.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { ErrorCode } from '../shared/error_codes.js';
+
+/** How a session ended: the `outcome` label of ser_sessions_total. */
+export type SessionOutcome = 'completed' | 'error' | 'client_closed' | 'shutdown';
+
+/** Real-time factor window: processing seconds over audio seconds of the last this-many seconds. */
+const RTF_WINDOW_SECONDS = 10;
+/** Event-loop lag probe period, ms: short enough to see a 20 ms stall, cheap enough to ignore. */
+const LAG_PROBE_MS = 10;
+
+/** Buckets for per-hop latency: hops are ≥ 50 ms apart, so resolve 1 ms … 10 s. */
+const LATENCY_BUCKETS_S = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+const SHORT_BUCKETS_S = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1];
+const BATCH_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024];
+const LAG_BUCKETS_S = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2];
+
+export interface ServerMetrics {
+  registry: Registry;
+  sessionsActive: Gauge;
+  sessionsTotal: Counter<'outcome'>;
+  audioReceivedSeconds: Counter;
+  audioReceivedBytes: Counter;
+  resultsSent: Counter;
+  resultLatency: Histogram;
+  inferenceBatchSize: Histogram;
+  inferenceDuration: Histogram;
+  featureExtractionDuration: Histogram;
+  realTimeFactor: Gauge;
+  errors: Counter<'code'>;
+  backlogBytes: Gauge;
+  backlogPauses: Counter;
+  audioDiscardedBytes: Counter;
+  sessionsPaused: Gauge;
+  eventLoopLag: Histogram;
+  modelTensors: Gauge;
+  workerRestarts: Counter;
+  analyzeRequests: Counter<'status'>;
+  /** Records processing time against audio time for the real-time factor. */
+  recordProcessing(audioSeconds: number, processingSeconds: number): void;
+  countError(code: ErrorCode): void;
+  /** Stops the probes (timers) so the process can exit. */
+  stop(): void;
+}
+
+export interface MetricsInfo {
+  modelId: string;
+  engine: string;
+  mode: string;
+  /** Live tfjs tensors in the inference workers, read at scrape time. */
+  tensorCount?: () => Promise<number>;
+}
+
+export function createMetrics(info: MetricsInfo): ServerMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+
+  const modelInfo = new Gauge({
+    name: 'ser_model_info',
+    help: 'The model being served (value 1), with its id, inference engine and mode',
+    labelNames: ['model_id', 'engine', 'mode'],
+    registers: [registry],
+  });
+  modelInfo.set({ model_id: info.modelId, engine: info.engine, mode: info.mode }, 1);
+
+  // Real-time factor over a sliding window of one-second buckets of (audio, processing) s.
+  const rtfAudio = new Float64Array(RTF_WINDOW_SECONDS);
+  const rtfWork = new Float64Array(RTF_WINDOW_SECONDS);
+  let rtfSecond = Math.floor(Date.now() / 1000);
+  const rtfAdvance = (): void => {
+    const now = Math.floor(Date.now() / 1000);
+    for (let s = rtfSecond + 1; s <= now && s - rtfSecond <= RTF_WINDOW_SECONDS; s += 1) {
+      rtfAudio[s % RTF_WINDOW_SECONDS] = 0;
+      rtfWork[s % RTF_WINDOW_SECONDS] = 0;
+    }
+    if (now - rtfSecond > RTF_WINDOW_SECONDS) {
+      rtfAudio.fill(0);
+      rtfWork.fill(0);
+    }
+    rtfSecond = now;
+  };
+
+  const metrics: ServerMetrics = {
+    registry,
+    sessionsActive: new Gauge({
+      name: 'ser_sessions_active',
+      help: 'Streams being served now (WebSocket sessions and running analyses)',
+      registers: [registry],
+    }),
+    sessionsTotal: new Counter({
+      name: 'ser_sessions_total',
+      help: 'Streams ended, by outcome (completed, error, client_closed, shutdown)',
+      labelNames: ['outcome'],
+      registers: [registry],
+    }),
+    audioReceivedSeconds: new Counter({
+      name: 'ser_audio_received_seconds_total',
+      help: 'Seconds of audio received (stream time, all sessions)',
+      registers: [registry],
+    }),
+    audioReceivedBytes: new Counter({
+      name: 'ser_audio_received_bytes_total',
+      help: 'Bytes of audio received',
+      registers: [registry],
+    }),
+    resultsSent: new Counter({
+      name: 'ser_results_sent_total',
+      help: 'Emotion results sent (one per hop per session)',
+      registers: [registry],
+    }),
+    resultLatency: new Histogram({
+      name: 'ser_result_latency_seconds',
+      help: 'From the arrival of the audio that completed a hop to the result being sent',
+      buckets: LATENCY_BUCKETS_S,
+      registers: [registry],
+    }),
+    inferenceBatchSize: new Histogram({
+      name: 'ser_inference_batch_size',
+      help: 'Streams in one model call',
+      buckets: BATCH_BUCKETS,
+      registers: [registry],
+    }),
+    inferenceDuration: new Histogram({
+      name: 'ser_inference_duration_seconds',
+      help: 'Duration of one model call (in the inference worker)',
+      buckets: SHORT_BUCKETS_S,
+      registers: [registry],
+    }),
+    featureExtractionDuration: new Histogram({
+      name: 'ser_feature_extraction_seconds',
+      help: 'Decode + resample + MFCC + VAD time per received audio message',
+      buckets: SHORT_BUCKETS_S,
+      registers: [registry],
+    }),
+    realTimeFactor: new Gauge({
+      name: 'ser_real_time_factor',
+      help: `Processing seconds (features + inference) per second of audio over the last ${RTF_WINDOW_SECONDS} s; < 1 keeps up`,
+      registers: [registry],
+      collect() {
+        rtfAdvance();
+        const audio = rtfAudio.reduce((a, b) => a + b, 0);
+        const work = rtfWork.reduce((a, b) => a + b, 0);
+        this.set(audio > 0 ? work / audio : 0);
+      },
+    }),
+    errors: new Counter({
+      name: 'ser_errors_total',
+      help: 'Errors sent to clients (WebSocket and HTTP), by protocol error code',
+      labelNames: ['code'],
+      registers: [registry],
+    }),
+    backlogBytes: new Gauge({
+      name: 'ser_backlog_bytes',
+      help: 'Audio received but not yet answered by a result, bytes in the clients\' encodings, all sessions',
+      registers: [registry],
+    }),
+    backlogPauses: new Counter({
+      name: 'ser_backlog_pauses_total',
+      help: 'Times a session\'s socket reading was paused because its backlog hit maxBacklogSeconds',
+      registers: [registry],
+    }),
+    audioDiscardedBytes: new Counter({
+      name: 'ser_audio_discarded_bytes_total',
+      help: 'Audio bytes refused because they arrived after the stream ended (after end, or during a drain)',
+      registers: [registry],
+    }),
+    sessionsPaused: new Gauge({
+      name: 'ser_sessions_paused',
+      help: 'Sessions whose socket reading is paused by backpressure now',
+      registers: [registry],
+    }),
+    eventLoopLag: new Histogram({
+      name: 'ser_event_loop_lag_seconds',
+      help: `Main event-loop lag: delay of a ${LAG_PROBE_MS} ms timer beyond its due time`,
+      buckets: LAG_BUCKETS_S,
+      registers: [registry],
+    }),
+    modelTensors: new Gauge({
+      name: 'ser_model_tensors',
+      help: 'Live tfjs tensors summed over the inference workers (flat when nothing leaks)',
+      registers: [registry],
+      async collect() {
+        if (info.tensorCount !== undefined) this.set(await info.tensorCount());
+      },
+    }),
+    workerRestarts: new Counter({
+      name: 'ser_worker_restarts_total',
+      help: 'Inference workers restarted after a crash',
+      registers: [registry],
+    }),
+    analyzeRequests: new Counter({
+      name: 'ser_analyze_requests_total',
+      help: 'POST /v1/analyze requests, by HTTP status',
+      labelNames: ['status'],
+      registers: [registry],
+    }),
+    recordProcessing(audioSeconds, processingSeconds) {
+      rtfAdvance();
+      const slot = rtfSecond % RTF_WINDOW_SECONDS;
+      rtfAudio[slot] = (rtfAudio[slot] ?? 0) + audioSeconds;
+      rtfWork[slot] = (rtfWork[slot] ?? 0) + processingSeconds;
+    },
+    countError(code) {
+      metrics.errors.inc({ code });
+    },
+    stop() {
+      clearTimeout(lagTimer);
+    },
+  };
+
+  // Lag probe: a timer that re-arms itself and records how late it fired. A blocked loop
+  // shows up as a late timer, whatever blocked it.
+  let due = performance.now() + LAG_PROBE_MS;
+  let lagTimer: NodeJS.Timeout;
+  const probe = (): void => {
+    const now = performance.now();
+    metrics.eventLoopLag.observe(Math.max(0, now - due) / 1000);
+    due = now + LAG_PROBE_MS;
+    lagTimer = setTimeout(probe, LAG_PROBE_MS);
+    lagTimer.unref();
+  };
+  lagTimer = setTimeout(probe, LAG_PROBE_MS);
+  lagTimer.unref();
+
+  return metrics;
+}

@@ -1,0 +1,187 @@
+/**
+ * Inference worker: loads the model once, owns every session's stream state, and turns
+ * all hop requests that arrived since its last model call into one batched call, so the
+ * socket-serving event loop never waits on the model.
+ *
+ * Coalescing: requests queue per session; a round takes the oldest request of up to
+ * `maxBatchStreams` sessions and runs them through one `stepBatch`. While a round runs,
+ * new messages queue in the port, so the busier the worker, the larger the next batch.
+ * A session's requests are stepped strictly in order (its state is sequential); sessions
+ * with more queued (a file sent faster than real time) rotate to the back after each
+ * round so they cannot starve live streams.
+ *
+ * Naive mode (the baseline): per session, every hop re-runs `predictOffline` over the
+ * last window of frames, batch 1, no carried state.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import * as tf from '@tensorflow/tfjs';
+import { selectEngine } from '../../models/engine.js';
+import { loadModel } from '../../models/io.js';
+import { createStreamState, predictOffline, stepBatch } from '../../models/streaming/runner.js';
+import type { StreamState } from '../../models/streaming/runner.js';
+import type { FromWorker, HopRequest, HopResult, ToWorker, WorkerInit } from './messages.js';
+import { NaiveWindow } from './naive_window.js';
+
+const port = parentPort;
+if (port === null) throw new Error('server/model/worker.ts: expected to run in a worker thread');
+const init = workerData as WorkerInit;
+
+function post(message: FromWorker, transfer: ArrayBuffer[] = []): void {
+  port?.postMessage(message, transfer);
+}
+
+async function main(): Promise<void> {
+  let engine: string;
+  let model: Awaited<ReturnType<typeof loadModel>>;
+  try {
+    engine = await selectEngine(init.engine);
+    model = await loadModel(init.modelDir);
+  } catch (err) {
+    post({ type: 'init_failed', message: err instanceof Error ? err.message : String(err) });
+    return;
+  }
+  const meta = model.meta;
+  const numCoeffs = meta.featureConfig.numCoeffs;
+  const windowFrames = meta.windowSteps * meta.stepFrames;
+
+  const streams = new Map<string, StreamState>();
+  const naive = new Map<string, NaiveWindow>();
+  /** Per session, requests not yet stepped; Map order is the round-robin order. */
+  const pending = new Map<string, HopRequest[]>();
+  let scheduled = false;
+
+  const schedule = (): void => {
+    if (scheduled || pending.size === 0) return;
+    scheduled = true;
+    // setImmediate runs after the port has delivered every message already queued, so a
+    // round sees all the work that arrived in this tick.
+    setImmediate(round);
+  };
+
+  const takeRound = (): HopRequest[] => {
+    const taken: HopRequest[] = [];
+    // Snapshot the keys: re-inserting a session below must not visit it twice in one round
+    // (its state may enter a model call only once).
+    for (const sessionId of [...pending.keys()]) {
+      if (taken.length >= init.maxBatchStreams) break;
+      const queue = pending.get(sessionId);
+      const request = queue?.shift();
+      if (request !== undefined) taken.push(request);
+      pending.delete(sessionId);
+      if (queue !== undefined && queue.length > 0) pending.set(sessionId, queue);
+    }
+    return taken;
+  };
+
+  const transferOf = (results: HopResult[]): ArrayBuffer[] =>
+    results.flatMap((r) => (r.probs !== null ? [r.probs.buffer as ArrayBuffer] : []));
+
+  const roundStreaming = (taken: HopRequest[]): void => {
+    const live = taken.filter((r) => streams.has(r.sessionId));
+    const started = performance.now();
+    let results: HopResult[];
+    try {
+      const out = stepBatch(
+        model,
+        live.map((r) => ({ state: streams.get(r.sessionId) as StreamState, frames: r.frames, voiced: r.voiced })),
+      );
+      results = live.map((r, i) => {
+        const o = out[i];
+        return {
+          sessionId: r.sessionId,
+          requestId: r.requestId,
+          probs: o?.probs != null ? Float32Array.from(o.probs) : null,
+          framesConsumed: o?.framesConsumed ?? 0,
+        };
+      });
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      // A failed call leaves the states undefined; the sessions end with `internal`.
+      for (const r of live) streams.delete(r.sessionId);
+      results = live.map((r) => ({ sessionId: r.sessionId, requestId: r.requestId, probs: null, framesConsumed: 0, error: message }));
+    }
+    const seconds = (performance.now() - started) / 1000;
+    post({ type: 'results', results, calls: live.length > 0 ? [{ streams: live.length, seconds }] : [] }, transferOf(results));
+  };
+
+  const roundNaive = (taken: HopRequest[]): void => {
+    const results: HopResult[] = [];
+    const calls: { streams: number; seconds: number }[] = [];
+    for (const r of taken) {
+      const window = naive.get(r.sessionId);
+      if (window === undefined) continue;
+      const started = performance.now();
+      try {
+        window.push(r.frames, r.voiced);
+        const n = window.framesSeen;
+        const view = window.view();
+        const probs = view.voiced.length >= meta.stepFrames ? predictOffline(model, view.frames, view.voiced) : null;
+        results.push({ sessionId: r.sessionId, requestId: r.requestId, probs: probs === null ? null : Float32Array.from(probs), framesConsumed: n });
+        if (probs !== null) calls.push({ streams: 1, seconds: (performance.now() - started) / 1000 });
+      } catch (err) {
+        naive.delete(r.sessionId);
+        const message = err instanceof Error ? err.message : String(err);
+        results.push({ sessionId: r.sessionId, requestId: r.requestId, probs: null, framesConsumed: 0, error: message });
+      }
+    }
+    post({ type: 'results', results, calls }, transferOf(results));
+  };
+
+  function round(): void {
+    scheduled = false;
+    const taken = takeRound();
+    if (taken.length > 0) {
+      if (init.mode === 'naive') roundNaive(taken);
+      else roundStreaming(taken);
+    }
+    schedule();
+  }
+
+  const release = (sessionId: string): void => {
+    pending.delete(sessionId);
+    const state = streams.get(sessionId) as (StreamState & { dispose?: () => void }) | undefined;
+    state?.dispose?.();
+    streams.delete(sessionId);
+    naive.delete(sessionId);
+  };
+
+  port?.on('message', (message: ToWorker) => {
+    if (message.type === 'stats') {
+      post({ type: 'stats', requestId: message.requestId, numTensors: tf.memory().numTensors, sessions: streams.size + naive.size });
+      return;
+    }
+    for (const sessionId of message.opens) {
+      if (init.mode === 'naive') naive.set(sessionId, new NaiveWindow(numCoeffs, windowFrames));
+      else streams.set(sessionId, createStreamState(model));
+    }
+    for (const hop of message.hops) {
+      if (!streams.has(hop.sessionId) && !naive.has(hop.sessionId)) {
+        post({
+          type: 'results',
+          results: [{ sessionId: hop.sessionId, requestId: hop.requestId, probs: null, framesConsumed: 0, error: 'unknown session' }],
+          calls: [],
+        });
+        continue;
+      }
+      const queue = pending.get(hop.sessionId);
+      if (queue === undefined) pending.set(hop.sessionId, [hop]);
+      else queue.push(hop);
+    }
+    for (const sessionId of message.closes) release(sessionId);
+    schedule();
+  });
+
+  post({
+    type: 'ready',
+    model: {
+      id: meta.id,
+      labels: [...meta.labels],
+      numCoeffs,
+      stepFrames: meta.stepFrames,
+      windowSteps: meta.windowSteps,
+      engine,
+    },
+  });
+}
+
+void main();

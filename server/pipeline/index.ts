@@ -1,0 +1,54 @@
+/**
+ * The per-stream pipeline, stage by stage:
+ *   bytes → decode → resample → mfcc → vad → hop → infer → smooth → result
+ * Used alike by WebSocket sessions and POST /v1/analyze, so both give the same numbers.
+ */
+import { pipe, type OperatorFunction } from 'rxjs';
+import { MODEL_SAMPLE_RATE_HZ, type Encoding } from '../../shared/protocol.js';
+import type { InferenceStream } from '../model/batcher.js';
+import { decode } from './decode.js';
+import { hop } from './hop.js';
+import { infer } from './infer.js';
+import { mfcc } from './mfcc.js';
+import { resample, resamplerLatencyMs } from './resample.js';
+import { result, type EmotionResult } from './result.js';
+import { smooth } from './smooth.js';
+import type { AudioChunk, SampleChunk } from './types.js';
+import { vad } from './vad.js';
+
+export interface StreamParams {
+  inputRateHz: number;
+  /** Hop, ms, integer 50–5000. */
+  hopMs: number;
+  /** EMA factor, 0–0.99. */
+  smoothing: number;
+  labels: readonly string[];
+  stream: InferenceStream;
+}
+
+/** Mono samples at `inputRateHz` → one result per hop. */
+export function samplesToResults(params: StreamParams): OperatorFunction<SampleChunk, EmotionResult> {
+  return pipe(
+    resample(params.inputRateHz, MODEL_SAMPLE_RATE_HZ),
+    mfcc(),
+    vad(),
+    hop({ hopMs: params.hopMs, inputRateHz: params.inputRateHz }),
+    infer(params.stream),
+    smooth(params.smoothing, params.labels.length),
+    result({
+      labels: params.labels,
+      inputRateHz: params.inputRateHz,
+      lookaheadMs: resamplerLatencyMs(params.inputRateHz, MODEL_SAMPLE_RATE_HZ),
+    }),
+  );
+}
+
+/** Raw bytes in `encoding` → one result per hop. */
+export function audioToResults(
+  params: StreamParams & { encoding: Encoding; channels: 1 | 2 },
+): OperatorFunction<AudioChunk, EmotionResult> {
+  return pipe(decode({ encoding: params.encoding, channels: params.channels }), samplesToResults(params));
+}
+
+export type { EmotionResult } from './result.js';
+export type { AudioChunk, SampleChunk } from './types.js';

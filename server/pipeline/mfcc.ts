@@ -1,0 +1,38 @@
+/**
+ * Stage 3: 16 kHz samples → MFCC frames (25 ms window, 10 ms hop), each computed once as
+ * its last sample arrives, so any chunking gives the same frames. Also keeps the stream
+ * clock (`samplesTotal`) that the hop stage cuts on: sample counts, never timers.
+ */
+import { Observable, type OperatorFunction } from 'rxjs';
+import { MfccExtractor } from '../../shared/dsp/mfcc.js';
+import type { FeatureBlock, ResampledChunk } from './types.js';
+
+export function mfcc(): OperatorFunction<ResampledChunk, FeatureBlock> {
+  return (source) =>
+    new Observable<FeatureBlock>((subscriber) => {
+      let extractor: MfccExtractor | null = new MfccExtractor();
+      let samplesTotal = 0;
+      const subscription = source.subscribe({
+        next: (chunk) => {
+          if (extractor === null) return;
+          samplesTotal += chunk.samples.length;
+          const frames = extractor.push(chunk.samples);
+          // Emitted even with no new frame: the clock may have crossed a hop boundary.
+          subscriber.next({
+            count: frames.count,
+            coeffs: frames.coeffs,
+            energyDb: frames.energyDb,
+            samplesTotal,
+            inputSamplesTotal: chunk.inputSamplesTotal,
+            arrivedAtMs: chunk.arrivedAtMs,
+          });
+        },
+        complete: () => subscriber.complete(),
+        error: (err: unknown) => subscriber.error(err),
+      });
+      return () => {
+        subscription.unsubscribe();
+        extractor = null;
+      };
+    });
+}

@@ -1,0 +1,52 @@
+/**
+ * Stage 7: exponential moving average over successive hop distributions,
+ *   s_k = α·s_{k−1} + (1 − α)·p_k      (α = the session's `smoothing`, 0 ≤ α ≤ 0.99),
+ * where p_k is the model's distribution on a voiced hop and the uniform distribution on an
+ * unvoiced one — so over silence the reported distribution decays toward uniform instead of
+ * holding on to the last confident answer. The first voiced hop starts the average at p_k.
+ */
+import { Observable, type OperatorFunction } from 'rxjs';
+import type { InferredHop, SmoothedHop } from './types.js';
+
+/** One EMA step into a new array; `previous` null starts at `target`. */
+export function emaStep(previous: Float32Array | null, target: Float32Array, smoothing: number): Float32Array {
+  if (previous === null) return Float32Array.from(target);
+  const out = new Float32Array(target.length);
+  for (let i = 0; i < target.length; i += 1) {
+    out[i] = smoothing * (previous[i] ?? 0) + (1 - smoothing) * (target[i] ?? 0);
+  }
+  return out;
+}
+
+export function uniform(size: number): Float32Array {
+  return new Float32Array(size).fill(1 / size);
+}
+
+/** A hop counts as voiced when any of its frames is voiced and the model has output. */
+export function isVoicedHop(hop: Pick<InferredHop, 'voicedFrames' | 'probs'>): boolean {
+  return hop.voicedFrames > 0 && hop.probs !== null;
+}
+
+export function smooth(smoothing: number, numLabels: number): OperatorFunction<InferredHop, SmoothedHop> {
+  if (!(smoothing >= 0 && smoothing < 1)) throw new RangeError(`smoothing: expected a number in [0, 1), got ${smoothing}`);
+  const flat = uniform(numLabels);
+  return (source) =>
+    new Observable<SmoothedHop>((subscriber) => {
+      let state: Float32Array | null = null;
+      const subscription = source.subscribe({
+        next: (hop) => {
+          const voiced = isVoicedHop(hop);
+          const target = voiced ? (hop.probs as Float32Array) : flat;
+          // Silence before any speech stays exactly uniform; it never seeds the average.
+          state = voiced || state !== null ? emaStep(state, target, smoothing) : Float32Array.from(flat);
+          subscriber.next({ ...hop, smoothed: state, isVoiced: voiced });
+        },
+        complete: () => subscriber.complete(),
+        error: (err: unknown) => subscriber.error(err),
+      });
+      return () => {
+        subscription.unsubscribe();
+        state = null;
+      };
+    });
+}

@@ -1,0 +1,85 @@
+/**
+ * What flows between the pipeline stages of one stream. Every item carries `arrivedAtMs`
+ * (performance.now() when the audio that produced it reached the server), so the last stage
+ * can measure audio arrival → result sent.
+ */
+
+/** A binary WebSocket message (or a slice of an HTTP body) in the stream's encoding. */
+export interface AudioChunk {
+  bytes: Uint8Array;
+  arrivedAtMs: number;
+}
+
+/** Mono samples at `rateHz`. */
+export interface SampleChunk {
+  samples: Float32Array;
+  arrivedAtMs: number;
+}
+
+/** Model-rate samples plus how much input audio they stand for. */
+export interface ResampledChunk extends SampleChunk {
+  /** Input samples received so far (at the input rate), including this chunk's. */
+  inputSamplesTotal: number;
+}
+
+/** New MFCC frames and the running clock. */
+export interface FeatureBlock {
+  /** Frames in this block. */
+  count: number;
+  /** count × numCoeffs raw MFCC. */
+  coeffs: Float32Array;
+  /** count frame energies, dBFS. */
+  energyDb: Float32Array;
+  /** Model-rate samples pushed to the extractor so far: the stream clock. */
+  samplesTotal: number;
+  inputSamplesTotal: number;
+  arrivedAtMs: number;
+}
+
+export interface VoicedFeatureBlock extends FeatureBlock {
+  /** count flags, 1 = voiced (VoicedGate). */
+  voiced: Uint8Array;
+}
+
+/** The frames of one hop of stream time, ready for the model. */
+export interface Hop {
+  /** 0, 1, 2, … */
+  index: number;
+  /** Stream time where the hop starts, ms. */
+  startMs: number;
+  /** Stream time where the hop ends, ms: (index + 1)·hopMs, or the end of the stream. */
+  endMs: number;
+  /**
+   * count × numCoeffs raw MFCC of the frames that end inside this hop. Transferred to the
+   * inference worker (detached afterwards): later stages read `frameCount`/`voicedFrames`.
+   */
+  frames: Float32Array;
+  voiced: Uint8Array;
+  /** Frames in this hop. */
+  frameCount: number;
+  /** Of which voiced. */
+  voicedFrames: number;
+  /** Frames of the stream up to and including this hop. */
+  framesTotal: number;
+  /** Input samples received when the hop was cut (the stream length for the final hop). */
+  inputSamplesTotal: number;
+  /** True for the hop cut at the end of the stream. */
+  final: boolean;
+  arrivedAtMs: number;
+}
+
+/** A hop after the model: its raw distribution and how far the model has read. */
+export interface InferredHop extends Hop {
+  /** The model's distribution after this hop, label order; null before its first step. */
+  probs: Float32Array | null;
+  /** Frames the model has consumed since the stream began. */
+  framesConsumedTotal: number;
+}
+
+/** A hop after smoothing. */
+export interface SmoothedHop extends InferredHop {
+  /** The smoothed distribution reported to the client. */
+  smoothed: Float32Array;
+  /** Whether the hop held speech (and the model had spoken); false reports decay to uniform. */
+  isVoiced: boolean;
+}

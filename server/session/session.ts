@@ -1,0 +1,306 @@
+/**
+ * One WebSocket stream: control messages, the RxJS pipeline, backpressure, the summary,
+ * and an idempotent end. Phases: awaiting_start → streaming → ending → closed.
+ *
+ * Audio is pushed through the synchronous front of the pipeline (decode … hop) inside the
+ * socket's message handler, so an `end` that follows audio can never overtake it; control
+ * messages are never queued behind audio. Errors are sent once, then the socket closes with
+ * the code's close code; nothing here can touch another session.
+ *
+ * Backpressure: the backlog is audio received but not yet answered by a result, in stream
+ * time. Past `maxBacklogSeconds` the 'pause' policy stops reading the socket (TCP pushes
+ * back on the sender; nothing is dropped) until the backlog halves; the 'reject' policy
+ * answers `rate_limited`.
+ */
+import { randomUUID } from 'node:crypto';
+import { Subject, type Subscription } from 'rxjs';
+import type { RawData, WebSocket } from 'ws';
+import { BYTES_PER_SAMPLE } from '../../shared/dsp/pcm_decode.js';
+import { ProtocolError, type ErrorCode } from '../../shared/error_codes.js';
+import { PROTOCOL_VERSION, type ServerMessage } from '../../shared/protocol.js';
+import type { ServerConfig } from '../config.js';
+import type { Logger } from '../logger.js';
+import type { ServerMetrics, SessionOutcome } from '../metrics.js';
+import type { InferencePool, InferenceStream } from '../model/batcher.js';
+import { audioToResults, type AudioChunk, type EmotionResult } from '../pipeline/index.js';
+import type { Drainable, SessionRegistry } from './registry.js';
+import { parseClientMessage, resolveFormat, type StreamFormat } from './start.js';
+import { SummaryAccumulator } from './summary.js';
+
+export interface SessionContext {
+  config: ServerConfig;
+  pool: InferencePool;
+  metrics: ServerMetrics;
+  logger: Logger;
+  registry: SessionRegistry;
+}
+
+type Phase = 'awaiting_start' | 'streaming' | 'ending' | 'closed';
+
+export class Session implements Drainable {
+  readonly id = randomUUID();
+  private phase: Phase = 'awaiting_start';
+  private readonly log: Logger;
+  private audio$: Subject<AudioChunk> | null = null;
+  private subscription: Subscription | null = null;
+  private stream: InferenceStream | null = null;
+  private summary: SummaryAccumulator | null = null;
+  private format: StreamFormat | null = null;
+  private bytesPerSecond = 0;
+  private receivedBytes = 0;
+  private answeredMs = 0;
+  private reportedBacklogBytes = 0;
+  private paused = false;
+  private closeCodeOnDone = 1000;
+  private startTimer: NodeJS.Timeout | null = null;
+  private resolveClosed: () => void = () => undefined;
+  readonly closed: Promise<void>;
+
+  constructor(
+    private readonly ws: WebSocket,
+    private readonly ctx: SessionContext,
+  ) {
+    this.log = ctx.logger.child({ sessionId: this.id });
+    this.closed = new Promise((resolve) => {
+      this.resolveClosed = resolve;
+    });
+    ctx.metrics.sessionsActive.inc();
+    ws.on('message', (data, isBinary) => this.onMessage(data, isBinary));
+    ws.on('close', () => this.finish('client_closed'));
+    ws.on('error', (err: Error & { code?: string }) => {
+      if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
+        // Past the hard payload cap ws has already closed with 1009; count it as the error it is.
+        ctx.metrics.countError('message_too_large');
+        this.finish('error');
+      } else {
+        this.log.warn('socket error', { error: err.message });
+      }
+    });
+    this.startTimer = setTimeout(
+      () => this.fail(new ProtocolError('bad_message', `expected a start message within ${ctx.config.startTimeoutMs} ms, got none`)),
+      ctx.config.startTimeoutMs,
+    );
+  }
+
+  private onMessage(data: RawData, isBinary: boolean): void {
+    if (this.phase === 'closed') return;
+    const bytes = toBytes(data);
+    try {
+      if (isBinary) this.onAudio(bytes);
+      else this.onControl(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
+    } catch (err) {
+      this.fail(err);
+    }
+  }
+
+  private onControl(text: string): void {
+    const message = parseClientMessage(text);
+    if (message.type === 'start') {
+      if (this.phase !== 'awaiting_start') throw new ProtocolError('bad_message', `expected one start per session, got another in phase ${this.phase}`);
+      this.start(resolveFormat(message as unknown as Record<string, unknown>, {
+        hopMs: this.ctx.config.defaultHopMs,
+        smoothing: this.ctx.config.defaultSmoothing,
+      }));
+    } else if (this.phase === 'streaming') {
+      this.end(1000);
+    } else if (this.phase === 'awaiting_start') {
+      throw new ProtocolError('bad_message', 'expected start before end, got end');
+    }
+  }
+
+  private start(format: StreamFormat): void {
+    if (this.startTimer !== null) clearTimeout(this.startTimer);
+    this.startTimer = null;
+    const { pool } = this.ctx;
+    this.format = format;
+    this.bytesPerSecond = BYTES_PER_SAMPLE[format.encoding] * format.channels * format.sampleRateHz;
+    this.stream = pool.open(this.id);
+    this.summary = new SummaryAccumulator(pool.model.labels);
+    this.audio$ = new Subject<AudioChunk>();
+    this.phase = 'streaming';
+    this.subscription = this.audio$
+      .pipe(
+        audioToResults({
+          encoding: format.encoding,
+          channels: format.channels,
+          inputRateHz: format.sampleRateHz,
+          hopMs: format.hopMs,
+          smoothing: format.smoothing,
+          labels: pool.model.labels,
+          stream: this.stream,
+        }),
+      )
+      .subscribe({
+        next: (result) => this.onResult(result),
+        error: (err: unknown) => this.fail(err),
+        complete: () => this.onComplete(),
+      });
+    this.send({
+      type: 'ready',
+      sessionId: this.id,
+      protocol: PROTOCOL_VERSION,
+      model: { id: pool.model.id, labels: [...pool.model.labels] },
+      hopMs: format.hopMs,
+      smoothing: format.smoothing,
+    });
+    this.log.info('session started', {
+      sampleRateHz: format.sampleRateHz,
+      encoding: format.encoding,
+      channels: format.channels,
+      hopMs: format.hopMs,
+    });
+  }
+
+  private onAudio(bytes: Uint8Array): void {
+    const { config, metrics } = this.ctx;
+    if (this.phase === 'awaiting_start') throw new ProtocolError('bad_message', 'expected a start message before audio, got binary data');
+    if (bytes.length > config.maxMessageBytes) {
+      throw new ProtocolError('message_too_large', `expected messages of at most ${config.maxMessageBytes} bytes, got ${bytes.length}`);
+    }
+    if (this.phase !== 'streaming' || this.audio$ === null) {
+      // After `end` (or a drain began) the stream is closed to audio; count what is refused.
+      metrics.audioDiscardedBytes.inc(bytes.length);
+      return;
+    }
+    const chunkMs = (bytes.length / this.bytesPerSecond) * 1000;
+    if (config.backlogPolicy === 'reject' && this.backlogMs() + chunkMs > config.maxBacklogSeconds * 1000) {
+      throw new ProtocolError(
+        'rate_limited',
+        `expected at most ${config.maxBacklogSeconds} s of unanswered audio, got ${((this.backlogMs() + chunkMs) / 1000).toFixed(1)} s`,
+      );
+    }
+    this.receivedBytes += bytes.length;
+    metrics.audioReceivedBytes.inc(bytes.length);
+    metrics.audioReceivedSeconds.inc(chunkMs / 1000);
+    const started = performance.now();
+    this.audio$.next({ bytes, arrivedAtMs: started });
+    const seconds = (performance.now() - started) / 1000;
+    metrics.featureExtractionDuration.observe(seconds);
+    metrics.recordProcessing(chunkMs / 1000, seconds);
+    this.updateBacklog();
+  }
+
+  private onResult(result: EmotionResult): void {
+    const { metrics } = this.ctx;
+    this.send(result.message);
+    metrics.resultsSent.inc();
+    metrics.resultLatency.observe(Math.max(0, performance.now() - result.arrivedAtMs) / 1000);
+    this.summary?.push(result.message, result.hopEndMs);
+    this.answeredMs = Math.max(this.answeredMs, result.hopEndMs);
+    this.updateBacklog();
+  }
+
+  private onComplete(): void {
+    if (this.phase === 'closed' || this.summary === null) return;
+    this.send(this.summary.build());
+    const code = this.closeCodeOnDone;
+    this.finish(code === 1000 ? 'completed' : 'shutdown');
+    this.ws.close(code, code === 1000 ? 'done' : 'server shutting down');
+  }
+
+  /** Audio received but not yet answered, ms of stream time. */
+  private backlogMs(): number {
+    if (this.bytesPerSecond === 0) return 0;
+    return Math.max(0, (this.receivedBytes / this.bytesPerSecond) * 1000 - this.answeredMs);
+  }
+
+  private updateBacklog(): void {
+    const { config, metrics } = this.ctx;
+    const backlogMs = this.backlogMs();
+    const bytes = Math.round((backlogMs / 1000) * this.bytesPerSecond);
+    metrics.backlogBytes.inc(bytes - this.reportedBacklogBytes);
+    this.reportedBacklogBytes = bytes;
+    if (config.backlogPolicy !== 'pause' || this.phase !== 'streaming') return;
+    const limitMs = config.maxBacklogSeconds * 1000;
+    if (!this.paused && backlogMs > limitMs) {
+      this.paused = true;
+      this.ws.pause();
+      metrics.backlogPauses.inc();
+      metrics.sessionsPaused.inc();
+    } else if (this.paused && backlogMs <= limitMs / 2) {
+      this.resume();
+    }
+  }
+
+  private resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    this.ws.resume();
+    this.ctx.metrics.sessionsPaused.dec();
+  }
+
+  /** Completes the audio: the pipeline flushes, the final result and the summary follow. */
+  private end(closeCode: number): void {
+    if (this.phase !== 'streaming') return;
+    this.phase = 'ending';
+    this.closeCodeOnDone = closeCode;
+    this.audio$?.complete();
+  }
+
+  drain(): Promise<void> {
+    if (this.phase === 'awaiting_start') this.fail(new ProtocolError('shutting_down', 'the server is shutting down'));
+    else if (this.phase === 'streaming') this.end(1001);
+    else if (this.phase === 'ending') this.closeCodeOnDone = 1001;
+    return this.closed;
+  }
+
+  abort(): void {
+    this.fail(new ProtocolError('shutting_down', 'the server is shutting down and the grace period is over'));
+  }
+
+  /** Sends the error once, closes with its close code. Non-protocol errors become `internal`. */
+  fail(err: unknown): void {
+    if (this.phase === 'closed') return;
+    const error =
+      err instanceof ProtocolError ? err : new ProtocolError('internal', 'internal error; the session was closed');
+    if (!(err instanceof ProtocolError)) {
+      this.log.error('session failed', { error: err instanceof Error ? err.message : String(err) });
+    }
+    this.sendError(error.code, error.message);
+    this.finish(error.code === 'shutting_down' ? 'shutdown' : 'error');
+    this.ws.close(error.closeCode, error.code);
+  }
+
+  private sendError(code: ErrorCode, message: string): void {
+    this.ctx.metrics.countError(code);
+    this.log.info('session error', { code });
+    this.send({ type: 'error', code, message, retryable: new ProtocolError(code, message).retryable });
+  }
+
+  private send(message: ServerMessage): void {
+    if (this.ws.readyState === this.ws.OPEN) this.ws.send(JSON.stringify(message));
+  }
+
+  /** Releases everything exactly once, whatever ended the session. */
+  private finish(outcome: SessionOutcome): void {
+    if (this.phase === 'closed') return;
+    const wasEnding = this.phase === 'ending';
+    this.phase = 'closed';
+    if (this.startTimer !== null) clearTimeout(this.startTimer);
+    this.subscription?.unsubscribe();
+    this.subscription = null;
+    this.audio$ = null;
+    this.stream?.close();
+    this.stream = null;
+    // A paused socket would never read the peer's close frame.
+    this.resume();
+    const { metrics, registry } = this.ctx;
+    metrics.backlogBytes.dec(this.reportedBacklogBytes);
+    this.reportedBacklogBytes = 0;
+    metrics.sessionsActive.dec();
+    metrics.sessionsTotal.inc({ outcome });
+    registry.remove(this);
+    this.log.info('session closed', {
+      outcome,
+      wasEnding,
+      audioSeconds: this.format ? Math.round((this.receivedBytes / this.bytesPerSecond) * 1000) / 1000 : 0,
+    });
+    this.resolveClosed();
+  }
+}
+
+function toBytes(data: RawData): Uint8Array {
+  if (Array.isArray(data)) return Buffer.concat(data);
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  return data;
+}

@@ -1,0 +1,85 @@
+/**
+ * The end-of-stream summary, accumulated result by result (no result list is kept, so a
+ * long call costs constant memory beyond its segments).
+ *   durationMs  stream time covered by the results
+ *   voicedMs    time of voiced hops
+ *   mean        mean reported distribution over voiced hops (uniform if none)
+ *   dominant    argmax of `mean`
+ *   segments    runs of consecutive voiced hops with the same top label, with the mean
+ *               confidence of that label over the run
+ */
+import type { EmotionMessage, SummaryMessage, SummarySegment } from '../../shared/protocol.js';
+
+export class SummaryAccumulator {
+  private readonly sums: Float64Array;
+  private voicedHops = 0;
+  private voicedMs = 0;
+  private durationMs = 0;
+  private readonly segments: SummarySegment[] = [];
+  private open: { startMs: number; endMs: number; label: string; confidenceSum: number; hops: number } | null = null;
+
+  constructor(private readonly labels: readonly string[]) {
+    this.sums = new Float64Array(labels.length);
+  }
+
+  /** Adds one result; `hopEndMs` is the stream time the hop covers up to. */
+  push(message: EmotionMessage, hopEndMs: number): void {
+    const spanMs = Math.max(0, hopEndMs - message.startMs);
+    this.durationMs = Math.max(this.durationMs, hopEndMs);
+    if (!message.voiced) {
+      this.closeSegment();
+      return;
+    }
+    this.voicedHops += 1;
+    this.voicedMs += spanMs;
+    this.labels.forEach((label, i) => {
+      this.sums[i] = (this.sums[i] ?? 0) + (message.probs[label] ?? 0);
+    });
+    if (this.open !== null && this.open.label === message.top && this.open.endMs >= message.startMs) {
+      this.open.endMs = hopEndMs;
+      this.open.confidenceSum += message.confidence;
+      this.open.hops += 1;
+    } else {
+      this.closeSegment();
+      this.open = { startMs: message.startMs, endMs: hopEndMs, label: message.top, confidenceSum: message.confidence, hops: 1 };
+    }
+  }
+
+  private closeSegment(): void {
+    if (this.open === null) return;
+    this.segments.push({
+      startMs: this.open.startMs,
+      endMs: this.open.endMs,
+      label: this.open.label,
+      confidence: round(this.open.confidenceSum / this.open.hops),
+    });
+    this.open = null;
+  }
+
+  build(): SummaryMessage {
+    this.closeSegment();
+    const mean: Record<string, number> = {};
+    let dominant = this.labels[0] ?? '';
+    let best = -1;
+    this.labels.forEach((label, i) => {
+      const p = this.voicedHops > 0 ? (this.sums[i] ?? 0) / this.voicedHops : 1 / this.labels.length;
+      mean[label] = round(p);
+      if (p > best) {
+        best = p;
+        dominant = label;
+      }
+    });
+    return {
+      type: 'summary',
+      durationMs: round(this.durationMs),
+      voicedMs: round(this.voicedMs),
+      mean,
+      dominant,
+      segments: [...this.segments],
+    };
+  }
+}
+
+function round(value: number): number {
+  return Math.round(value * 1e6) / 1e6;
+}

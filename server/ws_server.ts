@@ -1,0 +1,99 @@
+/**
+ * `GET /v1/stream`: the WebSocket upgrade, admission (draining, origin, API key, capacity),
+ * message-size limits and the heartbeat. Each admitted socket becomes one Session.
+ *
+ * Refusals are sent as a protocol error on an accepted socket, then closed with the code's
+ * close code — browsers cannot read an HTTP refusal of an upgrade, but they can read this.
+ */
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { ProtocolError, type ErrorCode } from '../shared/error_codes.js';
+import { STREAM_PATH } from '../shared/protocol.js';
+import { isAuthorized, isOriginAllowed, presentedKey } from './auth.js';
+import { Session, type SessionContext } from './session/session.js';
+
+/**
+ * The socket-level payload cap is this multiple of maxMessageBytes. Messages between the two
+ * get a proper `message_too_large` error; beyond it ws refuses before buffering (bare 1009).
+ */
+const HARD_PAYLOAD_FACTOR = 2;
+
+export interface StreamServer {
+  /** Live sockets (sessions and refusals being closed). */
+  readonly clients: Set<WebSocket>;
+  close(): Promise<void>;
+}
+
+export function attachStreamServer(
+  httpServer: Server,
+  ctx: SessionContext & { isDraining(): boolean },
+): StreamServer {
+  const { config, metrics, logger } = ctx;
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: config.maxMessageBytes * HARD_PAYLOAD_FACTOR,
+    // Compression costs CPU per message on raw audio that hardly compresses.
+    perMessageDeflate: false,
+  });
+  const alive = new WeakMap<WebSocket, boolean>();
+
+  const refuse = (ws: WebSocket, code: ErrorCode, message: string): void => {
+    const error = new ProtocolError(code, message);
+    metrics.countError(code);
+    logger.info('connection refused', { code });
+    ws.send(JSON.stringify({ type: 'error', code, message, retryable: error.retryable }));
+    ws.close(error.closeCode, code);
+  };
+
+  const admit = (ws: WebSocket, request: IncomingMessage, url: URL): void => {
+    alive.set(ws, true);
+    ws.on('pong', () => alive.set(ws, true));
+    if (ctx.isDraining()) return refuse(ws, 'shutting_down', 'the server is shutting down; reconnect elsewhere');
+    if (!isOriginAllowed(config.allowedOrigins, request.headers.origin)) {
+      return refuse(ws, 'forbidden_origin', `expected an allowed Origin, got ${JSON.stringify(request.headers.origin)}`);
+    }
+    if (!isAuthorized(config.apiKeys, presentedKey(request.headers, url))) {
+      return refuse(ws, 'unauthorized', 'expected a valid API key in "Authorization: Bearer <key>" or ?token=');
+    }
+    if (ctx.registry.capacityLeft === 0) {
+      return refuse(ws, 'too_many_sessions', `expected fewer than ${config.maxSessions} live sessions, the server is full`);
+    }
+    ctx.registry.tryAdd(new Session(ws, ctx));
+  };
+
+  const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    const url = new URL(request.url ?? '/', 'http://localhost');
+    if (url.pathname !== STREAM_PATH) {
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    wss.handleUpgrade(request, socket, head, (ws) => admit(ws, request, url));
+  };
+  httpServer.on('upgrade', onUpgrade);
+
+  // Heartbeat: a peer that has not answered the previous ping is gone (half-open TCP).
+  const heartbeat = setInterval(() => {
+    for (const ws of wss.clients) {
+      if (alive.get(ws) === false) {
+        logger.info('peer missed a heartbeat; dropping it');
+        ws.terminate();
+        continue;
+      }
+      alive.set(ws, false);
+      ws.ping();
+    }
+  }, config.heartbeatMs);
+  heartbeat.unref();
+
+  return {
+    clients: wss.clients,
+    close: () =>
+      new Promise<void>((resolve) => {
+        clearInterval(heartbeat);
+        httpServer.off('upgrade', onUpgrade);
+        for (const ws of wss.clients) ws.terminate();
+        wss.close(() => resolve());
+      }),
+  };
+}

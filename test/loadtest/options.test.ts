@@ -1,0 +1,74 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseOptions } from '../../loadtest/options.js';
+import { buildLoop, floatToPcm16 } from '../../loadtest/clips.js';
+import { makeStreamPlans } from '../../loadtest/plan.js';
+import { httpBaseOf, streamUrlOf } from '../../loadtest/trial.js';
+
+test('defaults follow the issue: hop 250, 20–100 ms chunks, spawn when no URL', () => {
+  const o = parseOptions(['--no-progress'], new Date('2026-01-02T03:04:05Z'));
+  assert.deepEqual(o.streams, [10]);
+  assert.equal(o.hopMs, 250);
+  assert.deepEqual(o.chunkMs, { min: 20, max: 100 });
+  assert.equal(o.spawnServer, true);
+  assert.equal(o.mode, 'streaming');
+  assert.equal(o.p95BudgetMs, 100);
+  assert.equal(o.outDir, 'loadtest/reports/2026-01-02T03-04-05-000Z');
+});
+
+test('parses lists, ranges and flags', () => {
+  const o = parseOptions([
+    '--streams', '10,100,500', '--duration', '5', '--url', 'http://h:1', '--chunk-ms', '40',
+    '--find-capacity', '--p95-budget-ms', '80', '--server-arg=--workers=2', '--server-arg=--engine=wasm',
+  ]);
+  assert.deepEqual(o.streams, [10, 100, 500]);
+  assert.deepEqual(o.chunkMs, { min: 40, max: 40 });
+  assert.equal(o.spawnServer, false);
+  assert.equal(o.findCapacity, true);
+  assert.equal(o.p95BudgetMs, 80);
+  assert.deepEqual(o.serverArgs, ['--workers=2', '--engine=wasm']);
+});
+
+test('rejects bad values with "expected X, got Y"', () => {
+  assert.throws(() => parseOptions(['--streams', '0']), /--streams: expected an integer in \[1, 100000\], got 0/);
+  assert.throws(() => parseOptions(['--hop', '10']), /--hop: expected/);
+  assert.throws(() => parseOptions(['--chunk-ms', '100-20']), /expected A ≤ B/);
+  assert.throws(() => parseOptions(['--mode', 'fast']), /expected streaming or naive, got fast/);
+  assert.throws(() => parseOptions(['--url', 'http://h:1', '--compare-naive']), /--naive-url or --spawn-server/);
+  assert.throws(() => parseOptions(['--bogus']), /Unknown option/);
+});
+
+test('URLs map to the stream endpoint and the metrics base', () => {
+  assert.equal(streamUrlOf('http://127.0.0.1:8080'), 'ws://127.0.0.1:8080/v1/stream');
+  assert.equal(streamUrlOf('ws://127.0.0.1:8080/v1/stream'), 'ws://127.0.0.1:8080/v1/stream');
+  assert.equal(httpBaseOf('ws://127.0.0.1:8080/v1/stream'), 'http://127.0.0.1:8080');
+});
+
+test('the loop is padded so no chunk wraps, and PCM conversion clamps', () => {
+  const loop = buildLoop([Float32Array.of(0.5, -0.5), Float32Array.of(1, -1, 2)], ['a', 'b'], 16_000, 3);
+  const view = new Int16Array(loop.pcm);
+  assert.equal(loop.loopSamples, 5);
+  assert.deepEqual(loop.clipStartSamples, [0, 2]);
+  assert.deepEqual([...view], [16384, -16384, 32767, -32768, 32767, 16384, -16384, 32767]);
+  const out = new Int16Array(1);
+  floatToPcm16(Float32Array.of(Number.NaN), out);
+  assert.equal(out[0], 0);
+});
+
+test('stream plans are deterministic, staggered, and spread over clips', () => {
+  const config = {
+    streams: 8, durationSeconds: 2, sampleRateHz: 16_000, chunkMs: { min: 20, max: 100 }, rampSeconds: 1,
+    loopSamples: 48_000, clipStartSamples: [0, 16_000, 32_000], seed: 7,
+  };
+  const a = makeStreamPlans(config);
+  assert.deepEqual(a, makeStreamPlans(config));
+  assert.equal(a.length, 8);
+  for (const p of a) {
+    assert.ok(p.chunkSamples >= 320 && p.chunkSamples <= 1600);
+    assert.ok(p.startOffsetMs >= 0 && p.startOffsetMs < 1000);
+    assert.equal(p.totalSamples, 32_000);
+  }
+  assert.deepEqual(a.map((p) => p.audioOffsetSamples).slice(0, 4), [0, 16_000, 32_000, 0]);
+  const offsets = a.map((p) => p.startOffsetMs);
+  assert.deepEqual(offsets, [...offsets].sort((x, y) => x - y));
+});

@@ -1,0 +1,168 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { LoadedModel } from '../../models/io.js';
+import { seededRandom } from '../../models/ops/init.js';
+import { createStreamState, predictOffline, stepBatch, type StepResult } from '../../models/streaming/runner.js';
+import { lastSegmentRange, scanSilence } from '../../models/streaming/segment.js';
+import { clipFeatures, maxAbsDiff, normOf, numTensors, randomFrames, randomLoadedModel, SPEECH_FIXTURES, useWasm, type ClipFeatures } from './model_fixtures.js';
+
+const F = 20;
+
+/**
+ * Feeds a whole clip in random chunk sizes through stepBatch and checks, after every call,
+ * that the stream's result equals predictOffline on the prefix fed so far.
+ */
+function checkChunked(model: LoadedModel, clip: ClipFeatures, seed: number, maxChunk = 60): number {
+  const random = seededRandom(seed);
+  const state = createStreamState(model);
+  let compared = 0;
+  for (let pos = 0; pos < clip.count; ) {
+    const n = Math.min(clip.count - pos, Math.floor(random() * maxChunk));
+    const [res] = stepBatch(model, [{ state, frames: clip.frames.subarray(pos * F, (pos + n) * F), voiced: clip.voiced.subarray(pos, pos + n) }]) as [StepResult];
+    pos += n;
+    const offline = predictOffline(model, clip.frames.subarray(0, pos * F), clip.voiced.subarray(0, pos));
+    if (res.probs === null) {
+      assert.ok(maxAbsDiff(offline, new Float32Array(offline.length).fill(1 / offline.length)) < 1e-7, `uniform at ${pos}`);
+    } else {
+      const diff = maxAbsDiff(res.probs, offline);
+      assert.ok(diff < 1e-4, `after ${pos} frames: max |diff| ${diff}`);
+      compared++;
+    }
+  }
+  return compared;
+}
+
+describe('streaming runner', () => {
+  let clips: ClipFeatures[];
+  let model: LoadedModel;
+
+  before(async () => {
+    await useWasm();
+    clips = SPEECH_FIXTURES.map(clipFeatures);
+    model = randomLoadedModel(11, { meta: { norm: normOf(clips[0]!.frames) } });
+  });
+  after(() => model.dispose());
+
+  it('real clips: after every random-sized chunk, the result equals predictOffline on the prefix (1e-4)', () => {
+    for (const [i, clip] of clips.entries()) {
+      assert.ok(clip.voiced.some((v) => v === 1), 'the fixture has voiced frames');
+      for (const seed of [1, 2]) assert.ok(checkChunked(model, clip, seed * 10 + i) > 3);
+    }
+  });
+
+  it('the whole clip: the trailing pause is dropped, so the final result is the utterance', () => {
+    const clip = clips[2]!;
+    const { start, end } = lastSegmentRange(clip.voiced, model.meta.resetAfterSilenceFrames);
+    assert.ok(start > 0 && end < clip.count, `segment ${start}–${end} of ${clip.count}`);
+    const whole = predictOffline(model, clip.frames, clip.voiced);
+    const trimmed = predictOffline(model, clip.frames.subarray(start * F, end * F), clip.voiced.subarray(start, end));
+    assert.ok(maxAbsDiff(whole, trimmed) < 1e-6);
+  });
+
+  it('a long clip with pauses, resets and drops matches offline at every chunk', () => {
+    const frames = randomFrames(900, 3);
+    const voiced = new Uint8Array(900).fill(1);
+    const r = model.meta.resetAfterSilenceFrames;
+    voiced.fill(0, 200, 200 + r + 5); // long pause: drop + reset
+    voiced.fill(0, 400, 400 + r); // exactly R: no drop, reset on resume
+    voiced.fill(0, 600, 600 + r - 1); // shorter: fed through
+    voiced.fill(0, 880); // short trailing pause
+    assert.ok(checkChunked(model, { frames, voiced, count: 900 }, 4, 120) > 5);
+  });
+
+  it('batched (40 streams, interleaved random chunks) equals unbatched (1e-5)', () => {
+    const streams = 40;
+    const random = seededRandom(77);
+    const inputs = Array.from({ length: streams }, (_, s) => {
+      const n = 100 + Math.floor(random() * 400);
+      const voiced = Uint8Array.from({ length: n }, (_, i) => (i % 97 < 80 ? 1 : 0));
+      if (s % 5 === 0) voiced.fill(0, 50, 50 + model.meta.resetAfterSilenceFrames);
+      return { frames: randomFrames(n, 1000 + s), voiced, pos: 0 };
+    });
+    const batched = inputs.map(() => createStreamState(model));
+    const single = inputs.map(() => createStreamState(model));
+    for (let round = 0; inputs.some((x) => x.pos < x.voiced.length); round++) {
+      const requests = inputs.flatMap((x, s) => {
+        if (random() < 0.3 || x.pos >= x.voiced.length) return [];
+        const n = Math.min(x.voiced.length - x.pos, Math.floor(random() * 50));
+        const req = { index: s, frames: x.frames.subarray(x.pos * F, (x.pos + n) * F), voiced: x.voiced.subarray(x.pos, x.pos + n) };
+        x.pos += n;
+        return [req];
+      });
+      const together = stepBatch(model, requests.map((r) => ({ state: batched[r.index]!, frames: r.frames, voiced: r.voiced })));
+      requests.forEach((r, k) => {
+        const [alone] = stepBatch(model, [{ state: single[r.index]!, frames: r.frames, voiced: r.voiced }]) as [StepResult];
+        const got = together[k]!;
+        assert.equal(got.framesConsumed, alone.framesConsumed);
+        assert.equal(got.probs === null, alone.probs === null, `round ${round} stream ${r.index}`);
+        if (got.probs !== null && alone.probs !== null) assert.ok(maxAbsDiff(got.probs, alone.probs) < 1e-5);
+      });
+    }
+    batched.forEach((state, s) => {
+      const other = single[s]!;
+      assert.ok(maxAbsDiff(state.h, other.h) < 1e-5 && maxAbsDiff(state.c, other.c) < 1e-5, `stream ${s} LSTM state`);
+      assert.equal(state.ringCount, other.ringCount);
+    });
+  });
+
+  it('utterance rule: drop after R unvoiced frames, reset when speech resumes', () => {
+    const r = model.meta.resetAfterSilenceFrames;
+    assert.deepEqual(scanSilence(Uint8Array.from([1, 0, 0, 0, 1, 0, 0]), 0, 3), { resetIndex: 4, usedEnd: 7, silenceRun: 2 });
+    assert.deepEqual(scanSilence(Uint8Array.from([1, 0, 0, 0, 0, 0]), 0, 3), { resetIndex: -1, usedEnd: 4, silenceRun: 5 });
+    assert.deepEqual(scanSilence(Uint8Array.from([0, 1, 1]), 4, 3), { resetIndex: 1, usedEnd: 3, silenceRun: 0 });
+    assert.deepEqual(scanSilence(Uint8Array.from([0, 0]), 4, 3), { resetIndex: -1, usedEnd: 0, silenceRun: 6 });
+    assert.deepEqual(lastSegmentRange(Uint8Array.from([0, 0, 0, 0, 1, 1, 0]), 3), { start: 4, end: 7 });
+
+    const state = createStreamState(model);
+    const speech = randomFrames(200, 5);
+    const [first] = stepBatch(model, [{ state, frames: speech, voiced: new Uint8Array(200).fill(1) }]) as [StepResult];
+    assert.ok(first.probs !== null);
+    // A long pause: R frames feed the model, the rest are dropped; the last result is held.
+    const [paused] = stepBatch(model, [{ state, frames: randomFrames(r + 40, 6), voiced: new Uint8Array(r + 40) }]) as [StepResult];
+    assert.ok(paused.probs !== null);
+    assert.equal(paused.framesConsumed, 200 + r + 40);
+    assert.equal(state.pendingFrames, 0);
+    const [still] = stepBatch(model, [{ state, frames: randomFrames(300, 7), voiced: new Uint8Array(300) }]) as [StepResult];
+    assert.deepEqual(still.probs, paused.probs);
+    assert.ok(state.h.some((v) => v !== 0));
+    // Speech resumes: the stream restarts from zero state, exactly like a fresh stream.
+    const fresh = createStreamState(model);
+    const again = stepBatch(model, [
+      { state, frames: speech, voiced: new Uint8Array(200).fill(1) },
+      { state: fresh, frames: speech, voiced: new Uint8Array(200).fill(1) },
+    ]);
+    assert.equal(maxAbsDiff(again[0]!.probs!, again[1]!.probs!), 0);
+    assert.equal(maxAbsDiff(again[0]!.probs!, first.probs), 0);
+    assert.equal(maxAbsDiff(state.h, fresh.h), 0);
+    state.reset();
+    assert.equal(state.framesSeen, 0);
+    assert.equal(state.silenceRun, 0);
+  });
+
+  it('before the first complete step: predictOffline is uniform, stepBatch says null', () => {
+    const frames = randomFrames(model.meta.stepFrames - 1, 8);
+    const voiced = new Uint8Array(model.meta.stepFrames - 1).fill(1);
+    const probs = predictOffline(model, frames, voiced);
+    assert.ok(maxAbsDiff(probs, new Float32Array(8).fill(1 / 8)) < 1e-7);
+    const [res] = stepBatch(model, [{ state: createStreamState(model), frames, voiced }]) as [StepResult];
+    assert.equal(res.probs, null);
+    assert.equal(res.framesConsumed, 0);
+  });
+
+  it('rejects frames that do not match the voiced flags', () => {
+    const state = createStreamState(model);
+    assert.throws(() => stepBatch(model, [{ state, frames: new Float32Array(39), voiced: new Uint8Array(2) }]), /expected frames of 2 × 20 = 40 values, got 39/);
+  });
+
+  it('leaks no tensors over thousands of streaming steps', () => {
+    const states = Array.from({ length: 4 }, () => createStreamState(model));
+    const frames = randomFrames(25, 9);
+    const voiced = new Uint8Array(25).fill(1);
+    stepBatch(model, states.map((state) => ({ state, frames, voiced })));
+    const baseline = numTensors();
+    for (let i = 0; i < 1000; i++) stepBatch(model, states.map((state) => ({ state, frames, voiced }))); // ≈ 3000 model steps per stream
+    assert.equal(numTensors(), baseline);
+    predictOffline(model, randomFrames(400, 10), new Uint8Array(400).fill(1));
+    assert.equal(numTensors(), baseline);
+  });
+});

@@ -1,0 +1,131 @@
+/**
+ * The HTTP endpoints: /healthz, /readyz, /, POST /v1/analyze (WAV and raw PCM, and its
+ * errors), and /metrics with every named series holding sane values after real traffic.
+ */
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { after, before, describe, it } from 'node:test';
+import type { EmotionMessage, SummaryMessage } from '../../shared/protocol.js';
+import type { RunningServer } from '../../server/app.js';
+import { FIXTURES, readWavPcm, scrapeMetrics, startTestServer, streamWav } from '../helpers/server.js';
+
+interface AnalyzeBody {
+  model: { id: string; labels: string[] };
+  sampleRate: number;
+  hopMs: number;
+  smoothing: number;
+  results: EmotionMessage[];
+  summary: SummaryMessage;
+}
+
+describe('HTTP endpoints', () => {
+  let server: RunningServer;
+  before(async () => {
+    server = await startTestServer({ maxAnalyzeBytes: 200_000, staticDir: '/nonexistent-static-dir' });
+  });
+  after(async () => {
+    await server.close();
+  });
+
+  it('/healthz and /readyz', async () => {
+    const health = await fetch(`${server.url}/healthz`);
+    assert.equal(health.status, 200);
+    const ready = await fetch(`${server.url}/readyz`);
+    assert.equal(ready.status, 200);
+    const body = (await ready.json()) as { status: string; model: { id: string }; engine: string; capacityLeft: number };
+    assert.equal(body.status, 'ready');
+    assert.equal(body.model.id, server.model.id);
+    assert.ok(['wasm', 'cpu', 'tfjs-node', 'tfjs-node-gpu'].includes(body.engine));
+    assert.equal(body.capacityLeft, server.config.maxSessions);
+  });
+
+  it('GET / answers with a plain message when the browser client is not built', async () => {
+    const response = await fetch(server.url);
+    assert.equal(response.status, 200);
+    assert.match(await response.text(), /browser client/);
+  });
+
+  it('POST /v1/analyze: a WAV file gives the timeline and the summary', async () => {
+    const wav = await readFile(FIXTURES.happy);
+    const response = await fetch(`${server.url}/v1/analyze?hopMs=500`, { method: 'POST', body: wav, headers: { 'Content-Type': 'audio/wav' } });
+    assert.equal(response.status, 200);
+    const body = (await response.json()) as AnalyzeBody;
+    assert.equal(body.sampleRate, 16_000);
+    assert.equal(body.hopMs, 500);
+    assert.deepEqual(body.model, server.model);
+    assert.ok(body.results.length >= 7);
+    body.results.forEach((r, i) => assert.equal(r.seq, i));
+    assert.equal(body.results.at(-1)?.final, true);
+    assert.equal(body.summary.type, 'summary');
+    assert.ok(body.summary.voicedMs > 0);
+  });
+
+  it('POST /v1/analyze: raw PCM with the start parameters in the query equals the WAV answer', async () => {
+    const pcm = await readWavPcm(FIXTURES.happy);
+    const raw = await fetch(`${server.url}/v1/analyze?sampleRate=16000&encoding=pcm_s16le&channels=1&hopMs=500`, {
+      method: 'POST',
+      body: pcm.data,
+    });
+    assert.equal(raw.status, 200);
+    const wav = await fetch(`${server.url}/v1/analyze?hopMs=500`, { method: 'POST', body: await readFile(FIXTURES.happy) });
+    const a = (await raw.json()) as AnalyzeBody;
+    const b = (await wav.json()) as AnalyzeBody;
+    assert.deepEqual(a.results, b.results);
+    assert.deepEqual(a.summary, b.summary);
+  });
+
+  it('POST /v1/analyze errors: empty, unknown format, too large, bad audio', async () => {
+    const cases: { query: string; body: Uint8Array; status: number; code: string }[] = [
+      { query: '', body: new Uint8Array(0), status: 400, code: 'bad_message' },
+      { query: '', body: new Uint8Array(1000), status: 400, code: 'bad_message' },
+      { query: '?sampleRate=16000&encoding=opus', body: new Uint8Array(1000), status: 415, code: 'unsupported_format' },
+      { query: '?sampleRate=16000&encoding=pcm_s16le', body: new Uint8Array(300_000), status: 413, code: 'message_too_large' },
+      {
+        query: '?sampleRate=16000&encoding=pcm_f32le',
+        body: new Uint8Array(new Float32Array([0.1, Number.POSITIVE_INFINITY, 0.2, 0.1]).buffer),
+        status: 422,
+        code: 'bad_audio',
+      },
+    ];
+    for (const c of cases) {
+      const response = await fetch(`${server.url}/v1/analyze${c.query}`, { method: 'POST', body: c.body });
+      assert.equal(response.status, c.status, `${c.code} status`);
+      const body = (await response.json()) as { type: string; code: string; retryable: boolean };
+      assert.equal(body.type, 'error');
+      assert.equal(body.code, c.code);
+    }
+  });
+
+  it('/metrics exposes the named series with sane values after traffic', async () => {
+    const out = await streamWav(server.wsUrl, FIXTURES.angry, { seed: 8 });
+    assert.equal(out.closeCode, 1000);
+    const m = await scrapeMetrics(server);
+    const get = (name: string): number => {
+      const value = m.get(name);
+      assert.ok(value !== undefined, `${name} is exported`);
+      return value;
+    };
+    assert.equal(get('ser_sessions_active'), 0);
+    assert.ok(get('ser_sessions_total{outcome="completed"}') >= 1 + 3, 'the stream and the analyses completed');
+    const clip = await readWavPcm(FIXTURES.angry);
+    assert.ok(get('ser_audio_received_seconds_total') >= clip.data.length / 32_000);
+    assert.ok(get('ser_audio_received_bytes_total') >= clip.data.length);
+    assert.ok(get('ser_results_sent_total') >= out.results.length);
+    assert.ok(get('ser_result_latency_seconds_count') >= out.results.length);
+    const latencyMean = get('ser_result_latency_seconds_sum') / get('ser_result_latency_seconds_count');
+    assert.ok(latencyMean >= 0 && latencyMean < 10, `mean latency ${latencyMean} s`);
+    assert.ok(get('ser_inference_batch_size_count') >= 1 && get('ser_inference_batch_size_sum') >= get('ser_inference_batch_size_count'));
+    assert.ok(get('ser_inference_duration_seconds_count') >= 1 && get('ser_inference_duration_seconds_sum') > 0);
+    assert.ok(get('ser_feature_extraction_seconds_count') >= 1);
+    const rtf = get('ser_real_time_factor');
+    assert.ok(rtf > 0 && rtf < 5, `real-time factor ${rtf}`);
+    assert.ok(get('ser_errors_total{code="bad_audio"}') >= 1);
+    assert.equal(get('ser_backlog_bytes'), 0);
+    assert.ok(get('ser_event_loop_lag_seconds_count') > 0);
+    assert.ok(get('ser_model_tensors') > 0);
+    assert.equal(get(`ser_model_info{model_id="${server.model.id}",engine="${(await (await fetch(`${server.url}/readyz`)).json() as { engine: string }).engine}",mode="streaming"}`), 1);
+    // Default process metrics are there too.
+    assert.ok(get('process_cpu_user_seconds_total') > 0);
+    assert.ok(get('nodejs_eventloop_lag_p99_seconds') >= 0);
+  });
+});
