@@ -54,6 +54,8 @@ function trialRow(t: TrialResult): string {
     f(t.latency.p95Ms),
     f(t.latency.p99Ms),
     f(t.latency.maxMs),
+    f(t.latencyFromHopEnd.p95Ms),
+    f(t.maxResultStalenessMs, 0),
     f(t.resultsPerSecond),
     f(t.audioSecondsPerSecond),
     errors === '' ? '0' : errors,
@@ -71,7 +73,8 @@ function trialRow(t: TrialResult): string {
 }
 
 const TABLE_HEAD = [
-  'mode', 'streams', 'verdict', 'p50 ms', 'p90 ms', 'p95 ms', 'p99 ms', 'max ms', 'results/s', 'audio s/s',
+  'mode', 'streams', 'verdict', 'p50 ms', 'p90 ms', 'p95 ms', 'p99 ms', 'max ms', 'p95 from hop end ms',
+  'max endMs lag ms', 'results/s', 'audio s/s',
   'errors', 'rejected', 'missing', 'gen cores', 'gen late p95 ms', 'server cores', 'batch mean',
   'inference ms', 'loop lag p99 ms', 'RTF',
 ];
@@ -128,7 +131,8 @@ ${histograms}
 ${r.trials.map(trialRow).join('\n')}
 </tbody></table>
 ${warnings.length > 0 ? `<h2>Warnings</h2><ul>${warnings.map((w) => `<li>${escapeHtml(w)}</li>`).join('')}</ul>` : ''}
-<p>Latency = arrival of a result − send time of the chunk holding its last contributing sample (<code>endMs</code>), both on the generator's clock. Full figures in report.json.</p>
+<p>Latency = arrival of a result − send time of the chunk holding its last contributing sample (<code>endMs</code>), both on the generator's clock.
+“From hop end” measures from the chunk that completed the result's hop instead: the server's turnaround alone; the difference is audio the result waited for but did not use (“endMs lag”, e.g. frames left over from the model's step). Full figures in report.json.</p>
 </body></html>
 `;
 }

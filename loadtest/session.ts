@@ -30,6 +30,8 @@ export interface SessionContext {
   coverageToleranceMs: number;
   /** Generator lateness, ms, of every chunk of every stream of the worker. */
   lateness: FixedHistogram;
+  /** Called when this session's next due time moved earlier (e.g. `ready` arrived). */
+  wake: (dueMs: number) => void;
   /**
    * Called with each result's latency, ms, and its latency from the send of the chunk that
    * completed its hop (NaN if not traceable): the server's own turnaround, without the wait
@@ -44,6 +46,7 @@ export class StreamSession {
   private readonly ledger = new ChunkLedger();
   private coverage: CoverageTracker | null = null;
   private streamStartMs = 0;
+  private connectStartedMs = 0;
   private sentSamples = 0;
   private endSentAtMs = Number.NaN;
   private endToSummaryMs = Number.NaN;
@@ -76,6 +79,8 @@ export class StreamSession {
     switch (this.state) {
       case 'waiting':
         return this.runStartMs + this.plan.startOffsetMs;
+      case 'connecting':
+        return this.connectStartedMs + this.ctx.endTimeoutMs;
       case 'streaming':
         return chunkDueMs(this.streamStartMs, this.nextChunkEnd(), this.ctx.sampleRateHz);
       case 'ending':
@@ -87,8 +92,12 @@ export class StreamSession {
 
   /** Does whatever is due at `nowMs`: connect, send due chunks (then `end`), or time out. */
   pump(nowMs: number): void {
-    if (this.state === 'waiting' && nowMs >= this.runStartMs + this.plan.startOffsetMs) this.connect();
-    else if (this.state === 'streaming') this.sendDueChunks(nowMs);
+    if (this.state === 'waiting' && nowMs >= this.runStartMs + this.plan.startOffsetMs) this.connect(nowMs);
+    else if (this.state === 'connecting' && nowMs >= this.connectStartedMs + this.ctx.endTimeoutMs) {
+      this.fail('connect_timeout');
+      this.ws?.terminate();
+      this.finish();
+    } else if (this.state === 'streaming') this.sendDueChunks(nowMs);
     else if (this.state === 'ending' && nowMs >= this.endSentAtMs + this.ctx.endTimeoutMs) {
       this.fail('end_timeout');
       this.ws?.terminate();
@@ -100,8 +109,9 @@ export class StreamSession {
     return Math.min(this.sentSamples + this.plan.chunkSamples, this.plan.totalSamples);
   }
 
-  private connect(): void {
+  private connect(nowMs: number): void {
     this.state = 'connecting';
+    this.connectStartedMs = nowMs;
     // An all-zero mask lets ws skip XOR-masking every payload (RFC 6455 allows any key; its
     // unpredictability guards proxies against browser attacks, moot for a local generator).
     // Profiled: masking was ~20 % of the generator's CPU at 1,000 streams.
@@ -168,6 +178,7 @@ export class StreamSession {
         this.coverage = new CoverageTracker({ hopMs: msg.hopMs, toleranceMs: this.ctx.coverageToleranceMs });
         this.streamStartMs = arrivalMs;
         this.state = 'streaming';
+        this.ctx.wake(this.nextDueMs());
         return;
       case 'emotion':
         this.onEmotion(arrivalMs, msg);

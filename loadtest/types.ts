@@ -25,6 +25,7 @@ export interface WorkerInput {
 /** Generator-side pseudo error codes, next to the protocol's own. */
 export type ClientErrorCode =
   | 'connect_failed'
+  | 'connect_timeout'
   | 'unexpected_close'
   | 'end_timeout'
   | 'bad_server_message'

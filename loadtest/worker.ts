@@ -48,6 +48,7 @@ export function runWorker(input: WorkerInput, post: (msg: WorkerProgress | Worke
     endTimeoutMs: input.endTimeoutMs,
     coverageToleranceMs: input.coverageToleranceMs,
     lateness,
+    wake: (dueMs) => schedule(dueMs),
     onLatency: (ms, hopEndMs) => {
       latencies.push(ms);
       fromHopEnd.push(hopEndMs);
@@ -75,7 +76,19 @@ export function runWorker(input: WorkerInput, post: (msg: WorkerProgress | Worke
     post(msg, [latenciesMs.buffer as ArrayBuffer, fromHopEndMs.buffer as ArrayBuffer]);
   };
 
+  // One timer for the whole worker, re-armed for the earliest due event.
+  let timer: NodeJS.Timeout | null = null;
+  let timerDueMs = Number.POSITIVE_INFINITY;
+  const schedule = (dueMs: number): void => {
+    if (dueMs >= timerDueMs) return;
+    if (timer !== null) clearTimeout(timer);
+    timerDueMs = dueMs;
+    timer = setTimeout(tick, Math.max(0, dueMs - performance.now()));
+  };
+
   const tick = (): void => {
+    timer = null;
+    timerDueMs = Number.POSITIVE_INFINITY;
     const now = performance.now();
     let nextMs = Number.POSITIVE_INFINITY;
     let finished = false;
@@ -93,8 +106,7 @@ export function runWorker(input: WorkerInput, post: (msg: WorkerProgress | Worke
       done();
       return;
     }
-    const sleepMs = Math.min(MAX_SLEEP_MS, Math.max(0, nextMs - performance.now()));
-    setTimeout(tick, sleepMs);
+    schedule(Math.min(nextMs, performance.now() + MAX_SLEEP_MS));
   };
 
   const collect = (): void => {
@@ -125,7 +137,7 @@ export function runWorker(input: WorkerInput, post: (msg: WorkerProgress | Worke
     post(msg, [latenciesMs.buffer as ArrayBuffer, fromHopEndMs.buffer as ArrayBuffer]);
   };
 
-  setTimeout(tick, 0);
+  schedule(runStartMs);
 }
 
 if (parentPort !== null && workerData !== undefined && (workerData as { kind?: string }).kind === 'loadtest-worker') {

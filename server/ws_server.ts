@@ -75,6 +75,12 @@ export function attachStreamServer(
   // Heartbeat: a peer that has not answered the previous ping is gone (half-open TCP).
   const heartbeat = setInterval(() => {
     for (const ws of wss.clients) {
+      // A socket paused by backpressure cannot read the pong; it proved itself alive by
+      // sending more than we could take, so it is not judged until it is resumed.
+      if (ws.isPaused) {
+        alive.set(ws, true);
+        continue;
+      }
       if (alive.get(ws) === false) {
         logger.info('peer missed a heartbeat; dropping it');
         ws.terminate();

@@ -82,6 +82,7 @@ export class EmotionStreamClient implements AsyncIterable<StreamEvent> {
   private droppedBytes = 0;
   private serverError: EmotionServerError | null = null;
   private terminalError: EmotionStreamError | null = null;
+  private waitOpen: Waiter<void> | null = null;
   private waitReady: Waiter<ReadyMessage> | null = null;
   private waitSummary: Waiter<SummaryMessage> | null = null;
 
@@ -201,6 +202,8 @@ export class EmotionStreamClient implements AsyncIterable<StreamEvent> {
     const generation = ++this.generation;
     this.serverError = null;
     return new Promise<void>((resolve, reject) => {
+      // close()/fail() reject this waiter if they come first; the socket callbacks are then stale.
+      this.waitOpen = { resolve, reject };
       let opened = false;
       let lastError = '';
       const current = (): boolean => generation === this.generation;
@@ -208,6 +211,7 @@ export class EmotionStreamClient implements AsyncIterable<StreamEvent> {
         onOpen: () => {
           if (!current()) return;
           opened = true;
+          this.waitOpen = null;
           resolve();
         },
         onMessage: (data) => {
@@ -223,6 +227,7 @@ export class EmotionStreamClient implements AsyncIterable<StreamEvent> {
             this.onClose(code, reason);
           } else {
             const why = lastError || reason || `close code ${code}`;
+            this.waitOpen = null;
             reject(new ConnectionError('connection_failed', `could not connect to ${this.url}: ${why}`, code));
           }
         },
@@ -332,7 +337,8 @@ export class EmotionStreamClient implements AsyncIterable<StreamEvent> {
   }
 
   private rejectWaiters(error: EmotionStreamError): void {
-    const waiters = [this.waitReady, this.waitSummary];
+    const waiters = [this.waitOpen, this.waitReady, this.waitSummary];
+    this.waitOpen = null;
     this.waitReady = null;
     this.waitSummary = null;
     for (const w of waiters) w?.reject(error);

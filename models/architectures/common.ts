@@ -56,7 +56,6 @@ export function convStack(
   x: tf.Tensor3D,
   options: ForwardOptions,
   dropoutRate: number,
-  afterConv?: (y: tf.Tensor3D, layer: number) => tf.Tensor3D,
 ): tf.Tensor3D {
   const { shapes } = convShapes(model.hyper);
   let framesPerPosition = 1;
@@ -71,10 +70,9 @@ export function convStack(
       param(model, `conv${i}.w`) as tf.Tensor3D,
       param(model, `conv${i}.b`) as tf.Tensor1D,
       shape,
-      afterConv === undefined ? 'relu' : 'linear',
+      'relu',
     );
     framesPerPosition *= shape.stride;
-    if (afterConv !== undefined) y = afterConv(y, i);
     const mask = maskAt(x, options, framesPerPosition);
     if (mask !== null) y = tf.mul<tf.Tensor3D>(y, mask);
     y = maybeDropout(y, dropoutRate, options, i + 1) as tf.Tensor3D;

@@ -14,14 +14,6 @@ export interface LstmWeights {
   b: tf.Tensor1D;
 }
 
-/** x: [B, S, In] → [B, S, 4H] input projections (bias included). */
-export function projectInputs(x: tf.Tensor3D, w: LstmWeights): tf.Tensor3D {
-  const [b, s, n] = x.shape;
-  const fourH = w.wx.shape[1];
-  const y = tf.fused.matMul({ a: tf.reshape(x, [b * s, n]), b: w.wx, bias: w.b });
-  return tf.reshape(y, [b, s, fourH]);
-}
-
 /** One step from a projected input xp [B, 4H]; returns the new [h, c]. */
 export function lstmStep(
   xp: tf.Tensor2D,
@@ -48,24 +40,23 @@ export interface LstmRun {
 }
 
 /**
- * Runs S steps. `stepMask` (S tensors [B, 1] of 0/1, optional) zeroes the state where the
- * step is left padding, so the first real step starts from exactly the zero state.
+ * Runs one step per projected input (each [B, 4H]). `stepMask` (S tensors [B, 1] of 0/1,
+ * optional) zeroes the state where the step is left padding, so the first real step starts
+ * from exactly the zero state.
  */
 export function lstmRun(
-  xp: tf.Tensor3D,
+  inputs: tf.Tensor2D[],
   wh: tf.Tensor2D,
   h0: tf.Tensor2D,
   c0: tf.Tensor2D,
   stepMask?: tf.Tensor2D[],
 ): LstmRun {
-  const steps = xp.shape[1];
-  const inputs = tf.unstack(xp, 1) as tf.Tensor2D[];
   const hs: tf.Tensor2D[] = [];
   const cs: tf.Tensor2D[] = [];
   let h = h0;
   let c = c0;
-  for (let s = 0; s < steps; s++) {
-    const next = lstmStep(inputs[s]!, h, c, wh);
+  inputs.forEach((xp, s) => {
+    const next = lstmStep(xp, h, c, wh);
     h = next[0];
     c = next[1];
     const m = stepMask?.[s];
@@ -75,15 +66,23 @@ export function lstmRun(
     }
     hs.push(h);
     cs.push(c);
-  }
+  });
   return { hs, cs };
 }
 
-/** Full sequence from zero state: x [B, S, In] → outputs [B, S, H]. */
+/**
+ * Full sequence from zero state: x [B, S, In] → outputs [B, S, H]. Works time-major inside:
+ * on wasm, slicing or stacking along a middle axis costs orders of magnitude more than along
+ * the leading one (in the forward pass and again in its gradient), so the inputs are
+ * transposed once to [S, B, In] and the outputs once back.
+ */
 export function lstmSequence(x: tf.Tensor3D, w: LstmWeights, stepMask?: tf.Tensor2D[]): tf.Tensor3D {
-  const batch = x.shape[0];
+  const [batch, steps, inputs] = x.shape;
   const units = w.wh.shape[0];
+  const timeMajor = tf.reshape(tf.transpose(x, [1, 0, 2]), [steps * batch, inputs]) as tf.Tensor2D;
+  const xp = tf.fused.matMul({ a: timeMajor, b: w.wx, bias: w.b });
+  const perStep = tf.unstack(tf.reshape(xp, [steps, batch, 4 * units]), 0) as tf.Tensor2D[];
   const zeros = tf.zeros([batch, units]) as tf.Tensor2D;
-  const { hs } = lstmRun(projectInputs(x, w), w.wh, zeros, zeros, stepMask);
-  return tf.stack(hs, 1) as tf.Tensor3D;
+  const { hs } = lstmRun(perStep, w.wh, zeros, zeros, stepMask);
+  return tf.transpose(tf.stack(hs, 0), [1, 0, 2]) as tf.Tensor3D;
 }

@@ -18,9 +18,9 @@ export function leftPadMask(validFrames: ArrayLike<number>, positions: number, f
   return tf.tensor3d(values, [batch, positions, 1]);
 }
 
-/** The mask as S per-step [B, 1] tensors, for the LSTM loop. */
+/** The mask as S per-step [B, 1] tensors, for the LSTM loop (split time-major: see lstm.ts). */
 export function stepMasks(mask: tf.Tensor3D): tf.Tensor2D[] {
-  return tf.unstack(mask, 1) as tf.Tensor2D[];
+  return tf.unstack(tf.transpose(mask, [1, 0, 2]), 0) as tf.Tensor2D[];
 }
 
 /** Validates validFrames against a batch of T frames. */

@@ -12,8 +12,11 @@ import type { ConvLayerPlan, StreamingPlan } from './plan.js';
 /** Per layer, per stream: the layer's context-prefixed input rows (row-major, inChannels wide). */
 export type LayerInputs = Float32Array[][];
 
-/** [B · tOut, kernel · C] patches of context-prefixed inputs of `rowsIn` rows each. */
-function patches(layer: ConvLayerPlan, inputs: Float32Array[], tOut: number): Float32Array {
+/**
+ * [B · tOut, kernel · C] patches of the context-prefixed inputs, rows ordered (stream, time),
+ * or (time, stream) when `timeMajor` (what the LSTM wants: see ops/lstm.ts).
+ */
+function patches(layer: ConvLayerPlan, inputs: Float32Array[], tOut: number, timeMajor: boolean): Float32Array {
   const { kernel, stride } = layer.shape;
   const c = layer.inChannels;
   const width = kernel * c;
@@ -21,7 +24,8 @@ function patches(layer: ConvLayerPlan, inputs: Float32Array[], tOut: number): Fl
   inputs.forEach((rows, b) => {
     for (let j = 0; j < tOut; j++) {
       const from = j * stride * c;
-      out.set(rows.subarray(from, from + width), (b * tOut + j) * width);
+      const row = timeMajor ? j * inputs.length + b : b * tOut + j;
+      out.set(rows.subarray(from, from + width), row * width);
     }
   });
   return out;
@@ -30,8 +34,8 @@ function patches(layer: ConvLayerPlan, inputs: Float32Array[], tOut: number): Fl
 /**
  * Runs every conv layer. `firstInputs[b]` is stream b's layer-0 input (context ++ frames,
  * zero-padded to maxSteps). `contexts(l, b)` gives stream b's stored context of layer l.
- * Returns the last layer's output [B · maxSteps, C] (a tensor, for the LSTM) and every
- * layer's host-side inputs (for the context update).
+ * Returns the last layer's output [maxSteps · B, C], TIME-MAJOR (a tensor, for the LSTM),
+ * and every layer's host-side inputs (for the context update).
  */
 export function runConvStack(
   plan: StreamingPlan,
@@ -44,7 +48,8 @@ export function runConvStack(
   let output: tf.Tensor2D | null = null;
   plan.conv.forEach((layer, l) => {
     const tOut = (maxSteps * layer.rowsPerStep) / layer.shape.stride;
-    const x = tf.tensor2d(patches(layer, inputs[l]!, tOut), [batch * tOut, layer.shape.kernel * layer.inChannels]);
+    const isLast = l === plan.conv.length - 1;
+    const x = tf.tensor2d(patches(layer, inputs[l]!, tOut, isLast), [batch * tOut, layer.shape.kernel * layer.inChannels]);
     const y = tf.fused.matMul({ a: x, b: layer.weight2d, bias: layer.bias, activation: 'relu' }) as tf.Tensor2D;
     x.dispose();
     const next = plan.conv[l + 1];

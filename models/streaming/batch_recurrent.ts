@@ -7,14 +7,14 @@ import * as tf from '@tensorflow/tfjs';
 import type { StreamingPlan } from './plan.js';
 
 export interface RecurrentOutputs {
-  /** [B, S, H] LSTM outputs and cell states, S = maxSteps. */
+  /** [S, B, H] LSTM outputs and cell states (time-major), S = maxSteps. */
   hs: Float32Array;
   cs: Float32Array;
-  /** [B, S] attention scores (same values as the offline attentionScores). */
+  /** [S, B] attention scores (same values as the offline attentionScores). */
   scores: Float32Array;
 }
 
-/** features: [B · S, C] last conv layer output; h0, c0: B × H host state. */
+/** features: [S · B, C] last conv layer output, time-major; h0, c0: B × H host state. */
 export function runRecurrent(
   plan: StreamingPlan,
   features: tf.Tensor2D,
@@ -27,7 +27,7 @@ export function runRecurrent(
   const { lstm, attention } = plan;
   return tf.tidy(() => {
     const xp = tf.fused.matMul({ a: features, b: lstm.wx, bias: lstm.b });
-    const inputs = tf.unstack(tf.reshape(xp, [batch, steps, 4 * units]), 1) as tf.Tensor2D[];
+    const inputs = tf.unstack(tf.reshape(xp, [steps, batch, 4 * units]), 0) as tf.Tensor2D[];
     let h: tf.Tensor2D = tf.tensor2d(h0, [batch, units]);
     let c: tf.Tensor2D = tf.tensor2d(c0, [batch, units]);
     const hs: tf.Tensor2D[] = [];
@@ -40,10 +40,10 @@ export function runRecurrent(
       hs.push(h);
       cs.push(c);
     }
-    const hsAll = tf.stack(hs, 1);
-    const keys = tf.fused.matMul({ a: tf.reshape(hsAll, [batch * steps, units]), b: attention.w, bias: attention.b, activation: 'sigmoid' });
+    const hsAll = tf.stack(hs, 0);
+    const keys = tf.fused.matMul({ a: tf.reshape(hsAll, [steps * batch, units]), b: attention.w, bias: attention.b, activation: 'sigmoid' });
     const scores = tf.matMul(keys, attention.v).dataSync() as Float32Array;
     for (let k = 0; k < scores.length; k++) scores[k]! += attention.scoreShift;
-    return { hs: hsAll.dataSync() as Float32Array, cs: tf.stack(cs, 1).dataSync() as Float32Array, scores };
+    return { hs: hsAll.dataSync() as Float32Array, cs: tf.stack(cs, 0).dataSync() as Float32Array, scores };
   });
 }

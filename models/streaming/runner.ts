@@ -100,13 +100,13 @@ function advance(plan: StreamingPlan, active: ActiveStream[]): void {
       const input = conv.inputs[l]![b]!;
       ctx.set(input.subarray((validRows - layer.contextRows) * layer.inChannels, validRows * layer.inChannels));
     });
-    const last = (b * maxSteps + steps - 1) * units;
+    const last = ((steps - 1) * batch + b) * units;
     state.h.set(out.hs.subarray(last, last + units));
     state.c.set(out.cs.subarray(last, last + units));
     for (let s = 0; s < steps; s++) {
-      const row = (b * maxSteps + s) * units;
+      const row = (s * batch + b) * units;
       state.ringOutputs.set(out.hs.subarray(row, row + units), state.ringNext * units);
-      state.ringScores[state.ringNext] = out.scores[b * maxSteps + s]!;
+      state.ringScores[state.ringNext] = out.scores[s * batch + b]!;
       state.ringNext = (state.ringNext + 1) % plan.windowSteps;
       state.ringCount = Math.min(state.ringCount + 1, plan.windowSteps);
     }

@@ -6,6 +6,9 @@ import * as tf from '@tensorflow/tfjs';
 import { forward, trainableVariables, type Model, type ModelLike } from '../architectures/index.js';
 import { padBatch, planBatches, type Example } from './batching.js';
 
+/** Moving-average momentum of batch-norm statistics, [0, 1). */
+export const BATCH_NORM_MOMENTUM = 0.9;
+
 export interface StepResult {
   loss: number;
   correct: number;
@@ -34,7 +37,8 @@ export function trainStep(
     const onehot = tf.oneHot(tf.tensor1d(batch.labels, 'int32'), numClasses);
     const w = tf.tensor1d(weights);
     const { value, grads } = tf.variableGrads(() => {
-      const logits = forward(model, x, { training: true, seed: dropoutSeed, validFrames: batch.validFrames });
+      // batchNormMomentum: conv1d-lstm updates its moving statistics here; others ignore it.
+      const logits = forward(model, x, { training: true, seed: dropoutSeed, validFrames: batch.validFrames, batchNormMomentum: BATCH_NORM_MOMENTUM });
       const pred = tf.argMax(logits, 1).dataSync();
       correct = 0;
       for (let i = 0; i < batch.batch; i += 1) if (pred[i] === batch.labels[i]) correct += 1;

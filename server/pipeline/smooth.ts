@@ -36,10 +36,10 @@ export function smooth(smoothing: number, numLabels: number): OperatorFunction<I
       const subscription = source.subscribe({
         next: (hop) => {
           const voiced = isVoicedHop(hop);
-          const target = voiced ? (hop.probs as Float32Array) : flat;
-          // Silence before any speech stays exactly uniform; it never seeds the average.
-          state = voiced || state !== null ? emaStep(state, target, smoothing) : Float32Array.from(flat);
-          subscriber.next({ ...hop, smoothed: state, isVoiced: voiced });
+          // Silence before any speech reports exactly uniform and never seeds the average.
+          if (voiced) state = emaStep(state, hop.probs as Float32Array, smoothing);
+          else if (state !== null) state = emaStep(state, flat, smoothing);
+          subscriber.next({ ...hop, smoothed: state ?? Float32Array.from(flat), isVoiced: voiced });
         },
         complete: () => subscriber.complete(),
         error: (err: unknown) => subscriber.error(err),

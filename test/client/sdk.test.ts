@@ -111,9 +111,16 @@ describe('EmotionStreamClient against the real server', () => {
     const paced = await run('realtime');
     assert.equal(paced.length, fast.length);
     assert.deepEqual(
-      paced.map((r) => [r.top, r.voiced, r.endMs]),
-      fast.map((r) => [r.top, r.voiced, r.endMs]),
+      paced.map((r) => [r.voiced, r.endMs]),
+      fast.map((r) => [r.voiced, r.endMs]),
     );
+    // Same audio, same hops: the same distributions, up to float noise of differently batched model calls.
+    paced.forEach((r, i) => {
+      for (const [label, p] of Object.entries(r.probs)) {
+        const q = fast[i]?.probs[label] ?? NaN;
+        assert.ok(Math.abs(p - q) < 1e-3, `result ${i} ${label}: ${p} vs ${q}`);
+      }
+    });
   });
 
   test('a refused format surfaces as EmotionServerError with the protocol code', async () => {
@@ -142,6 +149,20 @@ describe('EmotionStreamClient against the real server', () => {
     const idle = createNodeClient({ url: server.wsUrl });
     assert.throws(() => idle.send(new Uint8Array(2)), ClientStateError);
     await assert.rejects(idle.end(), ClientStateError);
+
+    const closedEarly = createNodeClient({ url: server.wsUrl });
+    const connecting = closedEarly.connect();
+    closedEarly.close();
+    await assert.rejects(connecting, ClientStateError, 'close() settles a pending connect()');
+  });
+
+  test('aborting streamAudio closes the client and rejects with the reason', async () => {
+    const client = createNodeClient({ url: server.wsUrl });
+    const abort = new AbortController();
+    client.results$.subscribe(() => abort.abort(new Error('enough')));
+    const source = fromWav(new Uint8Array(await readFile(FIXTURES.neutral)));
+    await assert.rejects(streamAudio(client, source, { pace: 'realtime', speed: 4, signal: abort.signal }), /enough/);
+    assert.equal(client.state, 'closed');
   });
 });
 

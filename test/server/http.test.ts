@@ -64,7 +64,7 @@ describe('HTTP endpoints', () => {
     const pcm = await readWavPcm(FIXTURES.happy);
     const raw = await fetch(`${server.url}/v1/analyze?sampleRate=16000&encoding=pcm_s16le&channels=1&hopMs=500`, {
       method: 'POST',
-      body: pcm.data,
+      body: Buffer.from(pcm.data),
     });
     assert.equal(raw.status, 200);
     const wav = await fetch(`${server.url}/v1/analyze?hopMs=500`, { method: 'POST', body: await readFile(FIXTURES.happy) });
@@ -88,7 +88,7 @@ describe('HTTP endpoints', () => {
       },
     ];
     for (const c of cases) {
-      const response = await fetch(`${server.url}/v1/analyze${c.query}`, { method: 'POST', body: c.body });
+      const response = await fetch(`${server.url}/v1/analyze${c.query}`, { method: 'POST', body: Buffer.from(c.body) });
       assert.equal(response.status, c.status, `${c.code} status`);
       const body = (await response.json()) as { type: string; code: string; retryable: boolean };
       assert.equal(body.type, 'error');

@@ -106,7 +106,7 @@ export class TimelineView {
       const prev = i > 0 ? (pts[i - 1] as Point).tMs : p.tMs - FIRST_HOP_MS;
       // Whole pixels, so neighbouring hops meet without hairline gaps.
       const left = Math.floor(x(prev));
-      ctx.fillStyle = p.voiced ? 'rgba(74,222,128,0.9)' : 'rgba(148,163,184,0.18)';
+      ctx.fillStyle = p.voiced ? '#4ade80' : '#263041'; // opaque: overlapping edges must not darken
       ctx.fillRect(left, stripY, Math.max(1, Math.ceil(x(p.tMs)) - left), STRIP_PX);
     });
   }

@@ -1,0 +1,144 @@
+/**
+ * One socket carrying one server session: open, `start` → `ready`, audio, `end` →
+ * `summary`, close. It parses frames, measures latency and turns every way the socket can
+ * end into one typed error (or none, after a summary). EmotionStreamClient owns one
+ * Connection at a time and replaces it when reconnecting.
+ */
+import { BYTES_PER_SAMPLE } from '../../shared/dsp/pcm_decode.js';
+import type { ReadyMessage, StartMessage, SummaryMessage } from '../../shared/protocol.js';
+import { ClientStateError, ConnectionError, EmotionServerError, type EmotionStreamError } from './errors.js';
+import type { EmotionResult } from './events.js';
+import { LatencyTracker } from './latency.js';
+import type { Socket, SocketFactory } from './socket.js';
+import { parseServerMessage } from './wire.js';
+
+export interface ConnectionEvents {
+  onResult(result: EmotionResult): void;
+  onSummary(summary: SummaryMessage): void;
+  /**
+   * The socket closed after it had opened: `error` is null after a summary, else the
+   * server's error or a ConnectionError. Not called after `close()`.
+   */
+  onClosed(error: EmotionStreamError | null): void;
+}
+
+interface Waiter<T> {
+  resolve(value: T): void;
+  reject(error: EmotionStreamError): void;
+}
+
+export class Connection {
+  /** Resolves when the socket is open; rejects with ConnectionError('connection_failed'). */
+  readonly opened: Promise<void>;
+  private readonly socket: Socket;
+  private waitOpen: Waiter<void> | null = null;
+  private waitReady: Waiter<ReadyMessage> | null = null;
+  private waitSummary: Waiter<SummaryMessage> | null = null;
+  private serverError: EmotionServerError | null = null;
+  private summarised = false;
+  private detached = false;
+  private latency: LatencyTracker | null = null;
+  private bytesPerFrame = 1;
+  private lastResultEndMs = 0;
+
+  constructor(factory: SocketFactory, url: string, token: string | undefined, private readonly events: ConnectionEvents) {
+    this.opened = new Promise<void>((resolve, reject) => (this.waitOpen = { resolve, reject }));
+    let lastError = '';
+    this.socket = factory(url, token ? { token } : {}, {
+      onOpen: () => settle(this, 'waitOpen')?.resolve(),
+      onMessage: (data) => this.onMessage(data),
+      onError: (message) => {
+        lastError = message;
+      },
+      onClose: (code, reason) => {
+        if (this.detached) return;
+        const opening = settle(this, 'waitOpen');
+        if (opening) {
+          const why = lastError || reason || `close code ${code}`;
+          opening.reject(new ConnectionError('connection_failed', `could not connect to ${url}: ${why}`, code));
+          return;
+        }
+        const error =
+          this.serverError ??
+          (this.summarised ? null : new ConnectionError('connection_lost', `connection closed (code ${code}${reason ? `: ${reason}` : ''})`, code));
+        this.rejectPending(error ?? new ConnectionError('connection_lost', 'connection closed before the answer', code));
+        this.events.onClosed(error);
+      },
+    });
+  }
+
+  /** Stream time sent but not yet answered by a result, ms. */
+  get aheadMs(): number {
+    return this.latency ? Math.max(0, this.latency.sentMs - this.lastResultEndMs) : 0;
+  }
+
+  get bufferedAmount(): number {
+    return this.socket.bufferedAmount;
+  }
+
+  /** Sends `start`; resolves with `ready`, rejects with the server's error or the close. */
+  handshake(config: Omit<StartMessage, 'type'>): Promise<ReadyMessage> {
+    this.bytesPerFrame = (BYTES_PER_SAMPLE[config.encoding] ?? 1) * config.channels;
+    this.latency = new LatencyTracker(config.sampleRate);
+    const ready = new Promise<ReadyMessage>((resolve, reject) => (this.waitReady = { resolve, reject }));
+    this.socket.send(JSON.stringify({ type: 'start', ...config }));
+    return ready;
+  }
+
+  send(pcm: ArrayBuffer | ArrayBufferView): void {
+    this.socket.send(pcm);
+    this.latency?.recordSend(pcm.byteLength / this.bytesPerFrame, performance.now());
+  }
+
+  /** Sends `end`; resolves with the summary. */
+  end(): Promise<SummaryMessage> {
+    const summary = new Promise<SummaryMessage>((resolve, reject) => (this.waitSummary = { resolve, reject }));
+    this.socket.send(JSON.stringify({ type: 'end' }));
+    return summary;
+  }
+
+  /** Closes the socket and forgets it: pending promises reject with `reason`, no more events. */
+  close(reason: EmotionStreamError = new ClientStateError('the client was closed')): void {
+    if (this.detached) return;
+    this.detached = true;
+    this.socket.close(1000, 'client closed');
+    this.rejectPending(reason);
+  }
+
+  private onMessage(data: string | ArrayBuffer): void {
+    // Binary frames and unknown message types are not protocol v1: ignored.
+    const msg = !this.detached && typeof data === 'string' ? parseServerMessage(data) : null;
+    switch (msg?.type) {
+      case 'ready':
+        settle(this, 'waitReady')?.resolve(msg);
+        break;
+      case 'emotion': {
+        this.lastResultEndMs = msg.endMs;
+        const latencyMs = this.latency?.onResult(msg.endMs, performance.now()) ?? null;
+        this.events.onResult({ ...msg, latencyMs });
+        break;
+      }
+      case 'summary':
+        this.summarised = true;
+        this.events.onSummary(msg);
+        settle(this, 'waitSummary')?.resolve(msg);
+        this.socket.close(1000, 'done');
+        break;
+      case 'error':
+        this.serverError = EmotionServerError.fromMessage(msg);
+        break;
+    }
+  }
+
+  private rejectPending(error: EmotionStreamError): void {
+    for (const key of ['waitOpen', 'waitReady', 'waitSummary'] as const) settle(this, key)?.reject(error);
+  }
+}
+
+/** Takes a waiter out of its slot, so each settles at most once. */
+function settle<K extends 'waitOpen' | 'waitReady' | 'waitSummary'>(conn: Connection, key: K): Connection[K] {
+  const slots = conn as unknown as Record<K, Connection[K]>;
+  const waiter = slots[key];
+  slots[key] = null as Connection[K];
+  return waiter;
+}
