@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'client/browser/dist/', 'models/**/*.bin', 'test-artifacts/', '**/*.js', '!eslint.config.js'] },
+  { ignores: ['node_modules/', '.cache/', 'dist/', 'client/browser/dist/', 'models/**/*.bin', 'test-artifacts/', '**/*.js', '!eslint.config.js'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

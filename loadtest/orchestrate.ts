@@ -9,7 +9,7 @@ import { searchCapacity } from './capacity.js';
 import type { LoadtestOptions, ServerMode } from './options.js';
 import { spawnServer, type SpawnedServer } from './server_process.js';
 import { formatCapacity, formatTrial } from './summary.js';
-import { runTrial, type ServerTarget } from './trial.js';
+import { runTrial, waitForIdle, type ServerTarget } from './trial.js';
 import type { CapacityRecord, LoadtestReport, TrialResult } from './types.js';
 
 /** Where to log progress lines (stderr by default; tests pass a no-op). */
@@ -44,6 +44,7 @@ async function measureOne(
 ): Promise<CapacityRecord | null> {
   const trial = async (streams: number): Promise<TrialResult> => {
     if (trials.length > 0) await sleep(o.cooldownSeconds * 1000);
+    if (!(await waitForIdle(target.url))) log(`warning: the ${target.mode} server still has active sessions after 30 s; measuring anyway`);
     const t = await runTrial(target, streams, audio, o);
     trials.push(t);
     log(formatTrial(t));

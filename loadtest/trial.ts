@@ -9,7 +9,7 @@ import type { LoopAudio } from './clips.js';
 import type { LoadtestOptions } from './options.js';
 import { makeStreamPlans } from './plan.js';
 import { autoWorkers, runPool, type LiveProgress, type PoolResult } from './pool.js';
-import { scrapeMetrics, serverFigures, type PromSnapshot } from './prometheus.js';
+import { scrapeMetrics, serverFigures, sumOf, type PromSnapshot } from './prometheus.js';
 import { latencyHistogramBins, percentile, summarizeLatencies } from './stats.js';
 import type { TrialResult } from './types.js';
 
@@ -130,6 +130,22 @@ export function summarizeTrial(
     warnings.push('a generator worker was > 90 % busy: add --workers or use longer --chunk-ms');
   }
   return { ...partial, pass: failReasons.length === 0, failReasons, warnings };
+}
+
+/**
+ * Waits until the server reports no active sessions (a failed trial can leave it working
+ * through backlog), at most `timeoutMs`; returns whether it got there. Servers without
+ * /metrics count as idle.
+ */
+export async function waitForIdle(url: string, timeoutMs = 30_000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const snap = await scrapeMetrics(httpBaseOf(url));
+    const active = snap === null ? 0 : (sumOf(snap, 'ser_sessions_active') ?? 0);
+    if (active === 0) return true;
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, 500));
+  }
 }
 
 export async function runTrial(

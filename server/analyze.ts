@@ -5,7 +5,7 @@
  * parameters as `start`, given in the query string.
  */
 import { randomUUID } from 'node:crypto';
-import { from, lastValueFrom, toArray, type Observable } from 'rxjs';
+import { Observable, lastValueFrom, map, toArray } from 'rxjs';
 import { BYTES_PER_SAMPLE } from '../shared/dsp/pcm_decode.js';
 import { ProtocolError } from '../shared/error_codes.js';
 import { MAX_SAMPLE_RATE_HZ, MIN_SAMPLE_RATE_HZ, type EmotionMessage, type SummaryMessage } from '../shared/protocol.js';
@@ -39,6 +39,37 @@ interface Prepared {
   run(stream: InferenceStream, labels: readonly string[]): Observable<EmotionResult>;
 }
 
+/**
+ * A long recording enters the pipeline one slice at a time with a macrotask between slices,
+ * so its feature extraction never holds the event loop that serves live sockets for long.
+ */
+const SLICE_SECONDS = 1;
+
+function slices<T extends Uint8Array | Float32Array>(data: T, size: number): T[] {
+  const out: T[] = [];
+  for (let offset = 0; offset < data.length; offset += size) out.push(data.subarray(offset, offset + size) as T);
+  return out;
+}
+
+function yieldingFrom<T>(items: readonly T[]): Observable<T> {
+  return new Observable<T>((subscriber) => {
+    let index = 0;
+    let handle: NodeJS.Immediate;
+    const step = (): void => {
+      const item = items[index];
+      if (item === undefined) {
+        subscriber.complete();
+        return;
+      }
+      index += 1;
+      subscriber.next(item);
+      handle = setImmediate(step);
+    };
+    handle = setImmediate(step);
+    return () => clearImmediate(handle);
+  });
+}
+
 function prepare(body: Uint8Array, query: Record<string, unknown>, defaults: { hopMs: number; smoothing: number }): Prepared {
   const fields = formatFieldsFromQuery(query);
   if (isWav(body)) {
@@ -54,7 +85,8 @@ function prepare(body: Uint8Array, query: Record<string, unknown>, defaults: { h
       format,
       audioSeconds: wav.samples.length / rate,
       run: (stream, labels) =>
-        from([{ samples: wav.samples, arrivedAtMs: performance.now() }]).pipe(
+        yieldingFrom(slices(wav.samples, rate * SLICE_SECONDS)).pipe(
+          map((samples) => ({ samples, arrivedAtMs: performance.now() })),
           samplesToResults({ inputRateHz: rate, hopMs: format.hopMs, smoothing: format.smoothing, labels, stream }),
         ),
     };
@@ -67,7 +99,8 @@ function prepare(body: Uint8Array, query: Record<string, unknown>, defaults: { h
     format,
     audioSeconds: body.length / (BYTES_PER_SAMPLE[format.encoding] * format.channels * format.sampleRateHz),
     run: (stream, labels) =>
-      from([{ bytes: body, arrivedAtMs: performance.now() }]).pipe(
+      yieldingFrom(slices(body, BYTES_PER_SAMPLE[format.encoding] * format.channels * format.sampleRateHz * SLICE_SECONDS)).pipe(
+        map((bytes) => ({ bytes, arrivedAtMs: performance.now() })),
         audioToResults({ ...format, inputRateHz: format.sampleRateHz, labels, stream }),
       ),
   };

@@ -9,33 +9,19 @@
  *   const summary = await client.end();
  *
  * Isomorphic: the socket comes from a SocketFactory (default: the global WebSocket; the
- * Node entry `node.ts` passes `ws`). Errors are typed (errors.ts). With `reconnect`, a
- * session lost to a retryable error is replaced by a new one, reported as a
- * `reconnected` event (see events.ts for what that implies).
+ * Node entry `node.ts` passes `ws`). Errors are typed (errors.ts). Each server session is
+ * one Connection; with `reconnect`, a session lost to a retryable error is replaced by a
+ * new one, reported as a `reconnected` event (see events.ts for what that implies).
  */
 import { BehaviorSubject, Subject, filter, firstValueFrom, type Observable } from 'rxjs';
-import {
-  MODEL_SAMPLE_RATE_HZ,
-  type ReadyMessage,
-  type ServerMessage,
-  type StartMessage,
-  type SummaryMessage,
-} from '../../shared/protocol.js';
-import { BYTES_PER_SAMPLE } from '../../shared/dsp/pcm_decode.js';
+import type { ReadyMessage, StartMessage, SummaryMessage } from '../../shared/protocol.js';
 import { toAsyncIterator } from './async_iter.js';
-import {
-  ClientStateError,
-  ConnectionError,
-  EmotionServerError,
-  toStreamError,
-  type EmotionStreamError,
-} from './errors.js';
+import { Connection } from './connection.js';
+import { ClientStateError, ConnectionError, toStreamError, type EmotionStreamError } from './errors.js';
 import { isEmotionResult, type ClientState, type EmotionResult, type StreamEvent } from './events.js';
-import { LatencyTracker } from './latency.js';
 import { backoffMs, resolveReconnect, type ReconnectOptions, type ReconnectPolicy } from './reconnect.js';
-import type { Socket, SocketFactory } from './socket.js';
+import type { SocketFactory } from './socket.js';
 import { browserSocketFactory } from './socket_browser.js';
-import { parseServerMessage } from './wire.js';
 
 /** The `start` message without its `type`. */
 export type StreamConfig = Omit<StartMessage, 'type'>;
@@ -49,11 +35,6 @@ export interface EmotionStreamClientOptions {
   reconnect?: boolean | ReconnectOptions;
   /** How sockets are made. Default: the global WebSocket (browsers). Node: `nodeSocketFactory`. */
   socketFactory?: SocketFactory;
-}
-
-interface Waiter<T> {
-  resolve(value: T): void;
-  reject(error: EmotionStreamError): void;
 }
 
 export class EmotionStreamClient implements AsyncIterable<StreamEvent> {
@@ -70,21 +51,12 @@ export class EmotionStreamClient implements AsyncIterable<StreamEvent> {
   private readonly token: string | undefined;
   private readonly socketFactory: SocketFactory;
   private readonly reconnectPolicy: ReconnectPolicy | null;
-
-  private socket: Socket | null = null;
-  /** Incremented per socket; callbacks of older sockets are ignored. */
-  private generation = 0;
+  /** The current server session's connection. */
+  private connection: Connection | null = null;
   private config: StreamConfig | null = null;
-  private bytesPerFrame = 1;
   private session: ReadyMessage | null = null;
-  private latency: LatencyTracker | null = null;
-  private lastResultEndMs = 0;
   private droppedBytes = 0;
-  private serverError: EmotionServerError | null = null;
   private terminalError: EmotionStreamError | null = null;
-  private waitOpen: Waiter<void> | null = null;
-  private waitReady: Waiter<ReadyMessage> | null = null;
-  private waitSummary: Waiter<SummaryMessage> | null = null;
 
   constructor(options: EmotionStreamClientOptions) {
     if (!/^wss?:\/\//.test(options.url)) throw new TypeError(`url: expected ws:// or wss://, got ${options.url}`);
@@ -105,40 +77,38 @@ export class EmotionStreamClient implements AsyncIterable<StreamEvent> {
 
   /** Stream time sent but not yet answered by a result, ms; the flow-control window of `whenCaughtUp`. */
   get aheadMs(): number {
-    return this.latency ? Math.max(0, this.latency.sentMs - this.lastResultEndMs) : 0;
+    return this.connection?.aheadMs ?? 0;
   }
 
   /** Bytes the socket has queued but not yet written. */
   get bufferedAmount(): number {
-    return this.socket?.bufferedAmount ?? 0;
+    return this.connection?.bufferedAmount ?? 0;
   }
 
   async connect(): Promise<void> {
     this.expectState('connect', 'idle');
     this.setState('connecting');
     try {
-      await this.openSocket();
+      await this.openConnection().opened;
     } catch (e) {
       throw this.fail(toStreamError(e));
     }
-    if (this.state === 'connecting') this.setState('open');
+    this.setState('open');
   }
 
   /** Sends `start` and resolves with the server's `ready`. */
   async start(config: StreamConfig): Promise<ReadyMessage> {
     this.expectState('start', 'open');
     this.config = config;
-    this.bytesPerFrame = (BYTES_PER_SAMPLE[config.encoding] ?? 1) * config.channels;
     this.setState('starting');
-    let ready: ReadyMessage;
     try {
-      ready = await this.handshake();
+      this.session = await this.requireConnection().handshake(config);
     } catch (e) {
       throw this.fail(toStreamError(e));
     }
     this.setState('streaming');
-    this.subject.next(ready);
-    return ready;
+    this.subject.next(this.session);
+    return this.session;
   }
 
   /**
@@ -151,15 +121,14 @@ export class EmotionStreamClient implements AsyncIterable<StreamEvent> {
       return false;
     }
     this.expectState('send', 'streaming');
-    this.socket?.send(pcm);
-    this.latency?.recordSend(pcm.byteLength / this.bytesPerFrame, performance.now());
+    this.requireConnection().send(pcm);
     return true;
   }
 
   /** Resolves once `aheadMs ≤ maxAheadMs`: the server has answered all but the last `maxAheadMs` of audio. */
   async whenCaughtUp(maxAheadMs: number): Promise<void> {
     while (this.aheadMs > maxAheadMs || this.state === 'reconnecting') {
-      if (this.state !== 'streaming' && this.state !== 'reconnecting') this.expectState('whenCaughtUp', 'streaming');
+      if (this.state !== 'reconnecting') this.expectState('whenCaughtUp', 'streaming');
       try {
         await firstValueFrom(this.subject);
       } catch {
@@ -171,25 +140,20 @@ export class EmotionStreamClient implements AsyncIterable<StreamEvent> {
   /** Sends `end`; resolves with the session's summary once the server has flushed. */
   async end(): Promise<SummaryMessage> {
     if (this.state === 'reconnecting') {
-      const error = new ConnectionError('connection_lost', 'end: the session was lost and not yet replaced; no summary');
       this.close();
-      throw error;
+      throw new ConnectionError('connection_lost', 'end: the session was lost and not yet replaced; no summary');
     }
     this.expectState('end', 'streaming');
     this.setState('ending');
-    const summary = new Promise<SummaryMessage>((resolve, reject) => (this.waitSummary = { resolve, reject }));
-    this.socket?.send(JSON.stringify({ type: 'end' }));
-    return summary;
+    return this.requireConnection().end(); // a failure also reaches onClosed → fail()
   }
 
   /** Closes at once without a summary; pending promises reject with ClientStateError. */
   close(): void {
     if (this.state === 'closed' || this.state === 'failed') return;
     this.setState('closed');
-    this.generation++;
-    this.socket?.close(1000, 'client closed');
-    this.socket = null;
-    this.rejectWaiters(new ClientStateError('the client was closed'));
+    this.connection?.close();
+    this.connection = null;
     this.subject.complete();
   }
 
@@ -198,103 +162,53 @@ export class EmotionStreamClient implements AsyncIterable<StreamEvent> {
     return toAsyncIterator(this.events$);
   }
 
-  private openSocket(): Promise<void> {
-    const generation = ++this.generation;
-    this.serverError = null;
-    return new Promise<void>((resolve, reject) => {
-      // close()/fail() reject this waiter if they come first; the socket callbacks are then stale.
-      this.waitOpen = { resolve, reject };
-      let opened = false;
-      let lastError = '';
-      const current = (): boolean => generation === this.generation;
-      this.socket = this.socketFactory(this.url, this.token ? { token: this.token } : {}, {
-        onOpen: () => {
-          if (!current()) return;
-          opened = true;
-          this.waitOpen = null;
-          resolve();
-        },
-        onMessage: (data) => {
-          if (current()) this.onMessage(data);
-        },
-        onError: (message) => {
-          lastError = message;
-        },
-        onClose: (code, reason) => {
-          if (!current()) return;
-          this.socket = null;
-          if (opened) {
-            this.onClose(code, reason);
-          } else {
-            const why = lastError || reason || `close code ${code}`;
-            this.waitOpen = null;
-            reject(new ConnectionError('connection_failed', `could not connect to ${this.url}: ${why}`, code));
-          }
-        },
-      });
+  /** A new Connection as the current one; events of replaced connections are ignored. */
+  private openConnection(): Connection {
+    this.connection?.close();
+    const connection: Connection = new Connection(this.socketFactory, this.url, this.token, {
+      onResult: (result) => {
+        if (connection === this.connection) this.subject.next(result);
+      },
+      onSummary: (summary) => {
+        if (connection === this.connection) this.subject.next(summary);
+      },
+      onClosed: (error) => {
+        if (connection === this.connection) this.onClosed(error);
+      },
     });
+    this.connection = connection;
+    return connection;
   }
 
-  private handshake(): Promise<ReadyMessage> {
-    const ready = new Promise<ReadyMessage>((resolve, reject) => (this.waitReady = { resolve, reject }));
-    this.socket?.send(JSON.stringify({ type: 'start', ...this.config }));
-    return ready;
+  private requireConnection(): Connection {
+    if (!this.connection) throw new ClientStateError(`no connection in state '${this.state}'`);
+    return this.connection;
   }
 
-  private onMessage(data: string | ArrayBuffer): void {
-    const msg: ServerMessage | null = typeof data === 'string' ? parseServerMessage(data) : null;
-    if (!msg) return; // binary frames and unknown types are not part of protocol v1: ignore
-    switch (msg.type) {
-      case 'ready': {
-        this.session = msg;
-        this.latency = new LatencyTracker(this.config?.sampleRate ?? MODEL_SAMPLE_RATE_HZ);
-        this.lastResultEndMs = 0;
-        const waiter = this.waitReady;
-        this.waitReady = null;
-        waiter?.resolve(msg);
-        break;
+  private onClosed(error: EmotionStreamError | null): void {
+    switch (this.state) {
+      case 'starting':
+      case 'reconnecting':
+        return; // the handshake in progress owns this failure
+      case 'ending':
+        if (error) {
+          this.fail(error);
+        } else {
+          this.setState('closed');
+          this.connection = null;
+          this.subject.complete();
+        }
+        return;
+      case 'streaming': {
+        // A summary we did not ask for (the server draining) also ends the session.
+        const lost = error ?? new ConnectionError('connection_lost', 'the server ended the session');
+        if (this.reconnectPolicy && lost.retryable) void this.reconnect(this.reconnectPolicy, lost);
+        else this.fail(lost);
+        return;
       }
-      case 'emotion': {
-        this.lastResultEndMs = msg.endMs;
-        const latencyMs = this.latency?.onResult(msg.endMs, performance.now()) ?? null;
-        this.subject.next({ ...msg, latencyMs });
-        break;
-      }
-      case 'summary': {
-        this.subject.next(msg);
-        const waiter = this.waitSummary;
-        this.waitSummary = null;
-        waiter?.resolve(msg);
-        this.socket?.close(1000, 'done');
-        break;
-      }
-      case 'error':
-        this.serverError = EmotionServerError.fromMessage(msg);
-        break;
+      default:
+        if (error) this.fail(error);
     }
-  }
-
-  private onClose(code: number, reason: string): void {
-    const error: EmotionStreamError =
-      this.serverError ??
-      new ConnectionError('connection_lost', `connection closed (code ${code}${reason ? `: ${reason}` : ''})`, code);
-    if (this.waitReady) {
-      // A handshake in progress (start() or a reconnect attempt) owns this failure.
-      const waiter = this.waitReady;
-      this.waitReady = null;
-      waiter.reject(error);
-      return;
-    }
-    if (this.state === 'ending' && !this.waitSummary && !this.serverError) {
-      this.setState('closed');
-      this.subject.complete();
-      return;
-    }
-    if (this.state === 'streaming' && this.reconnectPolicy && error.retryable) {
-      void this.reconnect(this.reconnectPolicy, error);
-      return;
-    }
-    this.fail(error);
   }
 
   private async reconnect(policy: ReconnectPolicy, cause: EmotionStreamError): Promise<void> {
@@ -306,10 +220,12 @@ export class EmotionStreamClient implements AsyncIterable<StreamEvent> {
       const delayMs = backoffMs(policy, attempt);
       this.subject.next({ type: 'reconnecting', attempt, delayMs, error });
       await new Promise((resolve) => setTimeout(resolve, delayMs));
-      if (this.state !== 'reconnecting') return; // closed meanwhile
+      if (this.state !== 'reconnecting' || !this.config) return; // closed meanwhile
       try {
-        await this.openSocket();
-        const ready = await this.handshake();
+        const connection = this.openConnection();
+        await connection.opened;
+        const ready = await connection.handshake(this.config);
+        this.session = ready;
         this.setState('streaming');
         this.subject.next({ type: 'reconnected', previousSessionId, sessionId: ready.sessionId, ready, attempt, droppedBytes: this.droppedBytes });
         this.droppedBytes = 0;
@@ -327,21 +243,11 @@ export class EmotionStreamClient implements AsyncIterable<StreamEvent> {
   private fail(error: EmotionStreamError): EmotionStreamError {
     if (this.state === 'failed' || this.state === 'closed') return this.terminalError ?? error;
     this.terminalError = error;
-    this.generation++;
-    this.socket?.close(1000);
-    this.socket = null;
     this.setState('failed');
-    this.rejectWaiters(error);
+    this.connection?.close(error);
+    this.connection = null;
     this.subject.error(error);
     return error;
-  }
-
-  private rejectWaiters(error: EmotionStreamError): void {
-    const waiters = [this.waitOpen, this.waitReady, this.waitSummary];
-    this.waitOpen = null;
-    this.waitReady = null;
-    this.waitSummary = null;
-    for (const w of waiters) w?.reject(error);
   }
 
   private expectState(operation: string, expected: ClientState): void {

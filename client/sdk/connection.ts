@@ -27,13 +27,18 @@ interface Waiter<T> {
   reject(error: EmotionStreamError): void;
 }
 
+/** The promises in flight, each settled at most once (taken out of its slot first). */
+interface Waiters {
+  open: Waiter<void> | null;
+  ready: Waiter<ReadyMessage> | null;
+  summary: Waiter<SummaryMessage> | null;
+}
+
 export class Connection {
   /** Resolves when the socket is open; rejects with ConnectionError('connection_failed'). */
   readonly opened: Promise<void>;
   private readonly socket: Socket;
-  private waitOpen: Waiter<void> | null = null;
-  private waitReady: Waiter<ReadyMessage> | null = null;
-  private waitSummary: Waiter<SummaryMessage> | null = null;
+  private readonly waiters: Waiters = { open: null, ready: null, summary: null };
   private serverError: EmotionServerError | null = null;
   private summarised = false;
   private detached = false;
@@ -42,17 +47,17 @@ export class Connection {
   private lastResultEndMs = 0;
 
   constructor(factory: SocketFactory, url: string, token: string | undefined, private readonly events: ConnectionEvents) {
-    this.opened = new Promise<void>((resolve, reject) => (this.waitOpen = { resolve, reject }));
+    this.opened = new Promise<void>((resolve, reject) => (this.waiters.open = { resolve, reject }));
     let lastError = '';
     this.socket = factory(url, token ? { token } : {}, {
-      onOpen: () => settle(this, 'waitOpen')?.resolve(),
+      onOpen: () => this.take('open')?.resolve(),
       onMessage: (data) => this.onMessage(data),
       onError: (message) => {
         lastError = message;
       },
       onClose: (code, reason) => {
         if (this.detached) return;
-        const opening = settle(this, 'waitOpen');
+        const opening = this.take('open');
         if (opening) {
           const why = lastError || reason || `close code ${code}`;
           opening.reject(new ConnectionError('connection_failed', `could not connect to ${url}: ${why}`, code));
@@ -80,7 +85,7 @@ export class Connection {
   handshake(config: Omit<StartMessage, 'type'>): Promise<ReadyMessage> {
     this.bytesPerFrame = (BYTES_PER_SAMPLE[config.encoding] ?? 1) * config.channels;
     this.latency = new LatencyTracker(config.sampleRate);
-    const ready = new Promise<ReadyMessage>((resolve, reject) => (this.waitReady = { resolve, reject }));
+    const ready = new Promise<ReadyMessage>((resolve, reject) => (this.waiters.ready = { resolve, reject }));
     this.socket.send(JSON.stringify({ type: 'start', ...config }));
     return ready;
   }
@@ -92,7 +97,7 @@ export class Connection {
 
   /** Sends `end`; resolves with the summary. */
   end(): Promise<SummaryMessage> {
-    const summary = new Promise<SummaryMessage>((resolve, reject) => (this.waitSummary = { resolve, reject }));
+    const summary = new Promise<SummaryMessage>((resolve, reject) => (this.waiters.summary = { resolve, reject }));
     this.socket.send(JSON.stringify({ type: 'end' }));
     return summary;
   }
@@ -110,7 +115,7 @@ export class Connection {
     const msg = !this.detached && typeof data === 'string' ? parseServerMessage(data) : null;
     switch (msg?.type) {
       case 'ready':
-        settle(this, 'waitReady')?.resolve(msg);
+        this.take('ready')?.resolve(msg);
         break;
       case 'emotion': {
         this.lastResultEndMs = msg.endMs;
@@ -121,7 +126,7 @@ export class Connection {
       case 'summary':
         this.summarised = true;
         this.events.onSummary(msg);
-        settle(this, 'waitSummary')?.resolve(msg);
+        this.take('summary')?.resolve(msg);
         this.socket.close(1000, 'done');
         break;
       case 'error':
@@ -130,15 +135,15 @@ export class Connection {
     }
   }
 
-  private rejectPending(error: EmotionStreamError): void {
-    for (const key of ['waitOpen', 'waitReady', 'waitSummary'] as const) settle(this, key)?.reject(error);
+  private take<K extends keyof Waiters>(key: K): Waiters[K] {
+    const waiter = this.waiters[key];
+    this.waiters[key] = null;
+    return waiter;
   }
-}
 
-/** Takes a waiter out of its slot, so each settles at most once. */
-function settle<K extends 'waitOpen' | 'waitReady' | 'waitSummary'>(conn: Connection, key: K): Connection[K] {
-  const slots = conn as unknown as Record<K, Connection[K]>;
-  const waiter = slots[key];
-  slots[key] = null as Connection[K];
-  return waiter;
+  private rejectPending(error: EmotionStreamError): void {
+    this.take('open')?.reject(error);
+    this.take('ready')?.reject(error);
+    this.take('summary')?.reject(error);
+  }
 }

@@ -240,7 +240,7 @@ export class Session implements Drainable {
   drain(): Promise<void> {
     if (this.phase === 'awaiting_start') this.fail(new ProtocolError('shutting_down', 'the server is shutting down'));
     else if (this.phase === 'streaming') this.end(1001);
-    else if (this.phase === 'ending') this.closeCodeOnDone = 1001;
+    // A session already ending (its client sent `end`) finishes as asked, with 1000.
     return this.closed;
   }
 

@@ -3,6 +3,7 @@
  * clients that stream WAV fixtures in random chunks and collect what comes back.
  * Other folders' tests (client, loadtest) import these too.
  */
+import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -227,4 +228,22 @@ export function parsePrometheus(text: string): Map<string, number> {
 export async function scrapeMetrics(server: RunningServer): Promise<Map<string, number>> {
   const response = await fetch(`${server.url}/metrics`);
   return parsePrometheus(await response.text());
+}
+
+/** Batched float32 math may differ from unbatched in the last bits; results carry 6 decimals. */
+export const RESULT_TOLERANCE = 2e-6;
+
+/** Same hops, same labels and flags, probabilities and affect equal within `tolerance`. */
+export function assertResultsClose(actual: EmotionMessage[], expected: EmotionMessage[], what: string, tolerance = RESULT_TOLERANCE): void {
+  assert.equal(actual.length, expected.length, `${what}: result count`);
+  expected.forEach((e, i) => {
+    const a = actual[i] as EmotionMessage;
+    const { probs: ap, confidence: ac, arousal: aa, valence: av, top: _at, ...aRest } = a;
+    const { probs: ep, confidence: ec, arousal: ea, valence: ev, top: _et, ...eRest } = e;
+    assert.deepEqual(aRest, eRest, `${what} hop ${i}`);
+    for (const [label, p] of Object.entries(ep)) {
+      assert.ok(Math.abs((ap[label] ?? NaN) - p) <= tolerance, `${what} hop ${i} ${label}: expected ${p}, got ${ap[label]}`);
+    }
+    for (const [x, y] of [[ac, ec], [aa, ea], [av, ev]] as const) assert.ok(Math.abs(x - y) <= tolerance, `${what} hop ${i}: ${x} vs ${y}`);
+  });
 }

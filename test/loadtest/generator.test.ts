@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { buildLoop } from '../../loadtest/clips.js';
 import { parseOptions } from '../../loadtest/options.js';
 import { runTrial } from '../../loadtest/trial.js';
+import { freePort } from '../../loadtest/server_process.js';
 import { startFakeServer, type FakeServerOptions } from './fake_server.js';
 
 const audio = buildLoop([new Float32Array(16_000).map((_, i) => Math.sin(i / 10) * 0.3)], ['tone'], 16_000, 1700);
@@ -57,5 +58,17 @@ test('a missing summary times out and is reported', async () => {
   const t = await trialAgainst({ omitSummary: true }, 1, ['--end-timeout', '1']);
   assert.deepEqual(t.errorsByCode, { end_timeout: 1 });
   assert.equal(t.missingSummaries, 1);
+  assert.equal(t.pass, false);
+});
+
+test('a server that is not there counts as connect_failed, not as missing results', async () => {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const options = parseOptions(['--url', url, '--duration', '1', '--ramp', '0', '--no-progress']);
+  const t = await runTrial({ url, mode: 'external' }, 2, audio, options);
+  assert.deepEqual(t.errorsByCode, { connect_failed: 2 });
+  assert.equal(t.sessionsRejected, 2);
+  assert.equal(t.missingResults, 0);
+  assert.equal(t.latency.count, 0);
   assert.equal(t.pass, false);
 });

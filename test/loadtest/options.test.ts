@@ -72,3 +72,21 @@ test('stream plans are deterministic, staggered, and spread over clips', () => {
   const offsets = a.map((p) => p.startOffsetMs);
   assert.deepEqual(offsets, [...offsets].sort((x, y) => x - y));
 });
+
+test('--compare-naive measures streaming then naive, spawned unless URLs are given', async () => {
+  const { serversToMeasure } = await import('../../loadtest/orchestrate.js');
+  assert.deepEqual(serversToMeasure(parseOptions(['--compare-naive', '--no-progress'])), [
+    { mode: 'streaming', spawnMode: 'streaming', url: undefined },
+    { mode: 'naive', spawnMode: 'naive', url: undefined },
+  ]);
+  assert.deepEqual(
+    serversToMeasure(parseOptions(['--compare-naive', '--url', 'http://a:1', '--naive-url', 'http://b:2', '--no-progress'])).map((p) => p.url),
+    ['http://a:1', 'http://b:2'],
+  );
+  assert.deepEqual(serversToMeasure(parseOptions(['--url', 'http://a:1', '--no-progress'])), [
+    { mode: 'external', spawnMode: null, url: 'http://a:1' },
+  ]);
+  assert.deepEqual(serversToMeasure(parseOptions(['--mode', 'naive', '--no-progress'])), [
+    { mode: 'naive', spawnMode: 'naive', url: undefined },
+  ]);
+});

@@ -6,10 +6,12 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { EmotionMessage, SummaryMessage } from '../../shared/protocol.js';
+import type { SummaryMessage } from '../../shared/protocol.js';
 import type { RunningServer } from '../../server/app.js';
 import {
   FIXTURES,
+  RESULT_TOLERANCE,
+  assertResultsClose,
   TestClient,
   isReady,
   readWavPcm,
@@ -22,23 +24,8 @@ import {
 const SESSIONS = 50;
 /** Sessions released at the same instant, to force wide batches. */
 const BURST = 40;
-/** Batched float32 math may differ from unbatched in the last bits; results carry 6 decimals. */
-const TOLERANCE = 2e-6;
+const TOLERANCE = RESULT_TOLERANCE;
 const CLIPS = [FIXTURES.neutral, FIXTURES.happy, FIXTURES.angry] as const;
-
-function assertSameResults(actual: EmotionMessage[], expected: EmotionMessage[], what: string): void {
-  assert.equal(actual.length, expected.length, `${what}: result count`);
-  expected.forEach((e, i) => {
-    const a = actual[i] as EmotionMessage;
-    const { probs: ap, confidence: ac, arousal: aa, valence: av, top: _at, ...aRest } = a;
-    const { probs: ep, confidence: ec, arousal: ea, valence: ev, top: _et, ...eRest } = e;
-    assert.deepEqual(aRest, eRest, `${what} hop ${i}`);
-    for (const [label, p] of Object.entries(ep)) {
-      assert.ok(Math.abs((ap[label] ?? NaN) - p) <= TOLERANCE, `${what} hop ${i} ${label}: expected ${p}, got ${ap[label]}`);
-    }
-    for (const [x, y] of [[ac, ec], [aa, ea], [av, ev]] as const) assert.ok(Math.abs(x - y) <= TOLERANCE, `${what} hop ${i}`);
-  });
-}
 
 function assertSameSummary(actual: SummaryMessage | undefined, expected: SummaryMessage | undefined, what: string): void {
   assert.ok(actual !== undefined && expected !== undefined, `${what}: summary`);
@@ -80,7 +67,7 @@ describe(`${SESSIONS} concurrent sessions`, () => {
       const reference = alone.get(clip) as StreamOutcome;
       assert.deepEqual(out.errors, [], `session ${i}`);
       assert.equal(out.closeCode, 1000, `session ${i}`);
-      assertSameResults(out.results, reference.results, `session ${i} (${clip.split('/').at(-1)})`);
+      assertResultsClose(out.results, reference.results, `session ${i} (${clip.split('/').at(-1)})`);
       assertSameSummary(out.summary, reference.summary, `session ${i}`);
     }
     const sessionIds = new Set(runs.map((r) => r.out.ready.sessionId));
@@ -119,7 +106,7 @@ describe(`${SESSIONS} concurrent sessions`, () => {
     for (const [i, { clip, client }] of clients.entries()) {
       const { code } = await client.closed;
       assert.equal(code, 1000);
-      assertSameResults(client.results, (alone.get(clip) as StreamOutcome).results, `burst session ${i}`);
+      assertResultsClose(client.results, (alone.get(clip) as StreamOutcome).results, `burst session ${i}`);
     }
     const metrics = await scrapeMetrics(server);
     const calls = (metrics.get('ser_inference_batch_size_count') ?? 0) - (before.get('ser_inference_batch_size_count') ?? 0);

@@ -10,6 +10,7 @@ import { ERROR_CODES, type ErrorCode } from '../../shared/error_codes.js';
 import type { RunningServer } from '../../server/app.js';
 import {
   FIXTURES,
+  assertResultsClose,
   TestClient,
   isEmotion,
   isError,
@@ -177,7 +178,8 @@ describe('error codes', () => {
     const out = await bystander;
     assert.deepEqual(out.errors, []);
     assert.equal(out.closeCode, 1000);
-    assert.deepEqual(out.results, reference.results);
+    // It shared model calls with the other sessions: equal up to float rounding.
+    assertResultsClose(out.results, reference.results, 'bystander');
     const metrics = await scrapeMetrics(server);
     for (const code of ['bad_message', 'unsupported_format', 'message_too_large', 'bad_audio', 'rate_limited', 'unauthorized', 'forbidden_origin', 'too_many_sessions']) {
       assert.ok((metrics.get(`ser_errors_total{code="${code}"}`) ?? 0) >= 1, `ser_errors_total counts ${code}`);

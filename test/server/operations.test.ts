@@ -5,6 +5,9 @@
  * the same protocol.
  */
 import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { RunningServer } from '../../server/app.js';
 import {
@@ -21,11 +24,21 @@ import {
 
 describe('operations', () => {
   let server: RunningServer;
+  let staticDir: string;
   before(async () => {
-    server = await startTestServer({ maxBacklogSeconds: 1, backlogPolicy: 'pause', heartbeatMs: 200, startTimeoutMs: 500 });
+    staticDir = await mkdtemp(join(tmpdir(), 'ser-static-'));
+    await writeFile(join(staticDir, 'index.html'), '<!doctype html><title>ser test page</title>');
+    server = await startTestServer({ maxBacklogSeconds: 1, backlogPolicy: 'pause', heartbeatMs: 200, startTimeoutMs: 500, staticDir });
   });
   after(async () => {
     await server.close();
+    await rm(staticDir, { recursive: true, force: true });
+  });
+
+  it('GET / serves the browser client when it is built', async () => {
+    const response = await fetch(server.url);
+    assert.equal(response.status, 200);
+    assert.match(await response.text(), /ser test page/);
   });
 
   it('backpressure: 40 s of audio sent at once against a 1 s backlog is paused, not dropped', async () => {

@@ -14,6 +14,9 @@ import { configFromEnvAndArgs, resolveConfig } from '../../server/config.js';
 import { framesEndingBy, hop } from '../../server/pipeline/hop.js';
 import { framesEndMs } from '../../server/pipeline/result.js';
 import { emaStep, smooth, uniform } from '../../server/pipeline/smooth.js';
+import { decode } from '../../server/pipeline/decode.js';
+import { infer } from '../../server/pipeline/infer.js';
+import type { InferenceStream, StepOutcome } from '../../server/model/batcher.js';
 import type { Hop, InferredHop, VoicedFeatureBlock } from '../../server/pipeline/types.js';
 import { parseClientMessage, resolveFormat } from '../../server/session/start.js';
 import { SummaryAccumulator } from '../../server/session/summary.js';
@@ -82,6 +85,75 @@ describe('smoothing stage', () => {
     subject.next(inferred(1, [1, 0, 0], 5));
     assert.deepEqual(seen, [0]);
     assert.equal(subject.observed, false);
+  });
+});
+
+describe('infer stage', () => {
+  const hopOf = (index: number): Hop => ({
+    index,
+    startMs: index * 100,
+    endMs: (index + 1) * 100,
+    frames: new Float32Array(20),
+    voiced: Uint8Array.of(1),
+    frameCount: 1,
+    voicedFrames: 1,
+    framesTotal: index + 1,
+    inputSamplesTotal: (index + 1) * 1600,
+    final: false,
+    arrivedAtMs: 0,
+  });
+
+  it('emits in hop order even when the model answers out of order; stops on unsubscribe', async () => {
+    const resolvers: ((o: StepOutcome) => void)[] = [];
+    const stream: InferenceStream = {
+      sessionId: 's',
+      step: () => new Promise<StepOutcome>((resolve) => resolvers.push(resolve)),
+      close: () => undefined,
+    };
+    const subject = new Subject<Hop>();
+    const seen: number[] = [];
+    const sub = subject.pipe(infer(stream)).subscribe((h) => seen.push(h.index));
+    subject.next(hopOf(0));
+    subject.next(hopOf(1));
+    subject.next(hopOf(2));
+    resolvers[1]?.({ probs: Float32Array.of(1), framesConsumed: 2 });
+    resolvers[0]?.({ probs: Float32Array.of(1), framesConsumed: 1 });
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(seen, [0, 1]);
+    sub.unsubscribe();
+    resolvers[2]?.({ probs: Float32Array.of(1), framesConsumed: 3 });
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(seen, [0, 1]);
+  });
+
+  it('turns a failed model call into the stream error', async () => {
+    const stream: InferenceStream = {
+      sessionId: 's',
+      step: () => Promise.reject(new ProtocolError('internal', 'boom')),
+      close: () => undefined,
+    };
+    const subject = new Subject<Hop>();
+    const failure = new Promise<unknown>((resolve) => subject.pipe(infer(stream)).subscribe({ error: resolve }));
+    subject.next(hopOf(0));
+    const err = await failure;
+    assert.ok(err instanceof ProtocolError && err.code === 'internal');
+  });
+});
+
+describe('decode stage', () => {
+  it('carries partial samples across chunks and fails the stream with bad_audio on NaN', () => {
+    const subject = new Subject<{ bytes: Uint8Array; arrivedAtMs: number }>();
+    const samples: number[] = [];
+    let error: unknown = null;
+    subject.pipe(decode({ encoding: 'pcm_s16le', channels: 1 })).subscribe({ next: (c) => samples.push(...c.samples), error: (e: unknown) => (error = e) });
+    const bytes = new Uint8Array(new Int16Array([16384, -16384, 8192]).buffer);
+    subject.next({ bytes: bytes.subarray(0, 3), arrivedAtMs: 0 });
+    subject.next({ bytes: bytes.subarray(3), arrivedAtMs: 0 });
+    assert.deepEqual(samples, [0.5, -0.5, 0.25]);
+    const floats = new Subject<{ bytes: Uint8Array; arrivedAtMs: number }>();
+    floats.pipe(decode({ encoding: 'pcm_f32le', channels: 1 })).subscribe({ error: (e: unknown) => (error = e) });
+    floats.next({ bytes: new Uint8Array(Float32Array.of(0, Number.NaN).buffer), arrivedAtMs: 0 });
+    assert.ok(error instanceof ProtocolError && error.code === 'bad_audio');
   });
 });
 

@@ -1,4 +1,5 @@
 /** Canvas sizing shared by the charts: backing store = CSS size × devicePixelRatio. */
+import { rgbOf } from '../../palette.js';
 
 /** Resizes `canvas` to its displayed size; returns a context scaled to CSS pixels and that size. */
 export function fitCanvas(canvas: HTMLCanvasElement): { ctx: CanvasRenderingContext2D; width: number; height: number } | null {
@@ -20,6 +21,6 @@ export function fitCanvas(canvas: HTMLCanvasElement): { ctx: CanvasRenderingCont
 
 /** Colour with alpha from '#rrggbb'. */
 export function withAlpha(hex: string, alpha: number): string {
-  const n = Number.parseInt(hex.slice(1), 16);
-  return `rgba(${(n >> 16) & 0xff}, ${(n >> 8) & 0xff}, ${n & 0xff}, ${alpha})`;
+  const [r, g, b] = rgbOf(hex);
+  return `rgba(${r}, ${g}, ${b}, ${alpha})`;
 }
