@@ -25,6 +25,7 @@ import type { InferencePool, InferenceStream } from '../model/batcher.js';
 import { audioToResults, type AudioChunk, type EmotionResult } from '../pipeline/index.js';
 import type { Drainable, SessionRegistry } from './registry.js';
 import { parseClientMessage, resolveFormat, type StreamFormat } from './start.js';
+import { Backlog } from './backlog.js';
 import { SummaryAccumulator } from './summary.js';
 
 export interface SessionContext {
@@ -46,9 +47,7 @@ export class Session implements Drainable {
   private stream: InferenceStream | null = null;
   private summary: SummaryAccumulator | null = null;
   private format: StreamFormat | null = null;
-  private bytesPerSecond = 0;
-  private receivedBytes = 0;
-  private answeredMs = 0;
+  private backlog: Backlog | null = null;
   private reportedBacklogBytes = 0;
   private paused = false;
   private closeCodeOnDone = 1000;
@@ -113,7 +112,10 @@ export class Session implements Drainable {
     this.startTimer = null;
     const { pool } = this.ctx;
     this.format = format;
-    this.bytesPerSecond = BYTES_PER_SAMPLE[format.encoding] * format.channels * format.sampleRateHz;
+    this.backlog = new Backlog(
+      BYTES_PER_SAMPLE[format.encoding] * format.channels * format.sampleRateHz,
+      this.ctx.config.maxBacklogSeconds * 1000,
+    );
     this.stream = pool.open(this.id);
     this.summary = new SummaryAccumulator(pool.model.labels);
     this.audio$ = new Subject<AudioChunk>();
@@ -157,19 +159,20 @@ export class Session implements Drainable {
     if (bytes.length > config.maxMessageBytes) {
       throw new ProtocolError('message_too_large', `expected messages of at most ${config.maxMessageBytes} bytes, got ${bytes.length}`);
     }
-    if (this.phase !== 'streaming' || this.audio$ === null) {
+    if (this.phase !== 'streaming' || this.audio$ === null || this.backlog === null) {
       // After `end` (or a drain began) the stream is closed to audio; count what is refused.
       metrics.audioDiscardedBytes.inc(bytes.length);
       return;
     }
-    const chunkMs = (bytes.length / this.bytesPerSecond) * 1000;
-    if (config.backlogPolicy === 'reject' && this.backlogMs() + chunkMs > config.maxBacklogSeconds * 1000) {
+    const backlog = this.backlog;
+    const chunkMs = backlog.durationMs(bytes.length);
+    if (config.backlogPolicy === 'reject' && backlog.wouldExceed(bytes.length)) {
       throw new ProtocolError(
         'rate_limited',
-        `expected at most ${config.maxBacklogSeconds} s of unanswered audio, got ${((this.backlogMs() + chunkMs) / 1000).toFixed(1)} s`,
+        `expected at most ${config.maxBacklogSeconds} s of unanswered audio, got ${((backlog.ms + chunkMs) / 1000).toFixed(1)} s`,
       );
     }
-    this.receivedBytes += bytes.length;
+    backlog.received(bytes.length);
     metrics.audioReceivedBytes.inc(bytes.length);
     metrics.audioReceivedSeconds.inc(chunkMs / 1000);
     const started = performance.now();
@@ -186,7 +189,7 @@ export class Session implements Drainable {
     metrics.resultsSent.inc();
     metrics.resultLatency.observe(Math.max(0, performance.now() - result.arrivedAtMs) / 1000);
     this.summary?.push(result.message, result.hopEndMs);
-    this.answeredMs = Math.max(this.answeredMs, result.hopEndMs);
+    this.backlog?.answered(result.hopEndMs);
     this.updateBacklog();
   }
 
@@ -198,26 +201,20 @@ export class Session implements Drainable {
     this.ws.close(code, code === 1000 ? 'done' : 'server shutting down');
   }
 
-  /** Audio received but not yet answered, ms of stream time. */
-  private backlogMs(): number {
-    if (this.bytesPerSecond === 0) return 0;
-    return Math.max(0, (this.receivedBytes / this.bytesPerSecond) * 1000 - this.answeredMs);
-  }
-
   private updateBacklog(): void {
     const { config, metrics } = this.ctx;
-    const backlogMs = this.backlogMs();
-    const bytes = Math.round((backlogMs / 1000) * this.bytesPerSecond);
+    if (this.backlog === null) return;
+    const bytes = this.backlog.bytes;
     metrics.backlogBytes.inc(bytes - this.reportedBacklogBytes);
     this.reportedBacklogBytes = bytes;
     if (config.backlogPolicy !== 'pause' || this.phase !== 'streaming') return;
-    const limitMs = config.maxBacklogSeconds * 1000;
-    if (!this.paused && backlogMs > limitMs) {
+    const verdict = this.backlog.verdict(this.paused);
+    if (verdict === 'pause') {
       this.paused = true;
       this.ws.pause();
       metrics.backlogPauses.inc();
       metrics.sessionsPaused.inc();
-    } else if (this.paused && backlogMs <= limitMs / 2) {
+    } else if (verdict === 'resume') {
       this.resume();
     }
   }
@@ -293,7 +290,7 @@ export class Session implements Drainable {
     this.log.info('session closed', {
       outcome,
       wasEnding,
-      audioSeconds: this.format ? Math.round((this.receivedBytes / this.bytesPerSecond) * 1000) / 1000 : 0,
+      audioSeconds: this.backlog === null ? 0 : Math.round(this.backlog.receivedMs) / 1000,
     });
     this.resolveClosed();
   }
