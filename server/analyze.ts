@@ -43,7 +43,7 @@ interface Prepared {
  * A long recording enters the pipeline one slice at a time with a macrotask between slices,
  * so its feature extraction never holds the event loop that serves live sockets for long.
  */
-const SLICE_SECONDS = 1;
+const SLICE_SECONDS = 0.25;
 
 function slices<T extends Uint8Array | Float32Array>(data: T, size: number): T[] {
   const out: T[] = [];

@@ -31,8 +31,11 @@ export interface RunningServer {
   drain(): Promise<void>;
   /** Closes everything now (live sessions get `shutting_down`), then releases the port and workers. */
   close(): Promise<void>;
-  /** Live tfjs tensors and open stream states in the workers (the leak check). */
-  modelStats(): Promise<{ numTensors: number; sessions: number }>;
+  /**
+   * Live tfjs tensors and open stream states in the workers, and model requests the main
+   * thread still awaits (the leak check).
+   */
+  modelStats(): Promise<{ numTensors: number; sessions: number; inFlight: number }>;
   /** Test hook: kills inference worker `index` as a crash would; resolves when it is replaced. */
   crashInferenceWorker(index?: number): Promise<void>;
 }
@@ -125,7 +128,7 @@ export async function startServer(partial: Partial<ServerConfig> = {}): Promise<
     model: { id: pool.model.id, labels: [...pool.model.labels] },
     drain,
     close,
-    modelStats: () => pool.stats(),
+    modelStats: async () => ({ ...(await pool.stats()), inFlight: pool.inFlight }),
     crashInferenceWorker: (index = 0) => pool.crashWorker(index),
   };
 }

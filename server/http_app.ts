@@ -7,6 +7,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { ERROR_CODES, ProtocolError, type ErrorCode } from '../shared/error_codes.js';
 import { ANALYZE_PATH } from '../shared/protocol.js';
 import { analyze } from './analyze.js';
+import { isAuthorized, presentedKey } from './auth.js';
 import type { SessionContext } from './session/session.js';
 
 export interface HttpContext extends SessionContext {
@@ -29,15 +30,17 @@ export function createHttpApp(ctx: HttpContext): express.Express {
   });
 
   app.get('/readyz', (_req, res) => {
+    // Not ready while draining, or while no inference worker runs (one is being respawned).
+    const status = ctx.isDraining() ? 'draining' : pool.liveWorkers === 0 ? 'no_worker' : 'ready';
     const body = {
-      status: ctx.isDraining() ? 'draining' : 'ready',
+      status,
       model: { id: pool.model.id, labels: pool.model.labels },
       engine: pool.engine,
       mode: config.mode,
       sessions: registry.size,
       capacityLeft: ctx.isDraining() ? 0 : registry.capacityLeft,
     };
-    res.status(ctx.isDraining() ? 503 : 200).json(body);
+    res.status(status === 'ready' ? 200 : 503).json(body);
   });
 
   app.get('/metrics', async (_req, res) => {
@@ -52,6 +55,11 @@ export function createHttpApp(ctx: HttpContext): express.Express {
       if (ctx.isDraining()) {
         metrics.analyzeRequests.inc({ status: 503 });
         return sendError(res, ctx, 'shutting_down', 'the server is shutting down');
+      }
+      // The same keys as the stream endpoint guard analysis; probes and /metrics stay open.
+      if (!isAuthorized(config.apiKeys, presentedKey(req.headers, new URL(req.originalUrl, 'http://localhost')))) {
+        metrics.analyzeRequests.inc({ status: 401 });
+        return sendError(res, ctx, 'unauthorized', 'expected a valid API key in "Authorization: Bearer <key>" or ?token=');
       }
       const body = Buffer.isBuffer(req.body) ? new Uint8Array(req.body.buffer, req.body.byteOffset, req.body.byteLength) : new Uint8Array(0);
       if (body.length === 0) {

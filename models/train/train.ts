@@ -33,9 +33,9 @@ Model
 Training
   --epochs <n>              maximum epochs (default ${D.epochs})
   --patience <n>            early stopping on validation UAR (default ${D.patience})
-  --lr-decay-patience <n>   halve the learning rate after n epochs without improvement (default ${D.lrDecayPatience})
   --batch-size <n>          clips per batch (default ${D.batchSize})
-  --lr <x>                  Adam learning rate (default ${D.learningRate})
+  --lr <x>                  Adam learning rate at epoch 1 (default ${D.learningRate})
+  --min-lr <x>              learning rate at the last epoch, cosine decay (default ${D.minLearningRate})
   --seed <n>                seed of init, shuffling, augmentation, dropout (default ${D.seed})
   --augment-copies <n>      augmented copies per training clip, 0 = none (default ${DEFAULT_AUGMENT.copies})
   --telephone-prob <x>      share of copies degraded to 8 kHz mu-law telephone audio (default ${DEFAULT_AUGMENT.telephoneProb})
@@ -43,6 +43,7 @@ Training
   --cache-dir <dir>         feature cache (default ${D.cacheDir}); --no-cache disables it
   --engine <e>              auto | ${ENGINE_NAMES.join(' | ')} (default auto, as the server)
   --resume                  continue from <out>/checkpoint/ (same settings required)
+  --stop-after <epoch>      pause (checkpointed) after this epoch; finish later with --resume
   --quiet                   no progress output
   --help`;
 
@@ -83,7 +84,7 @@ export function parseTrainArgs(argv: string[]): TrainConfig | null {
       id: { type: 'string' },
       epochs: { type: 'string' },
       patience: { type: 'string' },
-      'lr-decay-patience': { type: 'string' },
+      'min-lr': { type: 'string' },
       'batch-size': { type: 'string' },
       lr: { type: 'string' },
       seed: { type: 'string' },
@@ -94,6 +95,7 @@ export function parseTrainArgs(argv: string[]): TrainConfig | null {
       'no-cache': { type: 'boolean' },
       engine: { type: 'string' },
       resume: { type: 'boolean' },
+      'stop-after': { type: 'string' },
       quiet: { type: 'boolean' },
       help: { type: 'boolean' },
     },
@@ -127,15 +129,17 @@ export function parseTrainArgs(argv: string[]): TrainConfig | null {
     dataDescription: values['data-description'] ?? D.dataDescription,
     epochs: num('epochs', values.epochs, D.epochs),
     patience: num('patience', values.patience, D.patience),
-    lrDecayPatience: num('lr-decay-patience', values['lr-decay-patience'], D.lrDecayPatience),
+
     batchSize: num('batch-size', values['batch-size'], D.batchSize),
     learningRate: num('lr', values.lr, D.learningRate),
+    minLearningRate: num('min-lr', values['min-lr'], Math.min(D.minLearningRate, num('lr', values.lr, D.learningRate))),
     seed: num('seed', values.seed, D.seed),
     augment,
     resetAfterSilenceFrames: num('reset-after-silence-frames', values['reset-after-silence-frames'], D.resetAfterSilenceFrames),
     cacheDir: values['no-cache'] === true ? null : resolve(values['cache-dir'] ?? (D.cacheDir as string)),
     engine: (values.engine ?? D.engine) as EnginePreference,
     resume: values.resume === true,
+    stopAfterEpoch: values['stop-after'] === undefined ? null : num('stop-after', values['stop-after'], 0),
     quiet: values.quiet === true,
   };
 }
@@ -145,6 +149,7 @@ async function main(): Promise<void> {
   if (config === null) return;
   const result = await runTraining(config);
   const m = result.valMetrics;
+  if (m === null) return;
   console.log(
     `best epoch ${result.bestEpoch}: val accuracy ${(100 * m.accuracy).toFixed(1)} %, UAR ${(100 * m.uar).toFixed(1)} %, macro-F1 ${(100 * m.macroF1).toFixed(1)} %` +
       (result.skipped > 0 ? ` (${result.skipped} file(s) skipped)` : ''),

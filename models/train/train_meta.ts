@@ -62,7 +62,7 @@ export function buildMeta(args: {
       bestEpoch: state.bestEpoch,
       seed: config.seed,
       batchSize: config.batchSize,
-      optimizer: `adam lr ${config.learningRate}, halved after ${config.lrDecayPatience} epochs without improvement; grad clip norm 5`,
+      optimizer: `adam, lr ${config.learningRate} → ${config.minLearningRate} cosine over ${config.epochs} epochs; grad clip norm 5`,
       earlyStopping: `validation UAR, patience ${config.patience}`,
       classWeights: Array.from(args.weightsPerClass, round4),
       augmentation,

@@ -1,6 +1,6 @@
 /**
  * A whole training run: data → model → epochs with early stopping on validation UAR,
- * learning-rate halving on plateaus, per-epoch checkpoints, resume → the best weights saved
+ * a cosine learning-rate schedule, per-epoch checkpoints, resume → the best weights saved
  * with saveModel. Used by the `train` CLI and the smoke test.
  */
 import { basename } from 'node:path';
@@ -9,7 +9,7 @@ import { createModel, disposeModel, resolveHyper, stepFramesOf, type Model } fro
 import { selectEngine } from '../engine.js';
 import { saveModel } from '../io.js';
 import { planBatches, classWeights } from './batching.js';
-import { configHash, validateTrainConfig, type TrainConfig } from './train_config.js';
+import { configHash, learningRateAt, validateTrainConfig, type TrainConfig } from './train_config.js';
 import { loadCheckpointState, readWeights, saveCheckpoint, type TrainState, type WeightEntry } from './checkpoint.js';
 import { argmax, computeMetrics, type Metrics } from './metrics.js';
 import { Prng } from './prng.js';
@@ -23,7 +23,8 @@ export interface TrainResult {
   outDir: string;
   history: EpochRecord[];
   bestEpoch: number;
-  valMetrics: Metrics;
+  /** Validation metrics of the saved model; null when paused by stopAfterEpoch. */
+  valMetrics: Metrics | null;
   skipped: number;
   stoppedEarly: boolean;
 }
@@ -65,7 +66,7 @@ export async function runTraining(config: TrainConfig): Promise<TrainResult> {
     bestMetric: -1,
     bestEpoch: 0,
     epochsSinceBest: 0,
-    learningRate: config.learningRate,
+    learningRate: learningRateAt(config, 1),
     prngState: new Prng(config.seed).state,
     history: [],
     configHash: hash,
@@ -82,7 +83,7 @@ export async function runTraining(config: TrainConfig): Promise<TrainResult> {
   log.write('start', { config: { ...config, hyper: model.hyper }, configHash: hash, engine, trainVersions: data.trainVersions });
 
   const prng = Prng.fromState(state.prngState);
-  let optimizer = tf.train.adam(state.learningRate);
+  const optimizer = tf.train.adam(learningRateAt(config, state.epoch + 1));
   const batchesPerEpoch = Math.ceil(data.train.length / config.batchSize);
   const progress = createProgress(batchesPerEpoch * config.epochs, batchesPerEpoch * state.epoch, config.quiet);
   let stoppedEarly = state.epochsSinceBest >= config.patience;
@@ -90,6 +91,9 @@ export async function runTraining(config: TrainConfig): Promise<TrainResult> {
     while (state.epoch < config.epochs && !stoppedEarly) {
       const epoch = state.epoch + 1;
       const started = performance.now();
+      const learningRate = learningRateAt(config, epoch);
+      // Adam's rate is a plain field; setting it keeps the moment estimates.
+      (optimizer as unknown as { learningRate: number }).learningRate = learningRate;
       // One version per clip this epoch: the original or one of its augmented copies.
       const chosen = data.train.map((versions) => randomTrailing(versions[prng.int(0, versions.length - 1)]!, stepFrames, prng));
       let lossSum = 0;
@@ -113,17 +117,11 @@ export async function runTraining(config: TrainConfig): Promise<TrainResult> {
         valAccuracy: val.accuracy,
         valUar: val.uar,
         valMacroF1: val.macroF1,
-        learningRate: state.learningRate,
+        learningRate,
         seconds: (performance.now() - started) / 1000,
         best: isBest,
       };
       const epochsSinceBest = isBest ? 0 : state.epochsSinceBest + 1;
-      let learningRate = state.learningRate;
-      if (epochsSinceBest > 0 && epochsSinceBest % config.lrDecayPatience === 0) {
-        learningRate = state.learningRate / 2;
-        optimizer.dispose();
-        optimizer = tf.train.adam(learningRate);
-      }
       state = saveCheckpoint(
         out,
         {
@@ -142,6 +140,7 @@ export async function runTraining(config: TrainConfig): Promise<TrainResult> {
       log.write('epoch', { ...record });
       progress.epochDone(record);
       stoppedEarly = epochsSinceBest >= config.patience;
+      if (config.stopAfterEpoch !== null && epoch >= config.stopAfterEpoch) break;
     }
   } finally {
     progress.stop();
@@ -150,6 +149,11 @@ export async function runTraining(config: TrainConfig): Promise<TrainResult> {
 
   const best = loadCheckpointState(out);
   if (best === null) throw new Error('expected a checkpoint after training, got none');
+  if (config.stopAfterEpoch !== null && best.epoch < config.epochs && !stoppedEarly) {
+    say(`paused after epoch ${best.epoch}; continue with --resume`);
+    disposeModel(model);
+    return { outDir: out, history: best.history, bestEpoch: best.bestEpoch, valMetrics: null, skipped: data.skipped.length, stoppedEarly };
+  }
   restore(model, readWeights(`${out}/checkpoint`, best.bestWeights));
   const probs = predictExamples(model, data.val, config.batchSize);
   const valMetrics = computeMetrics(data.val.map((e) => e.labelIdx), probs.map((p) => argmax(p)), data.dataset.labels);

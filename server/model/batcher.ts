@@ -10,6 +10,7 @@
 import type { Worker } from 'node:worker_threads';
 import { ProtocolError } from '../../shared/error_codes.js';
 import type { FromWorker, HopRequest, ModelInfo, ToWorker, WorkerInit } from './messages.js';
+import { packHops, unpackResults } from './pack.js';
 import { spawnInferenceWorker } from './spawn.js';
 
 export interface StepOutcome {
@@ -22,7 +23,7 @@ export interface StepOutcome {
 /** One session's handle on the model: ordered steps, then close. */
 export interface InferenceStream {
   readonly sessionId: string;
-  /** Steps n frames (n × numCoeffs values, n voiced flags); both arrays are transferred. */
+  /** Steps n frames (n × numCoeffs values, n voiced flags); the arrays are copied when sent. */
   step(frames: Float32Array, voiced: Uint8Array): Promise<StepOutcome>;
   /** Releases the session's state in the worker. Idempotent. */
   close(): void;
@@ -33,6 +34,9 @@ export interface PoolHooks {
   onModelCall?: (streams: number, seconds: number) => void;
   onWorkerRestart?: (index: number, reason: string) => void;
 }
+
+/** Pause before respawning a worker that failed to load the model, ms. */
+const RESPAWN_DELAY_MS = 5_000;
 
 interface Waiter {
   resolve: (outcome: StepOutcome) => void;
@@ -49,6 +53,8 @@ class WorkerSlot {
   private outbox: { opens: string[]; hops: HopRequest[]; closes: string[] } = { opens: [], hops: [], closes: [] };
   private flushScheduled = false;
   alive = true;
+  /** Whether the model loaded; a slot that never loaded is respawned only after a pause. */
+  loaded = false;
 
   constructor(init: WorkerInit, hooks: PoolHooks, onExit: (slot: WorkerSlot, reason: string) => void) {
     this.worker = spawnInferenceWorker(init);
@@ -56,14 +62,17 @@ class WorkerSlot {
       this.worker.on('message', (message: FromWorker) => {
         switch (message.type) {
           case 'ready':
+            this.loaded = true;
             resolve(message.model);
             break;
           case 'init_failed':
             reject(new Error(`inference worker could not load the model: ${message.message}`));
+            // Nothing else will happen in this worker; end it so the pool sees an exit.
+            void this.worker.terminate();
             break;
           case 'results':
             for (const call of message.calls) hooks.onModelCall?.(call.streams, call.seconds);
-            for (const result of message.results) {
+            for (const result of unpackResults(message.results)) {
               const waiter = this.waiters.get(result.requestId);
               if (waiter === undefined) continue;
               this.waiters.delete(result.requestId);
@@ -112,9 +121,9 @@ class WorkerSlot {
     if (!this.alive) return;
     const { opens, hops, closes } = this.outbox;
     this.outbox = { opens: [], hops: [], closes: [] };
-    const message: ToWorker = { type: 'work', opens, hops, closes };
-    const transfer = hops.flatMap((h) => [h.frames.buffer as ArrayBuffer, h.voiced.buffer as ArrayBuffer]);
-    this.worker.postMessage(message, transfer);
+    const packed = packHops(hops);
+    const message: ToWorker = { type: 'work', opens, hops: packed, closes };
+    this.worker.postMessage(message, [packed.frames.buffer as ArrayBuffer, packed.voiced.buffer as ArrayBuffer]);
   }
 
   /** Fails everything in flight; the slot is dead from now on. */
@@ -179,14 +188,29 @@ export class InferencePool {
     slot.sessions.add(sessionId);
     slot.post('open', sessionId);
     let closed = false;
+    /** This stream's requests awaiting results, dropped on close (the worker drops them too). */
+    const inFlight = new Set<number>();
     return {
       sessionId,
       step: (frames, voiced) => {
         if (closed) return Promise.reject(new ProtocolError('internal', 'stream already closed'));
         if (!slot.alive) return Promise.reject(new ProtocolError('internal', 'inference worker failed'));
         const requestId = this.nextRequestId++;
+        inFlight.add(requestId);
         return new Promise<StepOutcome>((resolve, reject) => {
-          slot.waiters.set(requestId, { resolve, reject });
+          const settle = (): void => {
+            inFlight.delete(requestId);
+          };
+          slot.waiters.set(requestId, {
+            resolve: (outcome) => {
+              settle();
+              resolve(outcome);
+            },
+            reject: (err) => {
+              settle();
+              reject(err);
+            },
+          });
           slot.post('hop', { sessionId, requestId, frames, voiced });
         });
       },
@@ -194,9 +218,17 @@ export class InferencePool {
         if (closed) return;
         closed = true;
         slot.sessions.delete(sessionId);
+        // Nobody listens any more; the promises are left unsettled and collected with the stream.
+        for (const requestId of inFlight) slot.waiters.delete(requestId);
+        inFlight.clear();
         if (slot.alive) slot.post('close', sessionId);
       },
     };
+  }
+
+  /** Requests awaiting a worker's answer, all workers (main-thread side). */
+  get inFlight(): number {
+    return this.slots.reduce((n, s) => n + s.waiters.size, 0);
   }
 
   /** Live tensors and sessions summed over the workers (for the leak gauge and tests). */
@@ -234,8 +266,19 @@ export class InferencePool {
     slot.fail(reason);
     if (this.closing || index < 0) return;
     this.hooks.onWorkerRestart?.(index, reason);
-    const next = new WorkerSlot(this.init, this.hooks, (s, r) => this.replace(s, r));
-    this.slots[index] = next;
+    // A worker that crashed after loading is replaced at once; one that could not load the
+    // model would fail again the same way, so it is retried after a pause, not in a hot loop.
+    const respawn = (): void => {
+      if (this.closing || this.slots[index] !== slot) return;
+      this.slots[index] = new WorkerSlot(this.init, this.hooks, (s, r) => this.replace(s, r));
+    };
+    if (slot.loaded) respawn();
+    else setTimeout(respawn, RESPAWN_DELAY_MS).unref();
+  }
+
+  /** Workers that are running (a replacement counts from its spawn). */
+  get liveWorkers(): number {
+    return this.slots.filter((s) => s.alive).length;
   }
 
   async close(): Promise<void> {

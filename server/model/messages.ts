@@ -1,9 +1,10 @@
 /**
  * Messages between the main thread (server/model/batcher.ts) and an inference worker
- * (server/model/worker.ts). Frames travel as transferable typed arrays, so a hop costs a
- * pointer move, not a copy; results come back the same way.
+ * (server/model/worker.ts). All hops of a tick travel packed in one transferred typed array
+ * (pack.ts), and so do all results of a model call.
  */
 import type { EngineChoice, ServerMode } from '../config.js';
+import type { PackedHops, PackedResults } from './pack.js';
 
 /** `workerData` of an inference worker. */
 export interface WorkerInit {
@@ -43,7 +44,7 @@ export type ToWorker =
       type: 'work';
       /** Sessions to create state for (before any of their hops). */
       opens: string[];
-      hops: HopRequest[];
+      hops: PackedHops;
       /** Sessions whose state to release (after their hops). */
       closes: string[];
     }
@@ -65,7 +66,7 @@ export type FromWorker =
   | { type: 'init_failed'; message: string }
   | {
       type: 'results';
-      results: HopResult[];
+      results: PackedResults;
       /** One entry per model call made for these results: streams in it and its duration. */
       calls: { streams: number; seconds: number }[];
     }

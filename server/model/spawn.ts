@@ -9,11 +9,14 @@ import { Worker } from 'node:worker_threads';
 import type { WorkerInit } from './messages.js';
 
 export function spawnInferenceWorker(init: WorkerInit): Worker {
+  // selectEngine() lets SER_ENGINE override its argument; give the worker the resolved
+  // choice so a --engine flag beats an inherited environment variable.
+  const env = { ...process.env, SER_ENGINE: init.engine };
   const runningTs = import.meta.url.endsWith('.ts');
   if (!runningTs) {
-    return new Worker(new URL('./worker.js', import.meta.url), { workerData: init });
+    return new Worker(new URL('./worker.js', import.meta.url), { workerData: init, env });
   }
   const entry = new URL('./worker.ts', import.meta.url).href;
   const boot = `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(entry)}); })`;
-  return new Worker(boot, { eval: true, workerData: init });
+  return new Worker(boot, { eval: true, workerData: init, env });
 }

@@ -21,6 +21,7 @@ import { createStreamState, predictOffline, stepBatch } from '../../models/strea
 import type { StreamState } from '../../models/streaming/runner.js';
 import type { FromWorker, HopRequest, HopResult, ToWorker, WorkerInit } from './messages.js';
 import { NaiveWindow } from './naive_window.js';
+import { packResults, unpackHops } from './pack.js';
 
 const port = parentPort;
 if (port === null) throw new Error('server/model/worker.ts: expected to run in a worker thread');
@@ -73,8 +74,10 @@ async function main(): Promise<void> {
     return taken;
   };
 
-  const transferOf = (results: HopResult[]): ArrayBuffer[] =>
-    results.flatMap((r) => (r.probs !== null ? [r.probs.buffer as ArrayBuffer] : []));
+  const postResults = (results: HopResult[], calls: { streams: number; seconds: number }[]): void => {
+    const packed = packResults(results, meta.labels.length);
+    post({ type: 'results', results: packed, calls }, [packed.probs.buffer as ArrayBuffer]);
+  };
 
   const roundStreaming = (taken: HopRequest[]): void => {
     const live = taken.filter((r) => streams.has(r.sessionId));
@@ -90,7 +93,7 @@ async function main(): Promise<void> {
         return {
           sessionId: r.sessionId,
           requestId: r.requestId,
-          probs: o?.probs != null ? Float32Array.from(o.probs) : null,
+          probs: o?.probs ?? null,
           framesConsumed: o?.framesConsumed ?? 0,
         };
       });
@@ -101,7 +104,7 @@ async function main(): Promise<void> {
       results = live.map((r) => ({ sessionId: r.sessionId, requestId: r.requestId, probs: null, framesConsumed: 0, error: message }));
     }
     const seconds = (performance.now() - started) / 1000;
-    post({ type: 'results', results, calls: live.length > 0 ? [{ streams: live.length, seconds }] : [] }, transferOf(results));
+    postResults(results, live.length > 0 ? [{ streams: live.length, seconds }] : []);
   };
 
   const roundNaive = (taken: HopRequest[]): void => {
@@ -116,7 +119,7 @@ async function main(): Promise<void> {
         const n = window.framesSeen;
         const view = window.view();
         const probs = view.voiced.length >= meta.stepFrames ? predictOffline(model, view.frames, view.voiced) : null;
-        results.push({ sessionId: r.sessionId, requestId: r.requestId, probs: probs === null ? null : Float32Array.from(probs), framesConsumed: n });
+        results.push({ sessionId: r.sessionId, requestId: r.requestId, probs, framesConsumed: n });
         if (probs !== null) calls.push({ streams: 1, seconds: (performance.now() - started) / 1000 });
       } catch (err) {
         naive.delete(r.sessionId);
@@ -124,7 +127,7 @@ async function main(): Promise<void> {
         results.push({ sessionId: r.sessionId, requestId: r.requestId, probs: null, framesConsumed: 0, error: message });
       }
     }
-    post({ type: 'results', results, calls }, transferOf(results));
+    postResults(results, calls);
   };
 
   function round(): void {
@@ -154,13 +157,9 @@ async function main(): Promise<void> {
       if (init.mode === 'naive') naive.set(sessionId, new NaiveWindow(numCoeffs, windowFrames));
       else streams.set(sessionId, createStreamState(model));
     }
-    for (const hop of message.hops) {
+    for (const hop of unpackHops(message.hops, numCoeffs)) {
       if (!streams.has(hop.sessionId) && !naive.has(hop.sessionId)) {
-        post({
-          type: 'results',
-          results: [{ sessionId: hop.sessionId, requestId: hop.requestId, probs: null, framesConsumed: 0, error: 'unknown session' }],
-          calls: [],
-        });
+        postResults([{ sessionId: hop.sessionId, requestId: hop.requestId, probs: null, framesConsumed: 0, error: 'unknown session' }], []);
         continue;
       }
       const queue = pending.get(hop.sessionId);

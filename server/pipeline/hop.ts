@@ -70,7 +70,6 @@ export function hop(options: HopOptions): OperatorFunction<VoicedFeatureBlock, H
       let framesCut = 0;
       let framesSeen = 0;
       let inputSamplesTotal = 0;
-      let lastArrivedAtMs = performance.now();
 
       const cut = (framesTotal: number, endMs: number, final: boolean, arrivedAtMs: number): void => {
         if (queue === null) return;
@@ -98,7 +97,6 @@ export function hop(options: HopOptions): OperatorFunction<VoicedFeatureBlock, H
           queue.push(block.coeffs, block.voiced);
           framesSeen += block.count;
           inputSamplesTotal = block.inputSamplesTotal;
-          lastArrivedAtMs = block.arrivedAtMs;
           while (block.samplesTotal >= (index + 1) * hopModelSamples) {
             const boundary = (index + 1) * hopModelSamples;
             cut(framesEndingBy(boundary, frameSamples, hopSamples), (index + 1) * options.hopMs, false, block.arrivedAtMs);
@@ -106,7 +104,9 @@ export function hop(options: HopOptions): OperatorFunction<VoicedFeatureBlock, H
         },
         complete: () => {
           const streamMs = (inputSamplesTotal / options.inputRateHz) * 1000;
-          cut(framesSeen, Math.max(streamMs, index * options.hopMs), true, lastArrivedAtMs);
+          // The final hop is completed by the end of the stream, not by audio: its latency
+          // counts from now (when `end` arrived), not from the last audio message.
+          cut(framesSeen, Math.max(streamMs, index * options.hopMs), true, performance.now());
           subscriber.complete();
         },
         error: (err: unknown) => subscriber.error(err),

@@ -2,9 +2,9 @@
  * One WebSocket stream: control messages, the RxJS pipeline, backpressure, the summary,
  * and an idempotent end. Phases: awaiting_start → streaming → ending → closed.
  *
- * Audio is pushed through the synchronous front of the pipeline (decode … hop) inside the
- * socket's message handler, so an `end` that follows audio can never overtake it; control
- * messages are never queued behind audio. Errors are sent once, then the socket closes with
+ * Audio goes through the synchronous front of the pipeline (decode … hop) in slices of at
+ * most 0.25 s, one per macrotask (AudioQueue), so a big message cannot stall other sockets;
+ * `end` queues behind the audio and can never overtake it, while errors are sent at once. Errors are sent once, then the socket closes with
  * the code's close code; nothing here can touch another session.
  *
  * Backpressure: the backlog is audio received but not yet answered by a result, in stream
@@ -25,6 +25,7 @@ import type { InferencePool, InferenceStream } from '../model/batcher.js';
 import { audioToResults, type AudioChunk, type EmotionResult } from '../pipeline/index.js';
 import type { Drainable, SessionRegistry } from './registry.js';
 import { parseClientMessage, resolveFormat, type StreamFormat } from './start.js';
+import { AudioQueue, SLICE_SECONDS } from './audio_queue.js';
 import { Backlog } from './backlog.js';
 import { SummaryAccumulator } from './summary.js';
 
@@ -43,10 +44,10 @@ export class Session implements Drainable {
   private phase: Phase = 'awaiting_start';
   private readonly log: Logger;
   private audio$: Subject<AudioChunk> | null = null;
+  private queue: AudioQueue | null = null;
   private subscription: Subscription | null = null;
   private stream: InferenceStream | null = null;
   private summary: SummaryAccumulator | null = null;
-  private format: StreamFormat | null = null;
   private backlog: Backlog | null = null;
   private reportedBacklogBytes = 0;
   private paused = false;
@@ -84,7 +85,11 @@ export class Session implements Drainable {
   private onMessage(data: RawData, isBinary: boolean): void {
     if (this.phase === 'closed') return;
     const bytes = toBytes(data);
+    const { maxMessageBytes } = this.ctx.config;
     try {
+      if (bytes.length > maxMessageBytes) {
+        throw new ProtocolError('message_too_large', `expected messages of at most ${maxMessageBytes} bytes, got ${bytes.length}`);
+      }
       if (isBinary) this.onAudio(bytes);
       else this.onControl(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
     } catch (err) {
@@ -111,7 +116,6 @@ export class Session implements Drainable {
     if (this.startTimer !== null) clearTimeout(this.startTimer);
     this.startTimer = null;
     const { pool } = this.ctx;
-    this.format = format;
     this.backlog = new Backlog(
       BYTES_PER_SAMPLE[format.encoding] * format.channels * format.sampleRateHz,
       this.ctx.config.maxBacklogSeconds * 1000,
@@ -119,6 +123,8 @@ export class Session implements Drainable {
     this.stream = pool.open(this.id);
     this.summary = new SummaryAccumulator(pool.model.labels);
     this.audio$ = new Subject<AudioChunk>();
+    const sliceBytes = Math.max(1, Math.round(this.backlog.bytesPerSecond * SLICE_SECONDS));
+    this.queue = new AudioQueue(sliceBytes, (chunk) => this.feed(chunk), () => this.audio$?.complete());
     this.phase = 'streaming';
     this.subscription = this.audio$
       .pipe(
@@ -156,10 +162,7 @@ export class Session implements Drainable {
   private onAudio(bytes: Uint8Array): void {
     const { config, metrics } = this.ctx;
     if (this.phase === 'awaiting_start') throw new ProtocolError('bad_message', 'expected a start message before audio, got binary data');
-    if (bytes.length > config.maxMessageBytes) {
-      throw new ProtocolError('message_too_large', `expected messages of at most ${config.maxMessageBytes} bytes, got ${bytes.length}`);
-    }
-    if (this.phase !== 'streaming' || this.audio$ === null || this.backlog === null) {
+    if (this.phase !== 'streaming' || this.queue === null || this.backlog === null) {
       // After `end` (or a drain began) the stream is closed to audio; count what is refused.
       metrics.audioDiscardedBytes.inc(bytes.length);
       return;
@@ -175,12 +178,19 @@ export class Session implements Drainable {
     backlog.received(bytes.length);
     metrics.audioReceivedBytes.inc(bytes.length);
     metrics.audioReceivedSeconds.inc(chunkMs / 1000);
+    this.queue.push(bytes, performance.now());
+    this.updateBacklog();
+  }
+
+  /** Pushes one slice through the synchronous front of the pipeline (decode … hop), timed. */
+  private feed(chunk: AudioChunk): void {
+    if (this.audio$ === null || this.backlog === null) return;
+    const { metrics } = this.ctx;
     const started = performance.now();
-    this.audio$.next({ bytes, arrivedAtMs: started });
+    this.audio$.next(chunk);
     const seconds = (performance.now() - started) / 1000;
     metrics.featureExtractionDuration.observe(seconds);
-    metrics.recordProcessing(chunkMs / 1000, seconds);
-    this.updateBacklog();
+    metrics.recordProcessing(this.backlog.durationMs(chunk.bytes.length) / 1000, seconds);
   }
 
   private onResult(result: EmotionResult): void {
@@ -231,7 +241,7 @@ export class Session implements Drainable {
     if (this.phase !== 'streaming') return;
     this.phase = 'ending';
     this.closeCodeOnDone = closeCode;
-    this.audio$?.complete();
+    this.queue?.end();
   }
 
   drain(): Promise<void> {
@@ -276,6 +286,8 @@ export class Session implements Drainable {
     if (this.startTimer !== null) clearTimeout(this.startTimer);
     this.subscription?.unsubscribe();
     this.subscription = null;
+    this.queue?.dispose();
+    this.queue = null;
     this.audio$ = null;
     this.stream?.close();
     this.stream = null;

@@ -47,16 +47,19 @@ describe('training smoke run (synthetic generic-layout data)', () => {
 
   it('resumes from the checkpoint and continues the same run', async () => {
     const out2 = join(root, 'resumed');
-    await runTraining(smokeConfig(data, out2, { epochs: 3 }));
+    const paused = await runTraining(smokeConfig(data, out2, { epochs: 5, stopAfterEpoch: 3 }));
+    assert.equal(paused.valMetrics, null);
+    assert.ok(!existsSync(join(out2, 'meta.json')), 'a paused run saves no model yet');
     const first = loadCheckpointState(out2);
     assert.equal(first?.epoch, 3);
     const resumed = await runTraining(smokeConfig(data, out2, { epochs: 5, resume: true }));
     assert.equal(resumed.history.length, 5);
     assert.deepEqual(resumed.history.slice(0, 3), first?.history);
+    assert.ok(existsSync(join(out2, 'meta.json')));
     const log = readFileSync(join(out2, 'train.log'), 'utf8');
     assert.match(log, /resumed after epoch 3/);
     await assert.rejects(
-      runTraining(smokeConfig(data, out2, { epochs: 6, resume: true, seed: 99 })),
+      runTraining(smokeConfig(data, out2, { epochs: 5, resume: true, seed: 99 })),
       /expected the settings of the checkpointed run/,
     );
   });

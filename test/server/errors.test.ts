@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ERROR_CODES, type ErrorCode } from '../../shared/error_codes.js';
+import type { ServerMessage } from '../../shared/protocol.js';
 import type { RunningServer } from '../../server/app.js';
 import {
   FIXTURES,
@@ -154,6 +155,17 @@ describe('error codes', () => {
     assert.equal((await byQuery.closed).code, 1000);
   });
 
+  it('unauthorized over HTTP: POST /v1/analyze needs the key too; probes do not', async () => {
+    const body = new Uint8Array(3200);
+    const query = '?sampleRate=16000&encoding=pcm_s16le&channels=1';
+    const denied = await fetch(`${server.url}/v1/analyze${query}`, { method: 'POST', body });
+    assert.equal(denied.status, 401);
+    assert.equal(((await denied.json()) as { code: string }).code, 'unauthorized');
+    const allowed = await fetch(`${server.url}/v1/analyze${query}&token=${KEY}`, { method: 'POST', body });
+    assert.equal(allowed.status, 200);
+    assert.equal((await fetch(`${server.url}/readyz`)).status, 200);
+  });
+
   it('forbidden_origin: an Origin not in the list; a listed one works', async () => {
     await expectError(await connect({ origin: 'https://evil.example' }), 'forbidden_origin');
     const ok = await connect({ origin: ORIGIN });
@@ -164,14 +176,21 @@ describe('error codes', () => {
   });
 
   it('too_many_sessions: past maxSessions, with close 1013', async () => {
-    // The bystander holds one slot; two more fill the server.
-    const a = await started();
-    const b = await started();
-    const refused = await connect();
+    // Fill the server (the bystander may or may not still hold a slot), then one more.
+    const holders: TestClient[] = [];
+    let refused: TestClient | null = null;
+    for (let i = 0; i <= server.config.maxSessions && refused === null; i += 1) {
+      const client = await connect();
+      client.sendJson(START);
+      const first = await client.waitFor((m): m is ServerMessage => m.type === 'ready' || m.type === 'error');
+      if (first.type === 'ready') holders.push(client);
+      else refused = client;
+    }
+    assert.ok(refused !== null, 'a connection past maxSessions is refused');
     await expectError(refused, 'too_many_sessions');
-    a.ws.close(1000);
-    b.ws.close(1000);
-    await Promise.all([a.closed, b.closed]);
+    assert.ok(holders.length <= server.config.maxSessions);
+    for (const h of holders) h.ws.close(1000);
+    await Promise.all(holders.map((h) => h.closed));
   });
 
   it('the bystander session was unaffected by all of the above', async () => {

@@ -105,6 +105,12 @@ describe('operations', () => {
   });
 });
 
+describe('start-up', () => {
+  it('fails with a clear error when the model cannot be loaded', async () => {
+    await assert.rejects(startTestServer({ modelDir: '/nonexistent/model' }), /could not load the model/);
+  });
+});
+
 describe('naive baseline mode', () => {
   let server: RunningServer;
   before(async () => {

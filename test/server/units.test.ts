@@ -12,7 +12,7 @@ import { ProtocolError } from '../../shared/error_codes.js';
 import { isAuthorized, isOriginAllowed, presentedKey } from '../../server/auth.js';
 import { configFromEnvAndArgs, resolveConfig } from '../../server/config.js';
 import { framesEndingBy, hop } from '../../server/pipeline/hop.js';
-import { framesEndMs } from '../../server/pipeline/result.js';
+import { framesEndMs, toEmotionMessage } from '../../server/pipeline/result.js';
 import { emaStep, smooth, uniform } from '../../server/pipeline/smooth.js';
 import { decode } from '../../server/pipeline/decode.js';
 import { infer } from '../../server/pipeline/infer.js';
@@ -20,6 +20,9 @@ import type { InferenceStream, StepOutcome } from '../../server/model/batcher.js
 import type { Hop, InferredHop, VoicedFeatureBlock } from '../../server/pipeline/types.js';
 import { parseClientMessage, resolveFormat } from '../../server/session/start.js';
 import { SummaryAccumulator } from '../../server/session/summary.js';
+import { Backlog } from '../../server/session/backlog.js';
+import { AudioQueue } from '../../server/session/audio_queue.js';
+import { packHops, packResults, unpackHops, unpackResults } from '../../server/model/pack.js';
 import type { EmotionMessage } from '../../shared/protocol.js';
 
 const LABELS = ['neutral', 'happy', 'angry'];
@@ -192,6 +195,109 @@ describe('hop stage', () => {
         [4, 1000, 1000, 0, 98, true],
       ],
     );
+  });
+});
+
+describe('result stage', () => {
+  it('endMs: last consumed frame on a voiced hop, last judged frame otherwise, plus look-ahead, capped', () => {
+    const base = {
+      index: 3,
+      startMs: 750,
+      endMs: 1000,
+      frames: new Float32Array(0),
+      voiced: new Uint8Array(0),
+      frameCount: 25,
+      voicedFrames: 25,
+      framesTotal: 98, // last frame ends at 995 ms
+      inputSamplesTotal: 48_000 * 1.1, // 1100 ms received at 48 kHz
+      final: false,
+      arrivedAtMs: 0,
+      probs: Float32Array.of(0.2, 0.3, 0.5),
+      framesConsumedTotal: 96, // the model stepped through 975 ms
+      smoothed: Float32Array.of(0.2, 0.3, 0.5),
+      isVoiced: true,
+    };
+    const options = { labels: LABELS, inputRateHz: 48_000, lookaheadMs: 2 };
+    const voiced = toEmotionMessage(base, options);
+    assert.equal(voiced.endMs, 977);
+    assert.equal(voiced.top, 'angry');
+    assert.equal(voiced.confidence, 0.5);
+    assert.equal(voiced.final, undefined);
+    assert.equal(toEmotionMessage({ ...base, isVoiced: false }, options).endMs, 997);
+    const capped = toEmotionMessage({ ...base, isVoiced: false, inputSamplesTotal: 48 * 996, final: true }, options);
+    assert.equal(capped.endMs, 996);
+    assert.equal(capped.final, true);
+  });
+});
+
+describe('worker message packing', () => {
+  it('round-trips hops and results through one typed array each', () => {
+    const hops = [
+      { sessionId: 'a', requestId: 1, frames: Float32Array.from({ length: 40 }, (_, i) => i), voiced: Uint8Array.of(1, 0) },
+      { sessionId: 'b', requestId: 2, frames: new Float32Array(0), voiced: new Uint8Array(0) },
+      { sessionId: 'c', requestId: 3, frames: Float32Array.from({ length: 20 }, (_, i) => -i), voiced: Uint8Array.of(1) },
+    ];
+    const packed = packHops(hops);
+    assert.equal(packed.frames.length, 60);
+    assert.deepEqual(
+      unpackHops(packed, 20).map((h) => [h.sessionId, h.requestId, [...h.frames], [...h.voiced]]),
+      hops.map((h) => [h.sessionId, h.requestId, [...h.frames], [...h.voiced]]),
+    );
+    const results = [
+      { sessionId: 'a', requestId: 1, probs: Float32Array.of(0.25, 0.75), framesConsumed: 2 },
+      { sessionId: 'b', requestId: 2, probs: null, framesConsumed: 0, error: 'boom' },
+    ];
+    const back = unpackResults(packResults(results, 2));
+    assert.deepEqual([...(back[0]?.probs ?? [])], [0.25, 0.75]);
+    assert.equal(back[1]?.probs, null);
+    assert.equal(back[1]?.error, 'boom');
+    assert.equal(back[0]?.framesConsumed, 2);
+  });
+});
+
+describe('audio queue', () => {
+  it('feeds small chunks at once, big ones in slices one per macrotask, and ends after them', async () => {
+    const fed: number[] = [];
+    let completed = false;
+    const queue = new AudioQueue(4, (c) => fed.push(c.bytes.length), () => (completed = true));
+    queue.push(new Uint8Array(3), 0);
+    assert.deepEqual(fed, [3], 'small chunk to an empty queue: fed synchronously');
+    queue.push(new Uint8Array(10), 0);
+    queue.push(new Uint8Array(2), 0);
+    queue.end();
+    assert.deepEqual(fed, [3]);
+    assert.equal(completed, false, 'end waits behind queued audio');
+    for (let i = 0; i < 5; i += 1) await new Promise((r) => setImmediate(r));
+    assert.deepEqual(fed, [3, 4, 4, 2, 2]);
+    assert.equal(completed, true);
+  });
+
+  it('dispose drops what is queued', async () => {
+    const fed: number[] = [];
+    const queue = new AudioQueue(4, (c) => fed.push(c.bytes.length), () => assert.fail('must not complete'));
+    queue.push(new Uint8Array(12), 0);
+    queue.end();
+    queue.dispose();
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(fed, []);
+  });
+});
+
+describe('backlog', () => {
+  it('measures unanswered audio and pauses with hysteresis', () => {
+    const backlog = new Backlog(32_000, 1_000); // 16 kHz s16 mono, 1 s limit
+    backlog.received(48_000); // 1.5 s
+    assert.equal(backlog.ms, 1500);
+    assert.equal(backlog.bytes, 48_000);
+    assert.equal(backlog.verdict(false), 'pause');
+    assert.equal(backlog.wouldExceed(1), true);
+    backlog.answered(750);
+    assert.equal(backlog.verdict(true), null, 'still above half the limit');
+    backlog.answered(1000);
+    assert.equal(backlog.verdict(true), 'resume');
+    backlog.answered(500);
+    assert.equal(backlog.ms, 500, 'answers never go backwards');
+    assert.throws(() => new Backlog(0, 1), /bytesPerSecond: expected > 0, got 0/);
   });
 });
 
