@@ -8,6 +8,7 @@
  * other workers carry on and new sessions wait for the replacement's model to load.
  */
 import type { Worker } from 'node:worker_threads';
+import type { StepRule } from '../../models/streaming/step_clock.js';
 import { ProtocolError } from '../../shared/error_codes.js';
 import type { FromWorker, HopRequest, ModelInfo, ToWorker, WorkerInit } from './messages.js';
 import { packHops, unpackResults } from './pack.js';
@@ -23,6 +24,12 @@ export interface StepOutcome {
 /** One session's handle on the model: ordered steps, then close. */
 export interface InferenceStream {
   readonly sessionId: string;
+  /**
+   * The step grid the worker runs this stream on (streaming mode), so the hop stage can
+   * answer as soon as no step can complete inside a hop; undefined when every hop re-reads
+   * all its frames (naive mode).
+   */
+  readonly stepRule?: StepRule;
   /** Steps n frames (n × numCoeffs values, n voiced flags); the arrays are copied when sent. */
   step(frames: Float32Array, voiced: Uint8Array): Promise<StepOutcome>;
   /** Releases the session's state in the worker. Idempotent. */
@@ -190,8 +197,13 @@ export class InferencePool {
     let closed = false;
     /** This stream's requests awaiting results, dropped on close (the worker drops them too). */
     const inFlight = new Set<number>();
+    const stepRule: StepRule | undefined =
+      this.init.mode === 'streaming'
+        ? { stepFrames: this.model.stepFrames, resetAfterSilenceFrames: this.model.resetAfterSilenceFrames }
+        : undefined;
     return {
       sessionId,
+      stepRule,
       step: (frames, voiced) => {
         if (closed) return Promise.reject(new ProtocolError('internal', 'stream already closed'));
         if (!slot.alive) return Promise.reject(new ProtocolError('internal', 'inference worker failed'));

@@ -25,6 +25,8 @@ export interface ModelInfo {
   stepFrames: number;
   /** Steps in the attention window. */
   windowSteps: number;
+  /** Unvoiced frames fed before a pause drops frames and resets the utterance (the step rule). */
+  resetAfterSilenceFrames: number;
   /** Engine the worker runs on, as selectEngine named it. */
   engine: string;
 }

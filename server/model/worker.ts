@@ -178,6 +178,7 @@ async function main(): Promise<void> {
       numCoeffs,
       stepFrames: meta.stepFrames,
       windowSteps: meta.windowSteps,
+      resetAfterSilenceFrames: meta.resetAfterSilenceFrames,
       engine,
     },
   });

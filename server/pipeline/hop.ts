@@ -1,17 +1,39 @@
 /**
- * Stage 5: cuts the frame stream into hops of stream time. Hop k (k = 0, 1, …) covers
- * [k·hopMs, (k+1)·hopMs) and holds the frames that END inside it; it is cut as soon as the
- * model-rate clock reaches (k+1)·hopMs — sample counts are the clock, never timers — so a
- * file sent in one message yields every hop at once and a live stream one per hop.
+ * Stage 5: cuts the frame stream into hops of stream time. Hop k (k = 0, 1, …) stands for
+ * [k·hopMs, (k+1)·hopMs), whose frames are those that END inside it. Frames are the clock
+ * (sample counts, never timers), so a file sent in one message yields every hop at once
+ * and a live stream one per hop.
+ *
+ * When to cut: the model steps whole groups of stepFrames frames, so the frames at the end
+ * of a hop that cannot complete a step before the boundary would not change its result;
+ * waiting for them only delays it (up to a step, 80 ms). With the model's step rule given,
+ * hop k is cut as soon as no further step can complete inside it (the step clock of
+ * models/streaming/step_clock.ts mirrors the runner's grid), and at the latest when its
+ * last frame arrives; frames left over travel with hop k + 1, so the model sees the same
+ * frames in the same order and gives the same steps. Each hop holds at least one frame of
+ * its own span, so its voiced flag is judged on its own audio. Without a step rule (the
+ * naive baseline, which re-reads every frame) a hop is cut when its last frame arrives.
  * On completion the remaining frames form the final hop, ending at the stream's end.
  */
 import { Observable, type OperatorFunction } from 'rxjs';
 import { MFCC_CONFIG } from '../../shared/dsp/mfcc.js';
+import { framesToNextStep, START_CLOCK, tickStepClock, type StepRule } from '../../models/streaming/step_clock.js';
 import type { Hop, VoicedFeatureBlock } from './types.js';
 
 /** Frames i with i·hopSamples + frameSamples ≤ samples: those wholly inside the first `samples`. */
 export function framesEndingBy(samples: number, frameSamples: number, hopSamples: number): number {
   return samples < frameSamples ? 0 : Math.floor((samples - frameSamples) / hopSamples) + 1;
+}
+
+/**
+ * Whether the current hop can be cut after `framesSeen` frames. Its own frames are
+ * [previousEnd, hopEnd) (frame counts ending by its start and by its end);
+ * `framesToNextStep` is how many more frames the model needs before it can complete another
+ * step (0 when unknown: then the hop waits for its last frame).
+ */
+export function hopReady(framesSeen: number, previousEnd: number, hopEnd: number, framesToNextStep: number): boolean {
+  if (framesSeen >= hopEnd) return true;
+  return framesSeen > previousEnd && framesToNextStep > hopEnd - framesSeen;
 }
 
 /** Growable row buffer for frames waiting for their hop (no per-block concatenation). */
@@ -58,6 +80,11 @@ export interface HopOptions {
   hopMs: number;
   /** Input rate, Hz (to state the stream's end in ms). */
   inputRateHz: number;
+  /**
+   * The model's step rule (streaming mode): hops are cut as soon as no step can complete
+   * inside them. Absent: each hop waits for its last frame.
+   */
+  steps?: StepRule;
 }
 
 export function hop(options: HopOptions): OperatorFunction<VoicedFeatureBlock, Hop> {
@@ -66,10 +93,14 @@ export function hop(options: HopOptions): OperatorFunction<VoicedFeatureBlock, H
   return (source) =>
     new Observable<Hop>((subscriber) => {
       let queue: FrameQueue | null = new FrameQueue(numCoeffs);
+      const steps = options.steps;
+      let clock = START_CLOCK;
       let index = 0;
       let framesCut = 0;
       let framesSeen = 0;
       let inputSamplesTotal = 0;
+      /** Frames ending by hop k's start and by its end. */
+      const hopEndFrames = (k: number): number => framesEndingBy(k * hopModelSamples, frameSamples, hopSamples);
 
       const cut = (framesTotal: number, endMs: number, final: boolean, arrivedAtMs: number): void => {
         if (queue === null) return;
@@ -95,11 +126,15 @@ export function hop(options: HopOptions): OperatorFunction<VoicedFeatureBlock, H
         next: (block) => {
           if (queue === null) return;
           queue.push(block.coeffs, block.voiced);
-          framesSeen += block.count;
           inputSamplesTotal = block.inputSamplesTotal;
-          while (block.samplesTotal >= (index + 1) * hopModelSamples) {
-            const boundary = (index + 1) * hopModelSamples;
-            cut(framesEndingBy(boundary, frameSamples, hopSamples), (index + 1) * options.hopMs, false, block.arrivedAtMs);
+          // Frame by frame, so the cut points never depend on how the audio was chunked.
+          for (let i = 0; i < block.count; i += 1) {
+            framesSeen += 1;
+            if (steps !== undefined) clock = tickStepClock(clock, block.voiced[i] ?? 0, steps);
+            const toNextStep = steps === undefined ? 0 : framesToNextStep(clock, steps);
+            if (hopReady(framesSeen, hopEndFrames(index), hopEndFrames(index + 1), toNextStep)) {
+              cut(framesSeen, (index + 1) * options.hopMs, false, block.arrivedAtMs);
+            }
           }
         },
         complete: () => {

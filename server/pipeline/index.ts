@@ -32,7 +32,7 @@ export function samplesToResults(params: StreamParams): OperatorFunction<SampleC
     resample(params.inputRateHz, MODEL_SAMPLE_RATE_HZ),
     mfcc(),
     vad(),
-    hop({ hopMs: params.hopMs, inputRateHz: params.inputRateHz }),
+    hop({ hopMs: params.hopMs, inputRateHz: params.inputRateHz, steps: params.stream.stepRule }),
     infer(params.stream),
     smooth(params.smoothing, params.labels.length),
     result({

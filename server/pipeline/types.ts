@@ -41,7 +41,12 @@ export interface VoicedFeatureBlock extends FeatureBlock {
   voiced: Uint8Array;
 }
 
-/** The frames of one hop of stream time, ready for the model. */
+/**
+ * One hop of stream time, ready for the model. Cut as soon as no model step can complete
+ * inside it (hop.ts), so its frames run from the previous cut to this one: the frames that
+ * end inside it, less the few at its end that cannot complete a step before its boundary
+ * (they travel with the next hop), plus those the previous hop left over.
+ */
 export interface Hop {
   /** 0, 1, 2, … */
   index: number;
@@ -50,7 +55,7 @@ export interface Hop {
   /** Stream time where the hop ends, ms: (index + 1)·hopMs, or the end of the stream. */
   endMs: number;
   /**
-   * count × numCoeffs raw MFCC of the frames that end inside this hop. Transferred to the
+   * count × numCoeffs raw MFCC of the hop's frames (see above). Transferred to the
    * inference worker (detached afterwards): later stages read `frameCount`/`voicedFrames`.
    */
   frames: Float32Array;
@@ -59,7 +64,7 @@ export interface Hop {
   frameCount: number;
   /** Of which voiced. */
   voicedFrames: number;
-  /** Frames of the stream up to and including this hop. */
+  /** Frames of the stream up to and including this hop (where it was cut). */
   framesTotal: number;
   /** Input samples received when the hop was cut (the stream length for the final hop). */
   inputSamplesTotal: number;

@@ -4,9 +4,25 @@ import type { LoadedModel } from '../../models/io.js';
 import { seededRandom } from '../../models/ops/init.js';
 import { createStreamState, predictOffline, stepBatch, type StepResult } from '../../models/streaming/runner.js';
 import { lastSegmentRange, scanSilence } from '../../models/streaming/segment.js';
+import { advanceStepClock, framesConsumedBy, framesToNextStep, START_CLOCK, tickStepClock, type StepRule } from '../../models/streaming/step_clock.js';
 import { clipFeatures, maxAbsDiff, normOf, numTensors, randomFrames, randomLoadedModel, SPEECH_FIXTURES, useWasm, type ClipFeatures } from './model_fixtures.js';
 
 const F = 20;
+
+/** Alternating voiced / unvoiced runs of 1 … 2R + 3 frames: drops, resets, runs of exactly R. */
+function randomVoicedPattern(n: number, r: number, seed: number): Uint8Array {
+  const random = seededRandom(seed);
+  const voiced = new Uint8Array(n);
+  let value = random() < 0.5 ? 1 : 0;
+  for (let pos = 0; pos < n; value = 1 - value) {
+    const pick = random();
+    // A quarter of the pauses last exactly R or R + 1 frames, the edges of the rule.
+    const run = value === 0 && pick < 0.25 ? r + (pick < 0.125 ? 0 : 1) : 1 + Math.floor(random() * (2 * r + 3));
+    voiced.fill(value, pos, Math.min(n, pos + run));
+    pos += run;
+  }
+  return voiced;
+}
 
 /**
  * Feeds a whole clip in random chunk sizes through stepBatch and checks, after every call,
@@ -137,6 +153,66 @@ describe('streaming runner', () => {
     state.reset();
     assert.equal(state.framesSeen, 0);
     assert.equal(state.silenceRun, 0);
+  });
+
+  it('step clock: agrees with what stepBatch consumes on random voiced patterns, any chunking', () => {
+    const small = randomLoadedModel(12, { meta: { norm: normOf(clips[0]!.frames), resetAfterSilenceFrames: 6 } });
+    try {
+      for (const m of [small, model]) {
+        const rule: StepRule = { stepFrames: m.meta.stepFrames, resetAfterSilenceFrames: m.meta.resetAfterSilenceFrames };
+        for (const seed of [1, 2, 3, 4]) {
+          const n = 12 * rule.resetAfterSilenceFrames + 200;
+          const voiced = randomVoicedPattern(n, rule.resetAfterSilenceFrames, seed);
+          const frames = randomFrames(n, seed + 100);
+          const random = seededRandom(seed + 200);
+          const state = createStreamState(m);
+          let clock = START_CLOCK;
+          for (let pos = 0; pos < n; ) {
+            const k = Math.min(n - pos, Math.floor(random() * 3 * rule.stepFrames));
+            const chunk = voiced.subarray(pos, pos + k);
+            const [res] = stepBatch(m, [{ state, frames: frames.subarray(pos * F, (pos + k) * F), voiced: chunk }]) as [StepResult];
+            clock = advanceStepClock(clock, chunk, rule);
+            pos += k;
+            assert.equal(res.framesConsumed, framesConsumedBy(clock), `seed ${seed}, after ${pos} frames`);
+            assert.equal(state.pendingFrames, clock.pendingFrames);
+            assert.equal(state.silenceRun, clock.silenceRun);
+          }
+        }
+      }
+    } finally {
+      small.dispose();
+    }
+  });
+
+  it('step clock: a model step completes on exactly the frames it predicts', () => {
+    const small = randomLoadedModel(13, { meta: { norm: normOf(clips[0]!.frames), resetAfterSilenceFrames: 5 } });
+    try {
+      const rule: StepRule = { stepFrames: small.meta.stepFrames, resetAfterSilenceFrames: small.meta.resetAfterSilenceFrames };
+      const n = 400;
+      const voiced = randomVoicedPattern(n, rule.resetAfterSilenceFrames, 9);
+      const frames = randomFrames(n, 10);
+      const state = createStreamState(small);
+      let clock = START_CLOCK;
+      let steps = 0;
+      for (let i = 0; i < n; i++) {
+        const canStep = framesToNextStep(clock, rule) === 1;
+        const ringBefore = [state.ringCount, state.ringNext];
+        stepBatch(small, [{ state, frames: frames.subarray(i * F, (i + 1) * F), voiced: voiced.subarray(i, i + 1) }]);
+        const next = tickStepClock(clock, voiced[i]!, rule);
+        // The clock's step: a fed frame that fills the pending step.
+        const predicted = next.pendingFrames === 0 && next.silenceRun <= rule.resetAfterSilenceFrames;
+        const stepped = state.ringCount > 0 && (state.ringCount !== ringBefore[0] || state.ringNext !== ringBefore[1]);
+        assert.equal(stepped, predicted, `frame ${i}`);
+        if (stepped) {
+          assert.ok(canStep, `frame ${i}: a step came sooner than framesToNextStep allowed`);
+          steps++;
+        }
+        clock = next;
+      }
+      assert.ok(steps > 10, `only ${steps} steps`);
+    } finally {
+      small.dispose();
+    }
   });
 
   it('before the first complete step: predictOffline is uniform, stepBatch says null', () => {
