@@ -56,6 +56,10 @@ export async function startServer(partial: Partial<ServerConfig> = {}): Promise<
         metrics?.inferenceDuration.observe(seconds);
         metrics?.recordProcessing(0, seconds);
       },
+      onDsp: (audioSeconds, seconds) => {
+        metrics?.featureExtractionDuration.observe(seconds);
+        metrics?.recordProcessing(audioSeconds, seconds);
+      },
       onWorkerRestart: (index, reason) => {
         metrics?.workerRestarts.inc();
         logger.error('inference worker crashed; restarting it', { worker: index, reason });

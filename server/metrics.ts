@@ -134,7 +134,7 @@ export function createMetrics(info: MetricsInfo): ServerMetrics {
     }),
     featureExtractionDuration: new Histogram({
       name: 'ser_feature_extraction_seconds',
-      help: 'Decode + resample + MFCC + VAD + hop time per audio slice (a message, or 0.25 s of a larger one)',
+      help: 'Decode + resample + MFCC + VAD + hop time per batch of audio handed to a worker (dspThread worker) or per audio slice (dspThread main)',
       buckets: SHORT_BUCKETS_S,
       registers: [registry],
     }),

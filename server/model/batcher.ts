@@ -4,22 +4,22 @@
  * everything posted in one event-loop tick goes to a worker as one message (the worker then
  * merges it into one model call), and results are routed back to each session's promise.
  *
+ * Pipeline sessions (`openPipeline`, dspThread 'worker') instead hand the worker their raw
+ * audio and get results back: the whole per-session pipeline runs in the worker (shard.ts).
+ *
  * A crashed worker fails its in-flight sessions with `internal` and is replaced; sessions on
  * other workers carry on and new sessions wait for the replacement's model to load.
  */
-import type { Worker } from 'node:worker_threads';
 import type { StepRule } from '../../models/streaming/step_clock.js';
 import { ProtocolError } from '../../shared/error_codes.js';
-import type { FromWorker, HopRequest, ModelInfo, ToWorker, WorkerInit } from './messages.js';
-import { packHops, unpackResults } from './pack.js';
-import { spawnInferenceWorker } from './spawn.js';
+import type { AudioChunk } from '../pipeline/types.js';
+import type { ModelInfo, PipelineOpen, ToWorker, WorkerInit } from './messages.js';
+import { WorkerSlot, type PipelineHandlers, type PoolHooks, type StepOutcome } from './slot.js';
 
-export interface StepOutcome {
-  /** The model's distribution after the frames, in label order; null before its first step. */
-  probs: Float32Array | null;
-  /** Frames of the stream consumed so far, cumulative (stepped, or dropped by a silence reset). */
-  framesConsumed: number;
-}
+export type { PipelineHandlers, PoolHooks, StepOutcome } from './slot.js';
+
+/** Pause before respawning a worker that failed to load the model, ms. */
+const RESPAWN_DELAY_MS = 5_000;
 
 /** One session's handle on the model: ordered steps, then close. */
 export interface InferenceStream {
@@ -36,112 +36,13 @@ export interface InferenceStream {
   close(): void;
 }
 
-export interface PoolHooks {
-  /** After every model call: streams in it and its duration, s. */
-  onModelCall?: (streams: number, seconds: number) => void;
-  onWorkerRestart?: (index: number, reason: string) => void;
-}
-
-/** Pause before respawning a worker that failed to load the model, ms. */
-const RESPAWN_DELAY_MS = 5_000;
-
-interface Waiter {
-  resolve: (outcome: StepOutcome) => void;
-  reject: (err: Error) => void;
-}
-
-/** One worker thread and what is in flight on it. */
-class WorkerSlot {
-  readonly worker: Worker;
-  readonly sessions = new Set<string>();
-  readonly waiters = new Map<number, Waiter>();
-  readonly statsWaiters = new Map<number, (stats: { numTensors: number; sessions: number }) => void>();
-  readonly ready: Promise<ModelInfo>;
-  private outbox: { opens: string[]; hops: HopRequest[]; closes: string[] } = { opens: [], hops: [], closes: [] };
-  private flushScheduled = false;
-  alive = true;
-  /** Whether the model loaded; a slot that never loaded is respawned only after a pause. */
-  loaded = false;
-
-  constructor(init: WorkerInit, hooks: PoolHooks, onExit: (slot: WorkerSlot, reason: string) => void) {
-    this.worker = spawnInferenceWorker(init);
-    this.ready = new Promise<ModelInfo>((resolve, reject) => {
-      this.worker.on('message', (message: FromWorker) => {
-        switch (message.type) {
-          case 'ready':
-            this.loaded = true;
-            resolve(message.model);
-            break;
-          case 'init_failed':
-            reject(new Error(`inference worker could not load the model: ${message.message}`));
-            // Nothing else will happen in this worker; end it so the pool sees an exit.
-            void this.worker.terminate();
-            break;
-          case 'results':
-            for (const call of message.calls) hooks.onModelCall?.(call.streams, call.seconds);
-            for (const result of unpackResults(message.results)) {
-              const waiter = this.waiters.get(result.requestId);
-              if (waiter === undefined) continue;
-              this.waiters.delete(result.requestId);
-              if (result.error !== undefined) {
-                waiter.reject(new ProtocolError('internal', 'the model failed on this stream'));
-              } else {
-                waiter.resolve({ probs: result.probs, framesConsumed: result.framesConsumed });
-              }
-            }
-            break;
-          case 'stats': {
-            const waiter = this.statsWaiters.get(message.requestId);
-            this.statsWaiters.delete(message.requestId);
-            waiter?.({ numTensors: message.numTensors, sessions: message.sessions });
-            break;
-          }
-        }
-      });
-      this.worker.on('error', (err) => {
-        reject(err);
-        onExit(this, err.message);
-      });
-      this.worker.on('exit', (code) => {
-        reject(new Error(`inference worker exited with code ${code}`));
-        onExit(this, `exit code ${code}`);
-      });
-    });
-    // An unobserved rejection here would crash the process; callers observe `ready`.
-    this.ready.catch(() => undefined);
-  }
-
-  post(kind: 'open' | 'close', sessionId: string): void;
-  post(kind: 'hop', request: HopRequest): void;
-  post(kind: 'open' | 'close' | 'hop', value: string | HopRequest): void {
-    if (kind === 'open') this.outbox.opens.push(value as string);
-    else if (kind === 'close') this.outbox.closes.push(value as string);
-    else this.outbox.hops.push(value as HopRequest);
-    if (this.flushScheduled) return;
-    this.flushScheduled = true;
-    // Everything the sessions post during this tick leaves in one message.
-    setImmediate(() => this.flush());
-  }
-
-  private flush(): void {
-    this.flushScheduled = false;
-    if (!this.alive) return;
-    const { opens, hops, closes } = this.outbox;
-    this.outbox = { opens: [], hops: [], closes: [] };
-    const packed = packHops(hops);
-    const message: ToWorker = { type: 'work', opens, hops: packed, closes };
-    this.worker.postMessage(message, [packed.frames.buffer as ArrayBuffer, packed.voiced.buffer as ArrayBuffer]);
-  }
-
-  /** Fails everything in flight; the slot is dead from now on. */
-  fail(reason: string): void {
-    this.alive = false;
-    const err = new ProtocolError('internal', `inference worker failed (${reason})`);
-    for (const waiter of this.waiters.values()) waiter.reject(err);
-    this.waiters.clear();
-    for (const waiter of this.statsWaiters.values()) waiter({ numTensors: 0, sessions: 0 });
-    this.statsWaiters.clear();
-  }
+/** A pipeline session's handle: its audio in, in order; then end, or close to drop it. */
+export interface RemotePipeline {
+  push(chunk: AudioChunk): void;
+  /** No more audio; the final result and completion follow. */
+  end(): void;
+  /** Releases the session in the worker; nothing more is delivered. Idempotent. */
+  close(): void;
 }
 
 export class InferencePool {
@@ -188,10 +89,7 @@ export class InferencePool {
 
   /** Opens a session on the least-loaded live worker. */
   open(sessionId: string): InferenceStream {
-    const slot = this.slots
-      .filter((s) => s.alive)
-      .reduce<WorkerSlot | undefined>((best, s) => (best === undefined || s.sessions.size < best.sessions.size ? s : best), undefined);
-    if (slot === undefined) throw new ProtocolError('internal', 'no inference worker is running');
+    const slot = this.leastLoaded();
     slot.sessions.add(sessionId);
     slot.post('open', sessionId);
     let closed = false;
@@ -236,6 +134,42 @@ export class InferencePool {
         if (slot.alive) slot.post('close', sessionId);
       },
     };
+  }
+
+  /**
+   * Starts a session whose whole pipeline runs on the least-loaded live worker; its results,
+   * error or completion arrive through `handlers`.
+   */
+  openPipeline(open: PipelineOpen, handlers: PipelineHandlers): RemotePipeline {
+    const slot = this.leastLoaded();
+    const { sessionId } = open;
+    slot.sessions.add(sessionId);
+    slot.pipelines.set(sessionId, handlers);
+    slot.post('pipeline', open);
+    let closed = false;
+    return {
+      push: (chunk) => {
+        if (!closed && slot.alive) slot.post('audio', { sessionId, bytes: chunk.bytes, arrivedAtMs: chunk.arrivedAtMs });
+      },
+      end: () => {
+        if (!closed && slot.alive) slot.post('end', sessionId);
+      },
+      close: () => {
+        if (closed) return;
+        closed = true;
+        slot.sessions.delete(sessionId);
+        slot.pipelines.delete(sessionId);
+        if (slot.alive) slot.post('close', sessionId);
+      },
+    };
+  }
+
+  private leastLoaded(): WorkerSlot {
+    const slot = this.slots
+      .filter((s) => s.alive)
+      .reduce<WorkerSlot | undefined>((best, s) => (best === undefined || s.sessions.size < best.sessions.size ? s : best), undefined);
+    if (slot === undefined) throw new ProtocolError('internal', 'no inference worker is running');
+    return slot;
   }
 
   /** Requests awaiting a worker's answer, all workers (main-thread side). */

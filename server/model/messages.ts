@@ -3,7 +3,10 @@
  * (server/model/worker.ts). All hops of a tick travel packed in one transferred typed array
  * (pack.ts), and so do all results of a model call.
  */
+import type { ErrorCode } from '../../shared/error_codes.js';
+import type { Encoding } from '../../shared/protocol.js';
 import type { EngineChoice, ServerMode } from '../config.js';
+import type { EmotionResult } from '../pipeline/result.js';
 import type { PackedHops, PackedResults } from './pack.js';
 
 /** `workerData` of an inference worker. */
@@ -41,13 +44,36 @@ export interface HopRequest {
   voiced: Uint8Array;
 }
 
+/** A WebSocket session whose whole pipeline runs in the worker (dspThread 'worker'). */
+export interface PipelineOpen {
+  sessionId: string;
+  encoding: Encoding;
+  channels: 1 | 2;
+  inputRateHz: number;
+  /** Hop, ms, 50–5000. */
+  hopMs: number;
+  /** EMA factor, 0–0.99. */
+  smoothing: number;
+}
+
+/** Audio messages of pipeline sessions, in arrival order, back to back in one buffer. */
+export interface PackedAudio {
+  items: { sessionId: string; byteLength: number; arrivedAtMs: number }[];
+  bytes: Uint8Array;
+}
+
 export type ToWorker =
   | {
       type: 'work';
       /** Sessions to create state for (before any of their hops). */
       opens: string[];
+      /** Pipeline sessions to start (before any of their audio). */
+      pipelineOpens: PipelineOpen[];
       hops: PackedHops;
-      /** Sessions whose state to release (after their hops). */
+      audio: PackedAudio;
+      /** Pipeline sessions whose audio is complete (after their audio). */
+      pipelineEnds: string[];
+      /** Sessions whose state (and pipeline) to release (after their hops and audio). */
       closes: string[];
     }
   | { type: 'stats'; requestId: number };
@@ -63,6 +89,12 @@ export interface HopResult {
   error?: string;
 }
 
+/** What a pipeline session produced, in order. */
+export type PipelineEvent =
+  | { kind: 'result'; sessionId: string; result: EmotionResult }
+  | { kind: 'error'; sessionId: string; code: ErrorCode; message: string }
+  | { kind: 'complete'; sessionId: string };
+
 export type FromWorker =
   | { type: 'ready'; model: ModelInfo }
   | { type: 'init_failed'; message: string }
@@ -71,5 +103,11 @@ export type FromWorker =
       results: PackedResults;
       /** One entry per model call made for these results: streams in it and its duration. */
       calls: { streams: number; seconds: number }[];
+    }
+  | {
+      type: 'pipeline';
+      events: PipelineEvent[];
+      /** Audio pushed through the pipelines since the last such message, and the time it took, s. */
+      dsp: { audioSeconds: number; seconds: number };
     }
   | { type: 'stats'; requestId: number; numTensors: number; sessions: number };

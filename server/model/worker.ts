@@ -12,6 +12,10 @@
  *
  * Naive mode (the baseline): per session, every hop re-runs `predictOffline` over the
  * last window of frames, batch 1, no carried state.
+ *
+ * Pipeline sessions (dspThread 'worker', shard.ts) run their whole pipeline here; their
+ * hops join the same rounds under negative request ids, answered in-thread, and their
+ * results and errors go back to the main thread batched per event-loop turn.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
@@ -19,9 +23,12 @@ import { selectEngine } from '../../models/engine.js';
 import { loadModel } from '../../models/io.js';
 import { createStreamState, predictOffline, stepBatch } from '../../models/streaming/runner.js';
 import type { StreamState } from '../../models/streaming/runner.js';
-import type { FromWorker, HopRequest, HopResult, ToWorker, WorkerInit } from './messages.js';
+import { ProtocolError } from '../../shared/error_codes.js';
+import type { StepOutcome } from './batcher.js';
+import type { FromWorker, HopRequest, HopResult, PipelineEvent, ToWorker, WorkerInit } from './messages.js';
 import { NaiveWindow } from './naive_window.js';
 import { packResults, unpackHops } from './pack.js';
+import { PipelineShard } from './shard.js';
 
 const port = parentPort;
 if (port === null) throw new Error('server/model/worker.ts: expected to run in a worker thread');
@@ -74,7 +81,52 @@ async function main(): Promise<void> {
     return taken;
   };
 
-  const postResults = (results: HopResult[], calls: { streams: number; seconds: number }[]): void => {
+  /** In-thread requests of pipeline sessions, by (negative) request id. */
+  const localWaiters = new Map<number, { resolve: (o: StepOutcome) => void; reject: (err: Error) => void }>();
+  let nextLocalId = -1;
+  let events: PipelineEvent[] = [];
+  const flushEvents = (): void => {
+    post({ type: 'pipeline', events, dsp: shard.takeDsp() });
+    events = [];
+  };
+  const shard = new PipelineShard({
+    labels: meta.labels,
+    stepRule:
+      init.mode === 'streaming' ? { stepFrames: meta.stepFrames, resetAfterSilenceFrames: meta.resetAfterSilenceFrames } : undefined,
+    step: (sessionId, frames, voiced) =>
+      new Promise<StepOutcome>((resolve, reject) => {
+        if (!streams.has(sessionId) && !naive.has(sessionId)) {
+          reject(new ProtocolError('internal', 'the model failed on this stream'));
+          return;
+        }
+        const requestId = nextLocalId--;
+        localWaiters.set(requestId, { resolve, reject });
+        const request: HopRequest = { sessionId, requestId, frames, voiced };
+        const queue = pending.get(sessionId);
+        if (queue === undefined) pending.set(sessionId, [request]);
+        else queue.push(request);
+        schedule();
+      }),
+    emit: (event) => {
+      // One message per event-loop turn carries every session's results.
+      if (events.length === 0) setImmediate(flushEvents);
+      events.push(event);
+    },
+  });
+
+  const postResults = (all: HopResult[], calls: { streams: number; seconds: number }[]): void => {
+    const results: HopResult[] = [];
+    for (const r of all) {
+      const waiter = r.requestId < 0 ? localWaiters.get(r.requestId) : undefined;
+      if (waiter === undefined) {
+        results.push(r);
+        continue;
+      }
+      localWaiters.delete(r.requestId);
+      if (r.error !== undefined) waiter.reject(new ProtocolError('internal', 'the model failed on this stream'));
+      else waiter.resolve({ probs: r.probs, framesConsumed: r.framesConsumed });
+    }
+    if (results.length === 0 && calls.length === 0) return;
     const packed = packResults(results, meta.labels.length);
     post({ type: 'results', results: packed, calls }, [packed.probs.buffer as ArrayBuffer]);
   };
@@ -141,11 +193,19 @@ async function main(): Promise<void> {
   }
 
   const release = (sessionId: string): void => {
+    // Its queued in-thread requests will never be answered; nobody listens to them any more.
+    for (const r of pending.get(sessionId) ?? []) localWaiters.delete(r.requestId);
     pending.delete(sessionId);
     const state = streams.get(sessionId) as (StreamState & { dispose?: () => void }) | undefined;
     state?.dispose?.();
     streams.delete(sessionId);
     naive.delete(sessionId);
+    shard.close(sessionId);
+  };
+
+  const createState = (sessionId: string): void => {
+    if (init.mode === 'naive') naive.set(sessionId, new NaiveWindow(numCoeffs, windowFrames));
+    else streams.set(sessionId, createStreamState(model));
   };
 
   port?.on('message', (message: ToWorker) => {
@@ -153,9 +213,10 @@ async function main(): Promise<void> {
       post({ type: 'stats', requestId: message.requestId, numTensors: tf.memory().numTensors, sessions: streams.size + naive.size });
       return;
     }
-    for (const sessionId of message.opens) {
-      if (init.mode === 'naive') naive.set(sessionId, new NaiveWindow(numCoeffs, windowFrames));
-      else streams.set(sessionId, createStreamState(model));
+    for (const sessionId of message.opens) createState(sessionId);
+    for (const open of message.pipelineOpens) {
+      createState(open.sessionId);
+      shard.open(open);
     }
     for (const hop of unpackHops(message.hops, numCoeffs)) {
       if (!streams.has(hop.sessionId) && !naive.has(hop.sessionId)) {
@@ -166,6 +227,12 @@ async function main(): Promise<void> {
       if (queue === undefined) pending.set(hop.sessionId, [hop]);
       else queue.push(hop);
     }
+    let offset = 0;
+    for (const item of message.audio.items) {
+      shard.push(item.sessionId, message.audio.bytes.subarray(offset, offset + item.byteLength), item.arrivedAtMs);
+      offset += item.byteLength;
+    }
+    for (const sessionId of message.pipelineEnds) shard.end(sessionId);
     for (const sessionId of message.closes) release(sessionId);
     schedule();
   });

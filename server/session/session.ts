@@ -13,7 +13,7 @@
  * answers `rate_limited`.
  */
 import { randomUUID } from 'node:crypto';
-import { Subject, type Subscription } from 'rxjs';
+import { Subject, type OperatorFunction, type Subscription } from 'rxjs';
 import type { RawData, WebSocket } from 'ws';
 import { BYTES_PER_SAMPLE } from '../../shared/dsp/pcm_decode.js';
 import { ProtocolError, type ErrorCode } from '../../shared/error_codes.js';
@@ -23,6 +23,7 @@ import type { Logger } from '../logger.js';
 import type { ServerMetrics, SessionOutcome } from '../metrics.js';
 import type { InferencePool, InferenceStream } from '../model/batcher.js';
 import { audioToResults, type AudioChunk, type EmotionResult } from '../pipeline/index.js';
+import { remote } from '../pipeline/remote.js';
 import type { Drainable, SessionRegistry } from './registry.js';
 import { parseClientMessage, resolveFormat, type StreamFormat } from './start.js';
 import { AudioQueue, SLICE_SECONDS } from './audio_queue.js';
@@ -120,24 +121,27 @@ export class Session implements Drainable {
       BYTES_PER_SAMPLE[format.encoding] * format.channels * format.sampleRateHz,
       this.ctx.config.maxBacklogSeconds * 1000,
     );
-    this.stream = pool.open(this.id);
     this.summary = new SummaryAccumulator(pool.model.labels);
     this.audio$ = new Subject<AudioChunk>();
     const sliceBytes = Math.max(1, Math.round(this.backlog.bytesPerSecond * SLICE_SECONDS));
     this.queue = new AudioQueue(sliceBytes, (chunk) => this.feed(chunk), () => this.audio$?.complete());
     this.phase = 'streaming';
+    const params = {
+      encoding: format.encoding,
+      channels: format.channels,
+      inputRateHz: format.sampleRateHz,
+      hopMs: format.hopMs,
+      smoothing: format.smoothing,
+    };
+    let pipeline: OperatorFunction<AudioChunk, EmotionResult>;
+    if (this.ctx.config.dspThread === 'worker') {
+      pipeline = remote((handlers) => pool.openPipeline({ sessionId: this.id, ...params }, handlers));
+    } else {
+      this.stream = pool.open(this.id);
+      pipeline = audioToResults({ ...params, labels: pool.model.labels, stream: this.stream });
+    }
     this.subscription = this.audio$
-      .pipe(
-        audioToResults({
-          encoding: format.encoding,
-          channels: format.channels,
-          inputRateHz: format.sampleRateHz,
-          hopMs: format.hopMs,
-          smoothing: format.smoothing,
-          labels: pool.model.labels,
-          stream: this.stream,
-        }),
-      )
+      .pipe(pipeline)
       .subscribe({
         next: (result) => this.onResult(result),
         error: (err: unknown) => this.fail(err),
@@ -182,10 +186,17 @@ export class Session implements Drainable {
     this.updateBacklog();
   }
 
-  /** Pushes one slice through the synchronous front of the pipeline (decode … hop), timed. */
+  /**
+   * Pushes one slice through the synchronous front of the pipeline (decode … hop), timed;
+   * with dspThread 'worker' that front runs in the worker, which reports its own timing.
+   */
   private feed(chunk: AudioChunk): void {
     if (this.audio$ === null || this.backlog === null) return;
     const { metrics } = this.ctx;
+    if (this.ctx.config.dspThread === 'worker') {
+      this.audio$.next(chunk);
+      return;
+    }
     const started = performance.now();
     this.audio$.next(chunk);
     const seconds = (performance.now() - started) / 1000;

@@ -79,3 +79,15 @@ test('endMs lagging the hop end by a model step is staleness, not a missing resu
   assert.equal(r.missingResults, 0);
   assert.equal(r.maxStalenessMs, 75);
 });
+
+test('a final result may leave out an unfinished model step, not more', () => {
+  // The stream ends 55 ms after the model's last step: those frames never complete a step.
+  const t = new CoverageTracker({ hopMs: 250 });
+  for (let seq = 0; seq < 20; seq++) t.onResult(seq, seq * 250, (seq + 1) * 250 - 5, false);
+  t.onResult(20, 5000, 4945, true);
+  assert.equal(t.report(5000, true).missingResults, 0);
+  // Without a final result the ordinary tolerance holds.
+  const noFinal = new CoverageTracker({ hopMs: 250 });
+  for (let seq = 0; seq < 20; seq++) noFinal.onResult(seq, seq * 250, (seq + 1) * 250 - 60, false);
+  assert.equal(noFinal.report(5000, false).missingResults, 1);
+});

@@ -1,0 +1,189 @@
+/**
+ * One inference worker thread as the main thread sees it: what was posted to it this tick
+ * (sent as ONE message per event-loop turn: opens, hops, pipeline audio, ends, closes),
+ * the requests and pipeline sessions awaiting its answers, and its liveness.
+ */
+import type { Worker } from 'node:worker_threads';
+import { ProtocolError } from '../../shared/error_codes.js';
+import type { EmotionResult } from '../pipeline/result.js';
+import type { FromWorker, HopRequest, ModelInfo, PipelineOpen, ToWorker, WorkerInit } from './messages.js';
+import { packHops, unpackResults } from './pack.js';
+import { spawnInferenceWorker } from './spawn.js';
+
+/** One hop's answer: the model's distribution and how far it has read the stream. */
+export interface StepOutcome {
+  /** The model's distribution after the frames, in label order; null before its first step. */
+  probs: Float32Array | null;
+  /** Frames of the stream consumed so far, cumulative (stepped, or dropped by a silence reset). */
+  framesConsumed: number;
+}
+
+export interface PoolHooks {
+  /** After every model call: streams in it and its duration, s. */
+  onModelCall?: (streams: number, seconds: number) => void;
+  /** Audio pushed through in-worker pipelines, s, and the time it took, s. */
+  onDsp?: (audioSeconds: number, seconds: number) => void;
+  onWorkerRestart?: (index: number, reason: string) => void;
+}
+
+interface Waiter {
+  resolve: (outcome: StepOutcome) => void;
+  reject: (err: Error) => void;
+}
+
+/** Where a pipeline session's output goes (an RxJS subscriber, in practice). */
+export interface PipelineHandlers {
+  next(result: EmotionResult): void;
+  error(err: Error): void;
+  complete(): void;
+}
+
+interface Outbox {
+  opens: string[];
+  pipelineOpens: PipelineOpen[];
+  hops: HopRequest[];
+  audio: { sessionId: string; bytes: Uint8Array; arrivedAtMs: number }[];
+  pipelineEnds: string[];
+  closes: string[];
+}
+
+const emptyOutbox = (): Outbox => ({ opens: [], pipelineOpens: [], hops: [], audio: [], pipelineEnds: [], closes: [] });
+
+/** Every audio message of the tick copied back to back into one transferable buffer. */
+function packAudio(audio: Outbox['audio']): Extract<ToWorker, { type: 'work' }>['audio'] {
+  const bytes = new Uint8Array(audio.reduce((n, a) => n + a.bytes.length, 0));
+  let offset = 0;
+  const items = audio.map((a) => {
+    bytes.set(a.bytes, offset);
+    offset += a.bytes.length;
+    return { sessionId: a.sessionId, byteLength: a.bytes.length, arrivedAtMs: a.arrivedAtMs };
+  });
+  return { items, bytes };
+}
+
+export class WorkerSlot {
+  readonly worker: Worker;
+  readonly sessions = new Set<string>();
+  readonly waiters = new Map<number, Waiter>();
+  readonly pipelines = new Map<string, PipelineHandlers>();
+  readonly statsWaiters = new Map<number, (stats: { numTensors: number; sessions: number }) => void>();
+  readonly ready: Promise<ModelInfo>;
+  private outbox = emptyOutbox();
+  private flushScheduled = false;
+  alive = true;
+  /** Whether the model loaded; a slot that never loaded is respawned only after a pause. */
+  loaded = false;
+
+  constructor(init: WorkerInit, hooks: PoolHooks, onExit: (slot: WorkerSlot, reason: string) => void) {
+    this.worker = spawnInferenceWorker(init);
+    this.ready = new Promise<ModelInfo>((resolve, reject) => {
+      this.worker.on('message', (message: FromWorker) => {
+        switch (message.type) {
+          case 'ready':
+            this.loaded = true;
+            resolve(message.model);
+            break;
+          case 'init_failed':
+            reject(new Error(`inference worker could not load the model: ${message.message}`));
+            // Nothing else will happen in this worker; end it so the pool sees an exit.
+            void this.worker.terminate();
+            break;
+          case 'results':
+            for (const call of message.calls) hooks.onModelCall?.(call.streams, call.seconds);
+            this.onResults(message.results);
+            break;
+          case 'pipeline':
+            if (message.dsp.audioSeconds > 0) hooks.onDsp?.(message.dsp.audioSeconds, message.dsp.seconds);
+            this.onPipelineEvents(message.events);
+            break;
+          case 'stats': {
+            const waiter = this.statsWaiters.get(message.requestId);
+            this.statsWaiters.delete(message.requestId);
+            waiter?.({ numTensors: message.numTensors, sessions: message.sessions });
+            break;
+          }
+        }
+      });
+      this.worker.on('error', (err) => {
+        reject(err);
+        onExit(this, err.message);
+      });
+      this.worker.on('exit', (code) => {
+        reject(new Error(`inference worker exited with code ${code}`));
+        onExit(this, `exit code ${code}`);
+      });
+    });
+    // An unobserved rejection here would crash the process; callers observe `ready`.
+    this.ready.catch(() => undefined);
+  }
+
+  private onResults(packed: Extract<FromWorker, { type: 'results' }>['results']): void {
+    for (const result of unpackResults(packed)) {
+      const waiter = this.waiters.get(result.requestId);
+      if (waiter === undefined) continue;
+      this.waiters.delete(result.requestId);
+      if (result.error !== undefined) waiter.reject(new ProtocolError('internal', 'the model failed on this stream'));
+      else waiter.resolve({ probs: result.probs, framesConsumed: result.framesConsumed });
+    }
+  }
+
+  private onPipelineEvents(events: Extract<FromWorker, { type: 'pipeline' }>['events']): void {
+    for (const event of events) {
+      const handlers = this.pipelines.get(event.sessionId);
+      if (handlers === undefined) continue; // closed meanwhile
+      if (event.kind === 'result') {
+        handlers.next(event.result);
+      } else {
+        this.pipelines.delete(event.sessionId);
+        if (event.kind === 'error') handlers.error(new ProtocolError(event.code, event.message));
+        else handlers.complete();
+      }
+    }
+  }
+
+  post(kind: 'open' | 'close' | 'end', sessionId: string): void;
+  post(kind: 'hop', request: HopRequest): void;
+  post(kind: 'pipeline', open: PipelineOpen): void;
+  post(kind: 'audio', audio: Outbox['audio'][number]): void;
+  post(kind: 'open' | 'close' | 'end' | 'hop' | 'pipeline' | 'audio', value: string | HopRequest | PipelineOpen | Outbox['audio'][number]): void {
+    const box = this.outbox;
+    if (kind === 'open') box.opens.push(value as string);
+    else if (kind === 'close') box.closes.push(value as string);
+    else if (kind === 'end') box.pipelineEnds.push(value as string);
+    else if (kind === 'hop') box.hops.push(value as HopRequest);
+    else if (kind === 'pipeline') box.pipelineOpens.push(value as PipelineOpen);
+    else box.audio.push(value as Outbox['audio'][number]);
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    // Everything the sessions post during this tick leaves in one message.
+    setImmediate(() => this.flush());
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    if (!this.alive) return;
+    const { opens, pipelineOpens, hops, audio, pipelineEnds, closes } = this.outbox;
+    this.outbox = emptyOutbox();
+    const packed = packHops(hops);
+    const packedAudio = packAudio(audio);
+    const message: ToWorker = { type: 'work', opens, pipelineOpens, hops: packed, audio: packedAudio, pipelineEnds, closes };
+    this.worker.postMessage(message, [
+      packed.frames.buffer as ArrayBuffer,
+      packed.voiced.buffer as ArrayBuffer,
+      packedAudio.bytes.buffer as ArrayBuffer,
+    ]);
+  }
+
+  /** Fails everything in flight; the slot is dead from now on. */
+  fail(reason: string): void {
+    this.alive = false;
+    const err = new ProtocolError('internal', `inference worker failed (${reason})`);
+    for (const waiter of this.waiters.values()) waiter.reject(err);
+    this.waiters.clear();
+    const pipelines = [...this.pipelines.values()];
+    this.pipelines.clear();
+    for (const handlers of pipelines) handlers.error(err);
+    for (const waiter of this.statsWaiters.values()) waiter({ numTensors: 0, sessions: 0 });
+    this.statsWaiters.clear();
+  }
+}
