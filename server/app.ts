@@ -48,7 +48,7 @@ export async function startServer(partial: Partial<ServerConfig> = {}): Promise<
   // Metrics exist before the pool so model calls made during start-up are counted too.
   let metrics: ServerMetrics | null = null;
   const pool = await InferencePool.start(
-    { modelDir: config.modelDir, engine: config.engine, mode: config.mode, maxBatchStreams: config.maxBatchStreams },
+    { modelDir: config.modelDir, engine: config.engine, mode: config.mode, maxBatchStreams: config.maxBatchStreams, batchWindowMs: config.batchWindowMs },
     config.workers,
     {
       onModelCall: (streams, seconds) => {

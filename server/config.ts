@@ -81,6 +81,12 @@ export interface ServerConfig {
   drainGraceMs: number;
   /** Most streams in one model call. 1–1024, default 64. */
   maxBatchStreams: number;
+  /**
+   * Least time between the starts of two model calls of a worker, ms (unless a full batch
+   * is waiting): hops arriving meanwhile share the next call, which amortises tfjs's fixed
+   * per-call cost at the price of at most this much latency. 0–100, default 5.
+   */
+  batchWindowMs: number;
   /** Static files served at `/`. Default client/browser/dist. */
   staticDir: string;
 }
@@ -107,6 +113,7 @@ export const DEFAULT_CONFIG: Readonly<ServerConfig> = Object.freeze({
   startTimeoutMs: 10_000,
   drainGraceMs: 10_000,
   maxBatchStreams: 64,
+  batchWindowMs: 5,
   staticDir: new URL('../client/browser/dist/', import.meta.url).pathname,
 } satisfies ServerConfig);
 
@@ -161,6 +168,7 @@ export function resolveConfig(partial: Partial<ServerConfig> = {}): ServerConfig
   checkInt('startTimeoutMs', config.startTimeoutMs, 100, 600_000);
   checkInt('drainGraceMs', config.drainGraceMs, 0, 600_000);
   checkInt('maxBatchStreams', config.maxBatchStreams, 1, 1024);
+  checkNumber('batchWindowMs', config.batchWindowMs, 0, 100);
   return config;
 }
 
@@ -203,6 +211,7 @@ export const CONFIG_SOURCES: readonly Source[] = [
   { field: 'startTimeoutMs', env: 'SER_START_TIMEOUT_MS', flag: '--start-timeout-ms', parse: asNumber },
   { field: 'drainGraceMs', env: 'SER_DRAIN_GRACE_MS', flag: '--drain-grace-ms', parse: asNumber },
   { field: 'maxBatchStreams', env: 'SER_MAX_BATCH_STREAMS', flag: '--max-batch-streams', parse: asNumber },
+  { field: 'batchWindowMs', env: 'SER_BATCH_WINDOW_MS', flag: '--batch-window-ms', parse: asNumber },
   { field: 'staticDir', env: 'SER_STATIC_DIR', flag: '--static-dir', parse: asString },
 ];
 

@@ -9,7 +9,11 @@ import { Prng } from './prng.js';
 import { telephoneDegrade } from './telephone.js';
 
 export interface AugmentConfig {
-  /** Augmented copies per training clip, 0–16, default 4 (each epoch sees 1 of copies+1 versions). */
+  /**
+   * Augmented copies per training clip, 0–16, default 6 (each epoch sees 1 of copies+1
+   * versions). Features of copies are computed once and cached, so copies cost disk and
+   * start-up time, not epoch time; 6 beat 4 on validation UAR (58 % vs 50 %).
+   */
   copies: number;
   /** Probability that a copy gets additive noise, [0, 1], default 0.5. */
   noiseProb: number;
@@ -21,18 +25,21 @@ export interface AugmentConfig {
   speedProb: number;
   /** Speed factors (>1 shorter and higher), default [0.9, 1.1]. */
   speedRange: [number, number];
-  /** Probability of telephone degradation (300–3400 Hz, 8 kHz μ-law), [0, 1], default 0.35. */
+  /**
+   * Probability of telephone degradation (300–3400 Hz, 8 kHz μ-law), [0, 1], default 0.5:
+   * at 0.35 telephone UAR trailed wideband by 10 points, at 0.5 by 6.
+   */
   telephoneProb: number;
 }
 
 export const DEFAULT_AUGMENT: AugmentConfig = {
-  copies: 4,
+  copies: 6,
   noiseProb: 0.5,
   snrDb: [5, 30],
   gainDb: [-6, 6],
   speedProb: 0.5,
   speedRange: [0.9, 1.1],
-  telephoneProb: 0.35,
+  telephoneProb: 0.5,
 };
 
 /** The concrete draw for one copy; part of the feature-cache key. */

@@ -16,6 +16,8 @@ export interface WorkerInit {
   mode: ServerMode;
   /** Most streams per model call, ≥ 1. */
   maxBatchStreams: number;
+  /** Least time between the starts of two model calls unless a batch is full, ms, ≥ 0. */
+  batchWindowMs: number;
 }
 
 /** What the main thread needs to know about the loaded model. */
@@ -95,6 +97,12 @@ export type PipelineEvent =
   | { kind: 'error'; sessionId: string; code: ErrorCode; message: string }
   | { kind: 'complete'; sessionId: string };
 
+/** One model call: streams in it and its duration, s. */
+export interface ModelCall {
+  streams: number;
+  seconds: number;
+}
+
 export type FromWorker =
   | { type: 'ready'; model: ModelInfo }
   | { type: 'init_failed'; message: string }
@@ -107,6 +115,8 @@ export type FromWorker =
   | {
       type: 'pipeline';
       events: PipelineEvent[];
+      /** Model calls that served only in-worker sessions since the last message. */
+      calls: ModelCall[];
       /** Audio pushed through the pipelines since the last such message, and the time it took, s. */
       dsp: { audioSeconds: number; seconds: number };
     }

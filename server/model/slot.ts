@@ -93,6 +93,7 @@ export class WorkerSlot {
             this.onResults(message.results);
             break;
           case 'pipeline':
+            for (const call of message.calls) hooks.onModelCall?.(call.streams, call.seconds);
             if (message.dsp.audioSeconds > 0) hooks.onDsp?.(message.dsp.audioSeconds, message.dsp.seconds);
             this.onPipelineEvents(message.events);
             break;

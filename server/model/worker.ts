@@ -4,7 +4,8 @@
  * socket-serving event loop never waits on the model.
  *
  * Coalescing: requests queue per session; a round takes the oldest request of up to
- * `maxBatchStreams` sessions and runs them through one `stepBatch`. While a round runs,
+ * `maxBatchStreams` sessions and runs them through one `stepBatch`, at most one round per
+ * `batchWindowMs` unless a full batch is waiting. While a round runs,
  * new messages queue in the port, so the busier the worker, the larger the next batch.
  * A session's requests are stepped strictly in order (its state is sequential); sessions
  * with more queued (a file sent faster than real time) rotate to the back after each
@@ -25,7 +26,7 @@ import { createStreamState, predictOffline, stepBatch } from '../../models/strea
 import type { StreamState } from '../../models/streaming/runner.js';
 import { ProtocolError } from '../../shared/error_codes.js';
 import type { StepOutcome } from './batcher.js';
-import type { FromWorker, HopRequest, HopResult, PipelineEvent, ToWorker, WorkerInit } from './messages.js';
+import type { FromWorker, HopRequest, HopResult, ModelCall, PipelineEvent, ToWorker, WorkerInit } from './messages.js';
 import { NaiveWindow } from './naive_window.js';
 import { packResults, unpackHops } from './pack.js';
 import { PipelineShard } from './shard.js';
@@ -58,12 +59,18 @@ async function main(): Promise<void> {
   const pending = new Map<string, HopRequest[]>();
   let scheduled = false;
 
+  /** performance.now() when the last round started (the batch window counts from it). */
+  let lastRoundMs = -Infinity;
   const schedule = (): void => {
     if (scheduled || pending.size === 0) return;
     scheduled = true;
-    // setImmediate runs after the port has delivered every message already queued, so a
-    // round sees all the work that arrived in this tick.
-    setImmediate(round);
+    // Every model call costs tfjs a fixed overhead (≈ 0.4 ms at batch 1-2, profiled), so
+    // hops arriving within batchWindowMs of the last call wait to share the next one;
+    // a full batch goes at once. setImmediate runs after the port has delivered every
+    // message already queued, so a round sees all the work that arrived in this tick.
+    const waitMs = lastRoundMs + init.batchWindowMs - performance.now();
+    if (waitMs <= 0 || pending.size >= init.maxBatchStreams) setImmediate(round);
+    else setTimeout(round, waitMs);
   };
 
   const takeRound = (): HopRequest[] => {
@@ -85,9 +92,20 @@ async function main(): Promise<void> {
   const localWaiters = new Map<number, { resolve: (o: StepOutcome) => void; reject: (err: Error) => void }>();
   let nextLocalId = -1;
   let events: PipelineEvent[] = [];
+  /** Model calls made only for in-thread requests: reported with the next events. */
+  let localCalls: ModelCall[] = [];
+  let flushScheduled = false;
   const flushEvents = (): void => {
-    post({ type: 'pipeline', events, dsp: shard.takeDsp() });
+    flushScheduled = false;
+    post({ type: 'pipeline', events, calls: localCalls, dsp: shard.takeDsp() });
     events = [];
+    localCalls = [];
+  };
+  const scheduleFlush = (): void => {
+    if (flushScheduled) return;
+    flushScheduled = true;
+    // One message per event-loop turn carries every session's results.
+    setImmediate(flushEvents);
   };
   const shard = new PipelineShard({
     labels: meta.labels,
@@ -108,13 +126,12 @@ async function main(): Promise<void> {
         schedule();
       }),
     emit: (event) => {
-      // One message per event-loop turn carries every session's results.
-      if (events.length === 0) setImmediate(flushEvents);
       events.push(event);
+      scheduleFlush();
     },
   });
 
-  const postResults = (all: HopResult[], calls: { streams: number; seconds: number }[]): void => {
+  const postResults = (all: HopResult[], calls: ModelCall[]): void => {
     const results: HopResult[] = [];
     for (const r of all) {
       const waiter = r.requestId < 0 ? localWaiters.get(r.requestId) : undefined;
@@ -126,7 +143,14 @@ async function main(): Promise<void> {
       if (r.error !== undefined) waiter.reject(new ProtocolError('internal', 'the model failed on this stream'));
       else waiter.resolve({ probs: r.probs, framesConsumed: r.framesConsumed });
     }
-    if (results.length === 0 && calls.length === 0) return;
+    if (results.length === 0) {
+      // Only in-thread sessions: their results leave with the events, so do the call stats.
+      if (calls.length > 0) {
+        localCalls.push(...calls);
+        scheduleFlush();
+      }
+      return;
+    }
     const packed = packResults(results, meta.labels.length);
     post({ type: 'results', results: packed, calls }, [packed.probs.buffer as ArrayBuffer]);
   };
@@ -184,6 +208,7 @@ async function main(): Promise<void> {
 
   function round(): void {
     scheduled = false;
+    lastRoundMs = performance.now();
     const taken = takeRound();
     if (taken.length > 0) {
       if (init.mode === 'naive') roundNaive(taken);
