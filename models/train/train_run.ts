@@ -37,7 +37,9 @@ function restore(model: Model, weights: readonly WeightEntry[]): void {
   for (const w of weights) {
     const v = model.params[w.name];
     if (v === undefined) throw new Error(`checkpoint: expected parameter ${w.name} in the model, got none`);
-    v.assign(tf.tensor(w.values, w.shape));
+    const t = tf.tensor(w.values, w.shape);
+    v.assign(t);
+    t.dispose();
   }
 }
 
