@@ -2,6 +2,7 @@
  * The deterministic per-stream plan: when each stream starts, where in the looped clips it
  * starts, and its chunk size. Pure: the same seed gives the same load, run after run.
  */
+import { mulberry32 } from '../shared/prng.js';
 
 export interface StreamPlan {
   /** 0-based stream number within the run. */
@@ -29,17 +30,7 @@ export interface PlanConfig {
   seed: number;
 }
 
-/** mulberry32: a tiny, well-mixed 32-bit PRNG, returning floats in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 };
 
 export function makeStreamPlans(config: PlanConfig): StreamPlan[] {
   const random = mulberry32(config.seed);

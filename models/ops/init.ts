@@ -2,18 +2,12 @@
  * Seeded parameter initialisers. Plain JS random numbers (not tf.random*) so a seed gives
  * the same weights on every backend.
  */
+import { mulberry32 } from '../../shared/prng.js';
 import type { ParamSpec } from '../architectures/types.js';
 
 /** mulberry32: small, fast, good enough for weight init; returns values in [0, 1). */
 export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return mulberry32(seed);
 }
 
 /** Glorot/Xavier uniform over [fanIn, fanOut]-shaped weights (any leading dims fold into fanIn). */

@@ -5,6 +5,7 @@
  * generator is checkpointed as a single number and `--resume` continues the exact
  * sequence a run that was never killed would have drawn.
  */
+import { MULBERRY32_INCREMENT, mulberry32Output } from '../../shared/prng.js';
 
 export class Prng {
   private stateU32: number;
@@ -28,11 +29,8 @@ export class Prng {
 
   /** Uniform in [0, 1). */
   next(): number {
-    this.stateU32 = (this.stateU32 + 0x6d2b79f5) >>> 0;
-    let t = this.stateU32;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    this.stateU32 = (this.stateU32 + MULBERRY32_INCREMENT) >>> 0;
+    return mulberry32Output(this.stateU32);
   }
 
   /** Uniform in [min, max). */

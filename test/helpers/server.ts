@@ -3,6 +3,7 @@
  * clients that stream WAV fixtures in random chunks and collect what comes back.
  * Other folders' tests (client, loadtest) import these too.
  */
+import { mulberry32 } from '../../shared/prng.js';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -54,14 +55,7 @@ export async function startTestServer(config: Partial<ServerConfig> = {}): Promi
 
 /** Deterministic PRNG (mulberry32) so a failing chunking can be replayed from its seed. */
 export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return mulberry32(seed);
 }
 
 /** Splits `bytes` into chunks of random length in [minBytes, maxBytes] (odd sizes included). */

@@ -1,4 +1,5 @@
 /** Test helpers for the DSP tests: seeded randomness, signals, concatenation. */
+import { mulberry32 } from '../../shared/prng.js';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
@@ -14,14 +15,7 @@ export function readFixture(relative: string): Uint8Array {
 
 /** mulberry32: small, seeded, good enough to pick chunk sizes and make noise. */
 export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return mulberry32(seed);
 }
 
 /** Standard normal samples from a seeded uniform source (Box–Muller). */
