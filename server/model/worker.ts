@@ -11,8 +11,9 @@
  * with more queued (a file sent faster than real time) rotate to the back after each
  * round so they cannot starve live streams.
  *
- * Naive mode (the baseline): per session, every hop re-runs `predictOffline` over the
- * last window of frames, batch 1, no carried state.
+ * Naive mode (the baseline, as the sources serve a clip model): per session, every hop
+ * re-runs the model over the whole last window of frames (no utterance trimming), batch 1,
+ * no carried state.
  *
  * Pipeline sessions (dspThread 'worker', shard.ts) run their whole pipeline here; their
  * hops join the same rounds under negative request ids, answered in-thread, and their
@@ -183,6 +184,8 @@ async function main(): Promise<void> {
     postResults(results, live.length > 0 ? [{ streams: live.length, seconds }] : []);
   };
 
+  /** Flags for a whole naive window, every frame fed to the model. */
+  const allVoiced = new Uint8Array(windowFrames).fill(1);
   const roundNaive = (taken: HopRequest[]): void => {
     const results: HopResult[] = [];
     const calls: { streams: number; seconds: number }[] = [];
@@ -194,7 +197,10 @@ async function main(): Promise<void> {
         window.push(r.frames, r.voiced);
         const n = window.framesSeen;
         const view = window.view();
-        const probs = view.voiced.length >= meta.stepFrames ? predictOffline(model, view.frames, view.voiced) : null;
+        // The sources' clip model sees the whole window: no utterance rule trims it (all
+        // frames count as voiced for the model; the hop's own `voiced` flag is unchanged).
+        const probs =
+          view.voiced.length >= meta.stepFrames ? predictOffline(model, view.frames, allVoiced.subarray(0, view.voiced.length)) : null;
         results.push({ sessionId: r.sessionId, requestId: r.requestId, probs, framesConsumed: n });
         if (probs !== null) calls.push({ streams: 1, seconds: (performance.now() - started) / 1000 });
       } catch (err) {
