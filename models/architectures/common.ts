@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { causalConv1d, validateConvShape, type ConvShape } from '../ops/conv1d.js';
-import { glorot, constant } from '../ops/init.js';
+import { glorot, constant, lstmBias } from '../ops/init.js';
 import { leftPadMask } from '../ops/mask.js';
 import { hyperList, param, type ForwardOptions, type Hyper, type ModelLike, type ParamSpec } from './types.js';
 
@@ -78,6 +78,18 @@ export function convStack(
     y = maybeDropout(y, dropoutRate, options, i + 1) as tf.Tensor3D;
   });
   return y;
+}
+
+/** Stacked LSTMs `lstm{i}.{wx,wh,b}` (fused gates); returns the last layer's width. */
+export function initLstmStack(unitsPerLayer: readonly number[], inputs: number, random: () => number, out: Record<string, ParamSpec>): number {
+  let width = inputs;
+  unitsPerLayer.forEach((units, i) => {
+    out[`lstm${i}.wx`] = glorot([width, 4 * units], width, 4 * units, random);
+    out[`lstm${i}.wh`] = glorot([units, 4 * units], units, 4 * units, random);
+    out[`lstm${i}.b`] = lstmBias(units);
+    width = units;
+  });
+  return width;
 }
 
 export function initDenseHead(inputs: number, hidden: number, classes: number, random: () => number, out: Record<string, ParamSpec>): void {

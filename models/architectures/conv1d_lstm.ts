@@ -7,11 +7,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { batchNorm } from '../ops/batch_norm.js';
 import { causalConv1d } from '../ops/conv1d.js';
-import { constant, glorot, lstmBias } from '../ops/init.js';
+import { constant } from '../ops/init.js';
 import { lstmSequence } from '../ops/lstm.js';
 import { stepMasks } from '../ops/mask.js';
 import { maxPoolTime } from '../ops/pool.js';
-import { denseHead, initConvStack, initDenseHead, maskAt, maybeDropout } from './common.js';
+import { denseHead, initConvStack, initDenseHead, initLstmStack, maskAt, maybeDropout } from './common.js';
 import { lstmWeights } from './cnn_attn_lstm.js';
 import { hyperInt, hyperList, hyperNum, param, type Architecture, type Hyper, type ParamSpec } from './types.js';
 
@@ -54,12 +54,7 @@ export const conv1dLstm: Architecture = {
       out[`bn${i}.movingMean`] = constant([c], 0, false);
       out[`bn${i}.movingVariance`] = constant([c], 1, false);
     });
-    hyperList(hyper, 'lstmUnits').forEach((units, i) => {
-      out[`lstm${i}.wx`] = glorot([inputs, 4 * units], inputs, 4 * units, random);
-      out[`lstm${i}.wh`] = glorot([units, 4 * units], units, 4 * units, random);
-      out[`lstm${i}.b`] = lstmBias(units);
-      inputs = units;
-    });
+    inputs = initLstmStack(hyperList(hyper, 'lstmUnits'), inputs, random, out);
     initDenseHead(inputs, hyperInt(hyper, 'denseUnits'), hyperInt(hyper, 'numClasses'), random, out);
     return out;
   },

@@ -4,10 +4,9 @@
  * sequential steps (each step is a handful of tfjs ops).
  */
 import * as tf from '@tensorflow/tfjs';
-import { glorot, lstmBias } from '../ops/init.js';
 import { lstmSequence } from '../ops/lstm.js';
 import { stepMasks } from '../ops/mask.js';
-import { denseHead, initDenseHead, maskAt, maybeDropout } from './common.js';
+import { denseHead, initDenseHead, initLstmStack, maskAt, maybeDropout } from './common.js';
 import { lstmWeights } from './cnn_attn_lstm.js';
 import { hyperInt, hyperList, hyperNum, type Architecture, type Hyper, type ParamSpec } from './types.js';
 
@@ -39,12 +38,7 @@ export const lstmArch: Architecture = {
   init(hyper, random) {
     const out: Record<string, ParamSpec> = {};
     let inputs = hyperInt(hyper, 'numCoeffs') * hyperInt(hyper, 'frameStride');
-    hyperList(hyper, 'lstmUnits').forEach((units, i) => {
-      out[`lstm${i}.wx`] = glorot([inputs, 4 * units], inputs, 4 * units, random);
-      out[`lstm${i}.wh`] = glorot([units, 4 * units], units, 4 * units, random);
-      out[`lstm${i}.b`] = lstmBias(units);
-      inputs = units;
-    });
+    inputs = initLstmStack(hyperList(hyper, 'lstmUnits'), inputs, random, out);
     initDenseHead(inputs, hyperInt(hyper, 'denseUnits'), hyperInt(hyper, 'numClasses'), random, out);
     return out;
   },
