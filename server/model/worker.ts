@@ -32,6 +32,11 @@ import { NaiveWindow } from './naive_window.js';
 import { packResults, unpackHops } from './pack.js';
 import { PipelineShard } from './shard.js';
 
+/** Batch window per stream served, ms: 160 streams on a worker wait up to 16 ms. */
+const ADAPTIVE_WINDOW_MS_PER_STREAM = 0.1;
+/** Upper bound of the adaptive batch window, ms (well inside a 100 ms latency budget). */
+const ADAPTIVE_WINDOW_MAX_MS = 20;
+
 const port = parentPort;
 if (port === null) throw new Error('server/model/worker.ts: expected to run in a worker thread');
 const init = workerData as WorkerInit;
@@ -60,6 +65,16 @@ async function main(): Promise<void> {
   const pending = new Map<string, HopRequest[]>();
   let scheduled = false;
 
+  /**
+   * The batch window grows with the streams this worker serves (streaming mode): many
+   * streams mean a loaded CPU, where fewer, larger model calls pay tfjs's per-call overhead
+   * less often, and a few ms more wait is small beside the queueing it saves. A few streams
+   * keep the configured window, so a light load keeps its low latency.
+   */
+  const batchWindowMs = (): number =>
+    init.mode === 'naive'
+      ? init.batchWindowMs
+      : Math.max(init.batchWindowMs, Math.min(ADAPTIVE_WINDOW_MAX_MS, streams.size * ADAPTIVE_WINDOW_MS_PER_STREAM));
   /** performance.now() when the last round started (the batch window counts from it). */
   let lastRoundMs = -Infinity;
   const schedule = (): void => {
@@ -69,7 +84,7 @@ async function main(): Promise<void> {
     // hops arriving within batchWindowMs of the last call wait to share the next one;
     // a full batch goes at once. setImmediate runs after the port has delivered every
     // message already queued, so a round sees all the work that arrived in this tick.
-    const waitMs = lastRoundMs + init.batchWindowMs - performance.now();
+    const waitMs = lastRoundMs + batchWindowMs() - performance.now();
     if (waitMs <= 0 || pending.size >= init.maxBatchStreams) setImmediate(round);
     else setTimeout(round, waitMs);
   };
