@@ -1,0 +1,126 @@
+/**
+ * Per-session stage chain on one core, model excluded: what one stream-second of live audio
+ * costs the inference worker for decode → resample → mfcc → vad → hop → infer → smooth →
+ * result (server/pipeline/), through the same PipelineShard the server runs. The model step
+ * is answered at once with a fixed distribution, so the figure is everything but the model.
+ * Sessions are interleaved chunk by chunk, like a loaded worker, with 20–100 ms chunks.
+ *
+ *   node --import tsx bench/pipeline.ts [--sessions 200] [--seconds 10] [--rate 16000]
+ *
+ * Prints CPU ms per stream-second (process CPU time, one JS thread). Never asserts on time.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { mulberry32 } from '../shared/prng.js';
+import { StreamingResampler } from '../shared/dsp/resample.js';
+import { decodeWavToMono } from '../shared/wav.js';
+import { PipelineShard } from '../server/model/shard.js';
+import type { PipelineEvent } from '../server/model/messages.js';
+
+function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+}
+const SESSIONS = arg('sessions', 200);
+const SECONDS = arg('seconds', 10);
+const RATE_HZ = arg('rate', 16000);
+const RUNS = 3;
+const LABELS = ['neutral', 'calm', 'happy', 'sad', 'angry', 'fearful', 'disgust', 'surprised'];
+const STEP_FRAMES = 8;
+
+function cpuSeconds(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
+}
+
+/** The fixture clips at RATE_HZ, concatenated and looped to SECONDS, as pcm_s16le bytes. */
+function audio(): Uint8Array {
+  const dir = fileURLToPath(new URL('../test/fixtures/speech/', import.meta.url));
+  const clips = readdirSync(dir)
+    .filter((f) => f.endsWith('.wav'))
+    .sort()
+    .map((f) => decodeWavToMono(readFileSync(`${dir}${f}`)));
+  const parts: Float32Array[] = [];
+  for (const clip of clips) {
+    if (clip.sampleRateHz === RATE_HZ) parts.push(clip.samples);
+    else {
+      const r = new StreamingResampler(clip.sampleRateHz, RATE_HZ);
+      parts.push(r.process(clip.samples), r.flush());
+    }
+  }
+  const total = parts.reduce((n, p) => n + p.length, 0);
+  const out = new Int16Array(RATE_HZ * SECONDS);
+  for (let i = 0; i < out.length; i++) {
+    let k = i % total;
+    for (const p of parts) {
+      if (k < p.length) {
+        out[i] = Math.round(Math.max(-1, Math.min(1, p[k] as number)) * 32767);
+        break;
+      }
+      k -= p.length;
+    }
+  }
+  return new Uint8Array(out.buffer);
+}
+
+/**
+ * One run: SESSIONS streams of the same audio, each cut in its own 20–100 ms chunks and
+ * started at its own offset, interleaved in 10 ms ticks of simulated time; after each tick
+ * the promise chains settle (setImmediate), as between a worker's event-loop turns.
+ */
+async function run(bytes: Uint8Array, seed: number): Promise<{ cpuSeconds: number; results: number }> {
+  const random = mulberry32(seed);
+  const probs = new Float32Array(LABELS.length).fill(1 / LABELS.length);
+  let results = 0;
+  let framesStepped = 0;
+  const shard = new PipelineShard({
+    labels: LABELS,
+    stepRule: { stepFrames: STEP_FRAMES, resetAfterSilenceFrames: 50 },
+    step: (_sessionId, _frames, voiced) => {
+      framesStepped += voiced.length;
+      return Promise.resolve({ probs, framesConsumed: framesStepped });
+    },
+    emit: (event: PipelineEvent) => {
+      if (event.kind === 'result') results++;
+    },
+  });
+  const bytesPerMs = (RATE_HZ * 2) / 1000;
+  const cursors = Array.from({ length: SESSIONS }, (_, i) => {
+    const chunkMs = Math.round(20 + random() * 80);
+    return { id: `s${i}`, offset: 0, chunkMs, chunkBytes: Math.round(chunkMs * bytesPerMs) & ~1, nextMs: Math.floor(random() * chunkMs) };
+  });
+  for (const c of cursors) shard.open({ sessionId: c.id, encoding: 'pcm_s16le', channels: 1, inputRateHz: RATE_HZ, hopMs: 250, smoothing: 0.6 });
+  const start = cpuSeconds();
+  let live = cursors.length;
+  for (let nowMs = 0; live > 0; nowMs += 10) {
+    live = 0;
+    for (const c of cursors) {
+      if (c.offset >= bytes.length) continue;
+      live++;
+      if (nowMs < c.nextMs) continue;
+      const end = Math.min(bytes.length, c.offset + c.chunkBytes);
+      shard.push(c.id, bytes.subarray(c.offset, end), 0);
+      c.offset = end;
+      c.nextMs += c.chunkMs;
+      if (end >= bytes.length) shard.end(c.id);
+    }
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  await new Promise((resolve) => setImmediate(resolve));
+  return { cpuSeconds: cpuSeconds() - start, results };
+}
+
+const bytes = audio();
+console.log(`Pipeline benchmark (model excluded): ${SESSIONS} sessions × ${SECONDS} s at ${RATE_HZ} Hz pcm_s16le, hop 250 ms, 20–100 ms chunks, median of ${RUNS}`);
+const expected = SESSIONS * Math.ceil((SECONDS * 1000) / 250);
+await run(bytes, 1); // warm-up
+const times: number[] = [];
+for (let i = 0; i < RUNS; i++) {
+  const { cpuSeconds: seconds, results } = await run(bytes, 2 + i);
+  if (results < expected) throw new Error(`expected ≥ ${expected} results, got ${results}`);
+  times.push(seconds);
+}
+times.sort((a, b) => a - b);
+const median = times[Math.floor(RUNS / 2)] as number;
+const streamSeconds = SESSIONS * SECONDS;
+console.log(`stage chain ${((median * 1000) / streamSeconds).toFixed(3)} ms CPU per stream-second  (${(streamSeconds / median).toFixed(0)} × real time, one core)`);
