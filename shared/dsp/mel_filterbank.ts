@@ -1,6 +1,7 @@
 /**
- * Tables for the MFCC stage: HTK mel filterbank (stored sparsely), orthonormal DCT-II
- * matrix and Hamming window. Pure functions; the extractor builds them once per config.
+ * Tables for the MFCC stage: HTK mel filterbank (dense; sparse; per spectrum segment, the
+ * layout the extractor sums with), orthonormal DCT-II matrix (full; half, the extractor's)
+ * and Hamming window. Pure functions; the extractor builds them once per config.
  *
  * Conventions are torchaudio's, so the golden reference can use torchaudio directly:
  * - mel scale: HTK, mel = 2595 · log10(1 + f / 700) (Young et al., The HTK Book, §5.4;
@@ -48,24 +49,35 @@ export interface SparseMelFilterbank {
   weights: Float64Array;
 }
 
-/** Dense [numMelBins][numFftBins] filterbank, exactly as torchaudio's melscale_fbanks (transposed). */
-export function melFilterbankDense(spec: MelFilterbankSpec): Float64Array[] {
-  const { sampleRateHz, fftSize, numMelBins, lowFreqHz, highFreqHz } = spec;
-  const numFftBins = fftSize / 2 + 1;
+/** The numMelBins + 2 mel-spaced edges, Hz: filter m rises from edge m, peaks at m + 1, falls to m + 2. */
+export function melEdgesHz(spec: MelFilterbankSpec): Float64Array {
+  const { numMelBins, lowFreqHz, highFreqHz } = spec;
   const melLow = hzToMelHtk(lowFreqHz);
   const melHigh = hzToMelHtk(highFreqHz);
   const edgesHz = new Float64Array(numMelBins + 2);
   for (let i = 0; i < numMelBins + 2; i++) {
     edgesHz[i] = melToHzHtk(melLow + ((melHigh - melLow) * i) / (numMelBins + 1));
   }
+  return edgesHz;
+}
+
+/** Centre frequency of FFT bin k, Hz; one expression for every table, so they agree bit for bit. */
+function binHz(k: number, spec: MelFilterbankSpec): number {
+  return (k * spec.sampleRateHz) / spec.fftSize;
+}
+
+/** Dense [numMelBins][numFftBins] filterbank, exactly as torchaudio's melscale_fbanks (transposed). */
+export function melFilterbankDense(spec: MelFilterbankSpec): Float64Array[] {
+  const numFftBins = spec.fftSize / 2 + 1;
+  const edgesHz = melEdgesHz(spec);
   const filters: Float64Array[] = [];
-  for (let m = 0; m < numMelBins; m++) {
+  for (let m = 0; m < spec.numMelBins; m++) {
     const left = edgesHz[m] as number;
     const centre = edgesHz[m + 1] as number;
     const right = edgesHz[m + 2] as number;
     const row = new Float64Array(numFftBins);
     for (let k = 0; k < numFftBins; k++) {
-      const f = (k * sampleRateHz) / fftSize;
+      const f = binHz(k, spec);
       const rising = (f - left) / (centre - left);
       const falling = (right - f) / (right - centre);
       row[k] = Math.max(0, Math.min(rising, falling));
@@ -96,6 +108,46 @@ export function melFilterbankSparse(spec: MelFilterbankSpec): SparseMelFilterban
   return { numMelBins: spec.numMelBins, numFftBins, firstBin, length, offset, weights: Float64Array.from(weights) };
 }
 
+/**
+ * The same filterbank laid out for one pass over the spectrum. Adjacent triangles share
+ * edges, so the bins in segment j — frequencies in [edge j, edge j + 1) — feed exactly two
+ * filters: the falling side of filter j − 1 and the rising side of filter j (weights outside
+ * a triangle are 0 exactly, since the sign of a difference is exact in floating point).
+ * Walking the segments in order, each filter gathers its bins in increasing k, the order of
+ * the sparse form, and the two sums are independent, so they overlap in the CPU.
+ */
+export interface MelFilterbankSegments {
+  numMelBins: number;
+  /** numMelBins + 2 entries: segment j holds FFT bins segmentStart[j] … segmentStart[j + 1] − 1. */
+  segmentStart: Int32Array;
+  /** Per FFT bin: its weight in the filter whose falling side holds it (0 in segment 0). */
+  fallingWeight: Float64Array;
+  /** Per FFT bin: its weight in the filter whose rising side holds it (0 in the last segment). */
+  risingWeight: Float64Array;
+}
+
+export function melFilterbankSegments(spec: MelFilterbankSpec): MelFilterbankSegments {
+  const { numMelBins } = spec;
+  const numFftBins = spec.fftSize / 2 + 1;
+  const dense = melFilterbankDense(spec);
+  const edgesHz = melEdgesHz(spec);
+  const segmentStart = new Int32Array(numMelBins + 2);
+  const fallingWeight = new Float64Array(numFftBins);
+  const risingWeight = new Float64Array(numFftBins);
+  let k = 0;
+  for (let j = 0; j < numMelBins + 2; j++) {
+    while (k < numFftBins && binHz(k, spec) < (edgesHz[j] as number)) k++;
+    segmentStart[j] = k;
+  }
+  for (let j = 0; j <= numMelBins; j++) {
+    for (let b = segmentStart[j] as number; b < (segmentStart[j + 1] as number); b++) {
+      fallingWeight[b] = j > 0 ? ((dense[j - 1] as Float64Array)[b] as number) : 0;
+      risingWeight[b] = j < numMelBins ? ((dense[j] as Float64Array)[b] as number) : 0;
+    }
+  }
+  return { numMelBins, segmentStart, fallingWeight, risingWeight };
+}
+
 /** Orthonormal DCT-II matrix, row-major [numCoeffs][numInputs]. */
 export function dctIIOrthoMatrix(numCoeffs: number, numInputs: number): Float64Array {
   const matrix = new Float64Array(numCoeffs * numInputs);
@@ -105,6 +157,21 @@ export function dctIIOrthoMatrix(numCoeffs: number, numInputs: number): Float64A
       matrix[k * numInputs + n] = scale * Math.cos((Math.PI / numInputs) * (n + 0.5) * k);
     }
   }
+  return matrix;
+}
+
+/**
+ * The first ⌈numInputs / 2⌉ columns of the orthonormal DCT-II matrix, row-major
+ * [numCoeffs][⌈numInputs / 2⌉]. The rest follow by symmetry, D[k][N − 1 − n] = (−1)^k · D[k][n]
+ * (cos(πk − θ) = (−1)^k cos θ), so c_k = Σ_n D[k][n] · (x[n] ± x[N − 1 − n]) over half the
+ * inputs: + for even k, − for odd k; for odd N the middle input stands alone (D[k][mid] = 0
+ * for odd k).
+ */
+export function dctIIOrthoHalfMatrix(numCoeffs: number, numInputs: number): Float64Array {
+  const full = dctIIOrthoMatrix(numCoeffs, numInputs);
+  const half = Math.ceil(numInputs / 2);
+  const matrix = new Float64Array(numCoeffs * half);
+  for (let k = 0; k < numCoeffs; k++) matrix.set(full.subarray(k * numInputs, k * numInputs + half), k * half);
   return matrix;
 }
 

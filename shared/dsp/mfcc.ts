@@ -3,21 +3,27 @@
  *
  * Frame i covers samples [hop·i, hop·i + frameSamples) of the stream (no centre padding),
  * and is computed exactly once, in the `push` that delivers its last sample. Samples wait
- * in a preallocated ring, so chunking never changes a value: any chunking of a stream
- * yields bit-identical frames.
+ * in a preallocated buffer and each frame reads the same raw samples whatever the chunks
+ * were, so any chunking of a stream yields bit-identical frames.
  *
  * Per frame: continuous pre-emphasis → periodic Hamming window → 512-point real FFT →
  * power spectrum (real_fft.ts) → 40 HTK mel filters → ln(max(·, 1e-10)) → orthonormal DCT-II → c0 … c19.
+ * The per-frame code runs for every 10 ms of every stream; it is laid out for
+ * instruction-level parallelism: each long sum is split into independent partial sums,
+ * since a single accumulator chain waits on every add. The mel stage walks the spectrum
+ * once (mel_filterbank.ts: melFilterbankSegments) and the DCT uses its even/odd symmetry
+ * (dctIIOrthoHalfMatrix), so only the DCT and the frame energy round differently from the
+ * plain sums; the FFT (fft.js) is about half of a frame's time.
  * Pre-emphasis runs over the stream, y[n] = x[n] − 0.97·x[n−1] with x[−1] = 0 (as
  * `numpy` code and speechpy do, and unlike Kaldi's per-frame variant), so it is one
  * definition for offline and streaming use. The tables follow torchaudio's conventions
  * (see mel_filterbank.ts) so the golden test can use torchaudio as an independent reference.
  */
 import {
-  dctIIOrthoMatrix,
+  dctIIOrthoHalfMatrix,
   hammingWindowPeriodic,
-  melFilterbankSparse,
-  type SparseMelFilterbank,
+  melFilterbankSegments,
+  type MelFilterbankSegments,
 } from './mel_filterbank.js';
 import { RealFft } from './real_fft.js';
 
@@ -70,8 +76,9 @@ export interface MfccFrames {
 
 interface MfccTables {
   window: Float64Array;
-  mel: SparseMelFilterbank;
-  dct: Float64Array;
+  mel: MelFilterbankSegments;
+  /** [numCoeffs][⌈numMelBins / 2⌉], see dctIIOrthoHalfMatrix. */
+  dctHalf: Float64Array;
   fft: RealFft;
 }
 
@@ -83,8 +90,8 @@ function tablesFor(c: MfccConfig): MfccTables {
   if (!tables) {
     tables = {
       window: hammingWindowPeriodic(c.frameSamples),
-      mel: melFilterbankSparse(c),
-      dct: dctIIOrthoMatrix(c.numCoeffs, c.numMelBins),
+      mel: melFilterbankSegments(c),
+      dctHalf: dctIIOrthoHalfMatrix(c.numCoeffs, c.numMelBins),
       fft: new RealFft(c.fftSize),
     };
     tablesCache.set(key, tables);
@@ -110,15 +117,143 @@ export function validateMfccConfig(c: MfccConfig): void {
   check(c.logFloor > 0 && Number.isFinite(c.logFloor), 'logFloor > 0', c.logFloor);
 }
 
+/**
+ * Hops of slack in the sample buffer beyond one frame: the buffer is compacted (the tail
+ * still needed moved to the front) about once per this many frames, so the copy costs
+ * ~frameSamples / 8 samples per frame while the buffer stays a few kB per stream.
+ */
+const BUFFER_SLACK_HOPS = 8;
+
+/**
+ * Pre-emphasis and window of `frameSamples = window.length` raw samples starting at `at`,
+ * into `frame`; `prevSample` is the sample before them (0 at stream start). Returns the
+ * sum of squares of the raw samples. The squares go to two partial sums, so the additions
+ * form two dependency chains of half the length instead of one.
+ */
+function preEmphasizeAndWindow(
+  samples: Float32Array,
+  at: number,
+  prevSample: number,
+  preEmphasis: number,
+  window: Float64Array,
+  frame: Float64Array,
+): number {
+  const n = window.length;
+  let prev = prevSample;
+  let evenSquares = 0;
+  let oddSquares = 0;
+  let j = 0;
+  for (; j + 1 < n; j += 2) {
+    const x0 = samples[at + j] as number;
+    const x1 = samples[at + j + 1] as number;
+    evenSquares += x0 * x0;
+    oddSquares += x1 * x1;
+    frame[j] = (x0 - preEmphasis * prev) * (window[j] as number);
+    frame[j + 1] = (x1 - preEmphasis * x0) * (window[j + 1] as number);
+    prev = x1;
+  }
+  if (j < n) {
+    const x = samples[at + j] as number;
+    evenSquares += x * x;
+    frame[j] = (x - preEmphasis * prev) * (window[j] as number);
+  }
+  return evenSquares + oddSquares;
+}
+
+/**
+ * ln(max(mel power, logFloor)) per filter, from the interleaved half spectrum; the power
+ * |X[k]|² is formed on the fly, so no power array is written and read back. Filter sums
+ * equal the sparse per-filter sums bit for bit (same terms, same order, plus exact zeros).
+ */
+function logMelEnergies(spectrum: readonly number[], mel: MelFilterbankSegments, logFloor: number, out: Float64Array): void {
+  const { numMelBins, segmentStart, fallingWeight, risingWeight } = mel;
+  // Sum of the filter whose falling side the current segment holds (filter j − 1).
+  let falling = 0;
+  for (let j = 0; j <= numMelBins; j++) {
+    let rising = 0;
+    const end = segmentStart[j + 1] as number;
+    for (let k = segmentStart[j] as number; k < end; k++) {
+      const re = spectrum[2 * k] as number;
+      const im = spectrum[2 * k + 1] as number;
+      const power = re * re + im * im;
+      falling += (fallingWeight[k] as number) * power;
+      rising += (risingWeight[k] as number) * power;
+    }
+    if (j > 0) out[j - 1] = Math.log(falling > logFloor ? falling : logFloor);
+    falling = rising;
+  }
+}
+
+/**
+ * Orthonormal DCT-II of `input` (length N) → `numCoeffs` values at out[outOffset …], using
+ * the half matrix (see dctIIOrthoHalfMatrix): half the multiply-adds of the dense product.
+ * `folded` is scratch of length 2·⌈N/2⌉: sums x[n] + x[N−1−n], then differences. Even and
+ * odd coefficients are computed in pairs, two independent accumulation chains per pass.
+ */
+function dctIIOrthoFolded(
+  input: Float64Array,
+  halfMatrix: Float64Array,
+  numCoeffs: number,
+  folded: Float64Array,
+  out: Float32Array,
+  outOffset: number,
+): void {
+  const n = input.length;
+  const half = folded.length >> 1;
+  for (let i = 0; i < n >> 1; i++) {
+    const a = input[i] as number;
+    const b = input[n - 1 - i] as number;
+    folded[i] = a + b;
+    folded[half + i] = a - b;
+  }
+  if (n & 1) {
+    // The middle input pairs with itself: it counts once in even coefficients, not in odd.
+    folded[half - 1] = input[half - 1] as number;
+    folded[2 * half - 1] = 0;
+  }
+  let k = 0;
+  for (; k + 1 < numCoeffs; k += 2) {
+    const evenRow = k * half;
+    const oddRow = evenRow + half;
+    let even = 0;
+    let odd = 0;
+    for (let i = 0; i < half; i++) {
+      even += (halfMatrix[evenRow + i] as number) * (folded[i] as number);
+      odd += (halfMatrix[oddRow + i] as number) * (folded[half + i] as number);
+    }
+    out[outOffset + k] = even;
+    out[outOffset + k + 1] = odd;
+  }
+  if (k < numCoeffs) {
+    // A last even coefficient when numCoeffs is odd.
+    const row = k * half;
+    let even = 0;
+    for (let i = 0; i < half; i++) even += (halfMatrix[row + i] as number) * (folded[i] as number);
+    out[outOffset + k] = even;
+  }
+}
+
 export class MfccExtractor {
   readonly config: Readonly<MfccConfig>;
-  private readonly tables: MfccTables;
-  /** Raw samples; index = absolute sample index & ringMask. Holds a frame plus one sample. */
-  private readonly ring: Float32Array;
-  private readonly ringMask: number;
+  private readonly frameSamples: number;
+  private readonly hopSamples: number;
+  private readonly numCoeffs: number;
+  private readonly preEmphasis: number;
+  private readonly logFloor: number;
+  private readonly window: Float64Array;
+  private readonly mel: MelFilterbankSegments;
+  private readonly dctHalf: Float64Array;
+  private readonly fft: RealFft;
+  /**
+   * Raw samples bufferStart … samplesSeen − 1, linear: a frame is one contiguous run, read
+   * without index wrapping. Compacted when full; holds a frame, the sample before it
+   * (pre-emphasis) and BUFFER_SLACK_HOPS hops.
+   */
+  private readonly buffer: Float32Array;
+  private bufferStart = 0;
   private readonly frame: Float64Array;
-  private readonly power: Float64Array;
   private readonly logMel: Float64Array;
+  private readonly folded: Float64Array;
   private samplesSeen = 0;
   private emitted = 0;
 
@@ -126,14 +261,21 @@ export class MfccExtractor {
     const c = { ...MFCC_CONFIG, ...config };
     validateMfccConfig(c);
     this.config = Object.freeze(c);
-    this.tables = tablesFor(c);
-    let ringSize = 1;
-    while (ringSize < c.frameSamples + 1) ringSize *= 2;
-    this.ring = new Float32Array(ringSize);
-    this.ringMask = ringSize - 1;
+    // Hoisted out of config and tables: the per-frame code reads plain own fields.
+    this.frameSamples = c.frameSamples;
+    this.hopSamples = c.hopSamples;
+    this.numCoeffs = c.numCoeffs;
+    this.preEmphasis = c.preEmphasis;
+    this.logFloor = c.logFloor;
+    const tables = tablesFor(c);
+    this.window = tables.window;
+    this.mel = tables.mel;
+    this.dctHalf = tables.dctHalf;
+    this.fft = tables.fft;
+    this.buffer = new Float32Array(c.frameSamples + 1 + BUFFER_SLACK_HOPS * c.hopSamples);
     this.frame = new Float64Array(c.fftSize);
-    this.power = new Float64Array(c.fftSize / 2 + 1);
     this.logMel = new Float64Array(c.numMelBins);
+    this.folded = new Float64Array(2 * Math.ceil(c.numMelBins / 2));
   }
 
   /** Frames computed since construction or the last `reset()`. */
@@ -143,7 +285,7 @@ export class MfccExtractor {
 
   /** Appends samples; returns every frame completed by them (possibly none). */
   push(samples: Float32Array): MfccFrames {
-    const { frameSamples, hopSamples, numCoeffs } = this.config;
+    const { frameSamples, hopSamples, numCoeffs } = this;
     const total = this.samplesSeen + samples.length;
     const available = total >= frameSamples ? Math.floor((total - frameSamples) / hopSamples) + 1 : 0;
     const count = available - this.emitted;
@@ -164,54 +306,40 @@ export class MfccExtractor {
   }
 
   reset(): void {
-    this.ring.fill(0);
+    this.bufferStart = 0;
     this.samplesSeen = 0;
     this.emitted = 0;
   }
 
+  /**
+   * Appends samples[from … to) to the buffer. `push` never writes past the end of the next
+   * frame, and compaction keeps only from that frame's start − 1, so the buffer
+   * (≥ frameSamples + 1) always has room after it.
+   */
   private write(samples: Float32Array, from: number, to: number): void {
-    const ring = this.ring;
-    const mask = this.ringMask;
-    let pos = this.samplesSeen;
-    for (let i = from; i < to; i++, pos++) ring[pos & mask] = samples[i] as number;
-    this.samplesSeen = pos;
+    if (this.samplesSeen + (to - from) - this.bufferStart > this.buffer.length) this.compact();
+    const buffer = this.buffer;
+    let pos = this.samplesSeen - this.bufferStart;
+    for (let i = from; i < to; i++, pos++) buffer[pos] = samples[i] as number;
+    this.samplesSeen = pos + this.bufferStart;
+  }
+
+  /** Drops samples no future frame reads: all before the next frame's start minus one. */
+  private compact(): void {
+    const keepFrom = Math.max(0, this.emitted * this.hopSamples - 1);
+    this.buffer.copyWithin(0, keepFrom - this.bufferStart, this.samplesSeen - this.bufferStart);
+    this.bufferStart = keepFrom;
   }
 
   /** Computes the frame starting at absolute sample `start`; returns its energy in dBFS. */
   private computeFrame(start: number, out: Float32Array, outOffset: number): number {
-    const { frameSamples, numMelBins, numCoeffs, preEmphasis, logFloor } = this.config;
-    const { window, mel, dct, fft } = this.tables;
-    const ring = this.ring;
-    const mask = this.ringMask;
-    const frame = this.frame;
-    let prev = start > 0 ? (ring[(start - 1) & mask] as number) : 0;
-    let sumSquares = 0;
-    for (let j = 0; j < frameSamples; j++) {
-      const x = ring[(start + j) & mask] as number;
-      sumSquares += x * x;
-      frame[j] = (x - preEmphasis * prev) * (window[j] as number);
-      prev = x;
-    }
+    const at = start - this.bufferStart;
+    const prevSample = start > 0 ? (this.buffer[at - 1] as number) : 0;
     // frame[frameSamples …] stays zero: the FFT's zero padding.
-    const power = this.power;
-    fft.powerSpectrum(frame, power);
-    const logMel = this.logMel;
-    const { firstBin, length, offset, weights } = mel;
-    for (let m = 0; m < numMelBins; m++) {
-      let acc = 0;
-      const first = firstBin[m] as number;
-      const w0 = offset[m] as number;
-      const n = length[m] as number;
-      for (let k = 0; k < n; k++) acc += (weights[w0 + k] as number) * (power[first + k] as number);
-      logMel[m] = Math.log(acc > logFloor ? acc : logFloor);
-    }
-    for (let c = 0; c < numCoeffs; c++) {
-      let acc = 0;
-      const row = c * numMelBins;
-      for (let m = 0; m < numMelBins; m++) acc += (dct[row + m] as number) * (logMel[m] as number);
-      out[outOffset + c] = acc;
-    }
-    return 10 * Math.log10(sumSquares / frameSamples + ENERGY_FLOOR);
+    const sumSquares = preEmphasizeAndWindow(this.buffer, at, prevSample, this.preEmphasis, this.window, this.frame);
+    logMelEnergies(this.fft.halfSpectrum(this.frame), this.mel, this.logFloor, this.logMel);
+    dctIIOrthoFolded(this.logMel, this.dctHalf, this.numCoeffs, this.folded, out, outOffset);
+    return 10 * Math.log10(sumSquares / this.frameSamples + ENERGY_FLOOR);
   }
 }
 

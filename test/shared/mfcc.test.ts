@@ -1,7 +1,18 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { MFCC_CONFIG, MfccExtractor, computeMfcc } from '../../shared/dsp/mfcc.js';
-import { dctIIOrthoMatrix, hzToMelHtk, melFilterbankDense, melFilterbankSparse, melToHzHtk } from '../../shared/dsp/mel_filterbank.js';
+import {
+  dctIIOrthoHalfMatrix,
+  dctIIOrthoMatrix,
+  hammingWindowPeriodic,
+  hzToMelHtk,
+  melFilterbankDense,
+  melFilterbankSegments,
+  melFilterbankSparse,
+  melToHzHtk,
+  type MelFilterbankSpec,
+} from '../../shared/dsp/mel_filterbank.js';
+import { RealFft } from '../../shared/dsp/real_fft.js';
 import { concat, randomChunkSizes, seededRandom, tone } from './helpers.js';
 
 test('MFCC_CONFIG is the documented contract', () => {
@@ -122,5 +133,99 @@ test('mel tables: HTK scale, triangular filters with peak 1, sparse = dense, DCT
       for (let n = 0; n < 40; n++) dot += (dct[a * 40 + n] as number) * (dct[b * 40 + n] as number);
       assert.ok(Math.abs(dot - (a === b ? 1 : 0)) < 1e-12);
     }
+  }
+});
+
+/** Configs that stress the table layouts: odd sizes, filters narrower than a bin, hop = frame, hop = 1. */
+const ODD_CONFIGS = [
+  { numMelBins: 13, numCoeffs: 13 },
+  { numMelBins: 23, numCoeffs: 12, lowFreqHz: 0, highFreqHz: 8000 },
+  { numMelBins: 128, numCoeffs: 7, fftSize: 256, frameSamples: 256, hopSamples: 256 },
+  { numMelBins: 2, numCoeffs: 1, frameSamples: 33, hopSamples: 1, fftSize: 64 },
+] as const;
+
+test('mel segments hold exactly the dense filterbank: bins of segment j feed only filters j − 1 and j', () => {
+  for (const overrides of [{}, ...ODD_CONFIGS]) {
+    const spec: MelFilterbankSpec = { ...MFCC_CONFIG, ...overrides };
+    const dense = melFilterbankDense(spec);
+    const { segmentStart, fallingWeight, risingWeight } = melFilterbankSegments(spec);
+    dense.forEach((row, m) => {
+      for (let k = 0; k < row.length; k++) {
+        let w = 0;
+        if (k >= (segmentStart[m] as number) && k < (segmentStart[m + 1] as number)) w = risingWeight[k] as number;
+        if (k >= (segmentStart[m + 1] as number) && k < (segmentStart[m + 2] as number)) w = fallingWeight[k] as number;
+        assert.equal(w, row[k], `${JSON.stringify(overrides)}: filter ${m}, bin ${k}`);
+      }
+    });
+  }
+});
+
+test('DCT half matrix: the folded product equals the dense DCT-II for odd and even sizes', () => {
+  const random = seededRandom(5);
+  for (const [numCoeffs, numInputs] of [[20, 40], [13, 13], [7, 128], [1, 2], [4, 5]] as const) {
+    const dense = dctIIOrthoMatrix(numCoeffs, numInputs);
+    const half = dctIIOrthoHalfMatrix(numCoeffs, numInputs);
+    const width = Math.ceil(numInputs / 2);
+    const x = Float64Array.from({ length: numInputs }, () => random() * 40 - 20);
+    for (let k = 0; k < numCoeffs; k++) {
+      let want = 0;
+      for (let n = 0; n < numInputs; n++) want += (dense[k * numInputs + n] as number) * (x[n] as number);
+      let got = 0;
+      const sign = k % 2 === 0 ? 1 : -1;
+      for (let n = 0; n < width; n++) {
+        const mirror = numInputs - 1 - n;
+        const pair = mirror === n ? (k % 2 === 0 ? (x[n] as number) : 0) : (x[n] as number) + sign * (x[mirror] as number);
+        got += (half[k * width + n] as number) * pair;
+      }
+      assert.ok(Math.abs(got - want) < 1e-12 * 40 * numInputs, `${numCoeffs}×${numInputs}, c${k}: ${got} vs ${want}`);
+    }
+  }
+});
+
+/** The textbook pipeline with the dense tables, float64 throughout; a reference for odd configs. */
+function referenceMfcc(x: Float32Array, overrides: Partial<typeof MFCC_CONFIG>): number[][] {
+  const c = { ...MFCC_CONFIG, ...overrides };
+  const window = hammingWindowPeriodic(c.frameSamples);
+  const mel = melFilterbankDense(c);
+  const dct = dctIIOrthoMatrix(c.numCoeffs, c.numMelBins);
+  const fft = new RealFft(c.fftSize);
+  const power = new Float64Array(c.fftSize / 2 + 1);
+  const frames: number[][] = [];
+  for (let start = 0; start + c.frameSamples <= x.length; start += c.hopSamples) {
+    const frame = new Float64Array(c.fftSize);
+    for (let j = 0; j < c.frameSamples; j++) {
+      const prev = start + j > 0 ? (x[start + j - 1] as number) : 0;
+      frame[j] = ((x[start + j] as number) - c.preEmphasis * prev) * (window[j] as number);
+    }
+    fft.powerSpectrum(frame, power);
+    const logMel = mel.map((row) => Math.log(Math.max(row.reduce((s, w, k) => s + w * (power[k] as number), 0), c.logFloor)));
+    frames.push(Array.from({ length: c.numCoeffs }, (_, k) => logMel.reduce((s, v, m) => s + (dct[k * c.numMelBins + m] as number) * v, 0)));
+  }
+  return frames;
+}
+
+test('odd configs match the textbook dense pipeline and stay chunking-invariant', () => {
+  const random = seededRandom(9);
+  const x = new Float32Array(3000);
+  for (let i = 0; i < x.length; i++) x[i] = (random() - 0.5) * (1 + Math.sin(i / 70));
+  for (const overrides of ODD_CONFIGS) {
+    const label = JSON.stringify(overrides);
+    const whole = computeMfcc(x, overrides);
+    const want = referenceMfcc(x, overrides);
+    assert.equal(whole.count, want.length, label);
+    want.forEach((row, f) =>
+      row.forEach((v, k) => {
+        const got = whole.coeffs[f * overrides.numCoeffs + k] as number;
+        assert.ok(Math.abs(got - v) <= 1e-5 * (1 + Math.abs(v)), `${label}: frame ${f}, c${k}: ${got} vs ${v}`);
+      }),
+    );
+    const m = new MfccExtractor(overrides);
+    const parts: Float32Array[] = [];
+    let at = 0;
+    for (const size of randomChunkSizes(x.length, 700, random)) {
+      parts.push(m.push(x.subarray(at, at + size)).coeffs);
+      at += size;
+    }
+    assert.deepEqual(concat(parts), whole.coeffs, label);
   }
 });
