@@ -1,75 +1,100 @@
 /**
  * The conv stack for a batch of streams, with im2col done on the host. Each layer's input
- * (left context ++ new rows) is a host array per stream, so a patch is one contiguous
- * subarray copy and the layer is a single tensor upload + one fused matMul; the output is
- * read back to build the next layer's input (and, later, each stream's new context). This
- * replaces the reshape / slice / concat kernels of the tensor im2col, which dominate at
- * streaming sizes on wasm.
+ * (a stream's left context ++ its new rows) is laid out per stream in one host buffer, so a
+ * patch is one contiguous copy and the layer is a single upload + one fused matMul (bias,
+ * ReLU) over every stream's rows; the output is read back to build the next layer's input. This replaces the reshape / slice / concat kernels of a tensor im2col, which
+ * dominate at streaming sizes on wasm.
+ *
+ * Rows are packed (workspace.ts): stream b brings exactly steps_b × rowsPerStep new rows to
+ * every layer, no padding. The last layer emits one row per step, time-major, for the LSTM.
  */
-import * as tf from '@tensorflow/tfjs';
-import type { ConvLayerPlan, StreamingPlan } from './plan.js';
+import type { StreamingPlan } from './plan.js';
+import { hostMatMul } from './tensor_io.js';
+import type { StepLayout } from './workspace.js';
 
-/** Per layer, per stream: the layer's context-prefixed input rows (row-major, inChannels wide). */
-export type LayerInputs = Float32Array[][];
-
-/**
- * [B · tOut, kernel · C] patches of the context-prefixed inputs, rows ordered (stream, time),
- * or (time, stream) when `timeMajor` (what the LSTM wants: see ops/lstm.ts).
- */
-function patches(layer: ConvLayerPlan, inputs: Float32Array[], tOut: number, timeMajor: boolean): Float32Array {
-  const { kernel, stride } = layer.shape;
-  const c = layer.inChannels;
-  const width = kernel * c;
-  const out = new Float32Array(inputs.length * tOut * width);
-  inputs.forEach((rows, b) => {
-    for (let j = 0; j < tOut; j++) {
-      const from = j * stride * c;
-      const row = timeMajor ? j * inputs.length + b : b * tOut + j;
-      out.set(rows.subarray(from, from + width), row * width);
-    }
-  });
-  return out;
+export interface ConvStackOutput {
+  /** [layout.rows, C] last conv layer output, packed time-major (row layout.offsets[s] + b). */
+  features: Float32Array;
+  /** Stores each stream's new left context of every layer; call once the call has succeeded. */
+  saveContexts(): void;
 }
 
 /**
- * Runs every conv layer. `firstInputs[b]` is stream b's layer-0 input (context ++ frames,
- * zero-padded to maxSteps). `contexts(l, b)` gives stream b's stored context of layer l.
- * Returns the last layer's output [maxSteps · B, C], TIME-MAJOR (a tensor, for the LSTM),
- * and every layer's host-side inputs (for the context update).
+ * Runs every conv layer over the streams of `layout`. `contexts[b]` is stream b's stored
+ * context per layer (contextRows × inChannels each, advanced by saveContexts); `writeRows(b,
+ * dst)` fills stream b's steps_b × stepFrames new layer-0 rows (normalised frames).
  */
 export function runConvStack(
   plan: StreamingPlan,
-  firstInputs: Float32Array[],
-  maxSteps: number,
-  contexts: (layer: number, stream: number) => Float32Array,
-): { output: tf.Tensor2D; inputs: LayerInputs } {
-  const batch = firstInputs.length;
-  const inputs: LayerInputs = [firstInputs];
-  let output: tf.Tensor2D | null = null;
+  layout: StepLayout,
+  contexts: readonly (readonly Float32Array[])[],
+  writeRows: (stream: number, dst: Float32Array) => void,
+): ConvStackOutput {
+  const { scratch } = plan;
+  const { steps } = layout;
+  const batch = steps.length;
+  /** Per layer: every stream's context ++ new rows, stream after stream (then the patches), and where each stream starts. */
+  const inputs: Float32Array[] = [];
+  const starts: Int32Array[] = [];
+  let features: Float32Array | null = null;
+  let previous: Float32Array | null = null;
   plan.conv.forEach((layer, l) => {
-    const tOut = (maxSteps * layer.rowsPerStep) / layer.shape.stride;
-    const isLast = l === plan.conv.length - 1;
-    const x = tf.tensor2d(patches(layer, inputs[l]!, tOut, isLast), [batch * tOut, layer.shape.kernel * layer.inChannels]);
-    const y = tf.fused.matMul({ a: x, b: layer.weight2d, bias: layer.bias, activation: 'relu' }) as tf.Tensor2D;
-    x.dispose();
-    const next = plan.conv[l + 1];
-    if (next === undefined) {
-      output = y;
-      return;
+    const { kernel, stride } = layer.shape;
+    const c = layer.inChannels;
+    const ctxValues = layer.contextRows * c;
+    const newValuesPerStep = layer.rowsPerStep * c;
+    const inputValues = batch * ctxValues + layout.rows * newValuesPerStep;
+    const outPerStep = layer.rowsPerStep / stride;
+    const width = kernel * c;
+    const outRows = layout.rows * outPerStep;
+    // The input and its patches share one buffer, so a patch is a copyWithin: no subarray
+    // view per patch, which costs more than copying its few dozen values.
+    const buffer = scratch.take(`conv${l}`, inputValues + outRows * width);
+    const start = new Int32Array(batch);
+    // Layer l − 1 wrote its output stream after stream, steps_b × rowsPerStep rows each.
+    let at = 0;
+    let from = 0;
+    for (let b = 0; b < batch; b++) {
+      start[b] = at;
+      buffer.set(contexts[b]![l]!, at);
+      const newValues = steps[b]! * newValuesPerStep;
+      const rows = buffer.subarray(at + ctxValues, at + ctxValues + newValues);
+      if (previous === null) writeRows(b, rows);
+      else rows.set(previous.subarray(from, from + newValues));
+      from += newValues;
+      at += ctxValues + newValues;
     }
-    const host = y.dataSync() as Float32Array;
-    y.dispose();
-    const rowValues = tOut * layer.outChannels;
-    const ctxValues = next.contextRows * next.inChannels;
-    inputs.push(
-      Array.from({ length: batch }, (_, b) => {
-        const rows = new Float32Array(ctxValues + rowValues);
-        rows.set(contexts(l + 1, b), 0);
-        rows.set(host.subarray(b * rowValues, (b + 1) * rowValues), ctxValues);
-        return rows;
-      }),
-    );
+    inputs.push(buffer);
+    starts.push(start);
+
+    const isLast = l === plan.conv.length - 1;
+    let row = 0;
+    for (let b = 0; b < batch; b++) {
+      const tOut = steps[b]! * outPerStep;
+      for (let j = 0; j < tOut; j++) {
+        // The last layer has one output row per step (outPerStep = 1): time-major for the LSTM.
+        const r = isLast ? layout.offsets[j]! + b : row++;
+        const src = start[b]! + j * stride * c;
+        buffer.copyWithin(inputValues + r * width, src, src + width);
+      }
+    }
+    const patches = buffer.subarray(inputValues, inputValues + outRows * width);
+    const output = hostMatMul(patches, outRows, width, layer.weight, layer.bias, 'relu');
+    if (isLast) features = output;
+    else previous = output;
   });
-  if (output === null) throw new Error('runConvStack: expected at least one conv layer, got none');
-  return { output, inputs };
+  if (features === null) throw new Error('runConvStack: expected at least one conv layer, got none');
+  return {
+    features,
+    saveContexts(): void {
+      plan.conv.forEach((layer, l) => {
+        const ctxValues = layer.contextRows * layer.inChannels;
+        for (let b = 0; b < batch; b++) {
+          // The last contextRows rows of the stream's layer input.
+          const end = starts[l]![b]! + ctxValues + steps[b]! * layer.rowsPerStep * layer.inChannels;
+          contexts[b]![l]!.set(inputs[l]!.subarray(end - ctxValues, end));
+        }
+      });
+    },
+  };
 }

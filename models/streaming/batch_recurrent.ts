@@ -1,49 +1,106 @@
 /**
- * The LSTM and attention scores for a batch of streams, in the plan's sigmoid-only form
- * (see plan.ts). Every stream runs maxSteps steps; callers keep only each stream's own first
- * n_b steps, so shorter streams are unaffected by the extra ones.
+ * The LSTM, attention scores and head projections for a batch of streams. Rows are packed
+ * time-major (workspace.ts): at step s only the streams that have a step s take part.
+ *
+ * Each step is ONE tfjs kernel: [x_t, h_{t−1}] · [Wx; Wh] + b with a fused sigmoid (the plan
+ * doubles the g-gate columns, so g = 2σ − 1 = tanh; see plan.ts). The cell update (per unit a
+ * few multiply-adds and one tanh) runs on the host: on wasm a read back is a plain memory
+ * copy, while each of the ~10 element-wise kernels it replaces costs microseconds of tfjs
+ * dispatch, more than their arithmetic at streaming batch sizes.
  */
-import * as tf from '@tensorflow/tfjs';
 import type { StreamingPlan } from './plan.js';
+import { matMul, readAndDispose, withUpload } from './tensor_io.js';
+import type { StepLayout } from './workspace.js';
 
-export interface RecurrentOutputs {
-  /** [S, B, H] LSTM outputs and cell states (time-major), S = maxSteps. */
-  hs: Float32Array;
-  cs: Float32Array;
-  /** [S, B] attention scores (same values as the offline attentionScores). */
-  scores: Float32Array;
+/**
+ * tanh from one exp, odd-symmetric so large |x| cannot overflow; its error (≤ ~1e-16
+ * absolute) is far below float32 resolution. V8's Math.tanh takes about twice as long, and
+ * this runs once per unit per step.
+ */
+function tanh(x: number): number {
+  const e = Math.exp(-2 * Math.abs(x));
+  const t = (1 - e) / (1 + e);
+  return x < 0 ? -t : t;
 }
 
-/** features: [S · B, C] last conv layer output, time-major; h0, c0: B × H host state. */
+export interface RecurrentOutputs {
+  /** [layout.rows] attention scores (the offline attentionScores' values), packed. */
+  scores: Float32Array;
+  /** [layout.rows, D] LSTM outputs through the head's first weight matrix (W1ᵀ h), packed. */
+  projected: Float32Array;
+}
+
+/**
+ * features: [layout.rows, C] the last conv layer's output, packed time-major; h[b], c[b]:
+ * stream b's LSTM state (H values each), advanced in place once every kernel has run.
+ */
 export function runRecurrent(
   plan: StreamingPlan,
-  features: tf.Tensor2D,
-  batch: number,
-  steps: number,
-  h0: Float32Array,
-  c0: Float32Array,
+  layout: StepLayout,
+  features: Float32Array,
+  h: readonly Float32Array[],
+  c: readonly Float32Array[],
 ): RecurrentOutputs {
-  const units = plan.units;
-  const { lstm, attention } = plan;
-  return tf.tidy(() => {
-    const xp = tf.fused.matMul({ a: features, b: lstm.wx, bias: lstm.b });
-    const inputs = tf.unstack(tf.reshape(xp, [steps, batch, 4 * units]), 0) as tf.Tensor2D[];
-    let h: tf.Tensor2D = tf.tensor2d(h0, [batch, units]);
-    let c: tf.Tensor2D = tf.tensor2d(c0, [batch, units]);
-    const hs: tf.Tensor2D[] = [];
-    const cs: tf.Tensor2D[] = [];
-    for (const x of inputs) {
-      const gates = tf.add(tf.mul(tf.sigmoid(tf.add(x, tf.matMul(h, lstm.wh))), lstm.gateScale), lstm.gateShift);
-      const [i, f, o, g] = tf.split(gates, 4, 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
-      c = tf.add(tf.mul(f, c), tf.mul(i, g));
-      h = tf.mul(o, tf.tanh(c));
-      hs.push(h);
-      cs.push(c);
+  const { units, lstm, attention, scratch } = plan;
+  const { steps, counts, offsets, rows } = layout;
+  const batch = steps.length;
+  const inChannels = lstm.inChannels;
+  const width = inChannels + units;
+  // One buffer, so the per-stream row copies into a step's input are copyWithin calls (no
+  // subarray view each): features | running c per stream | outputs h per row | step input.
+  const cAt = rows * inChannels;
+  const hsAt = cAt + batch * units;
+  const xhAt = hsAt + rows * units;
+  const buffer = scratch.take('lstm', xhAt + batch * width);
+  buffer.set(features, 0);
+  for (let b = 0; b < batch; b++) buffer.set(c[b]!, cAt + b * units);
+  counts.forEach((count, s) => {
+    const offset = offsets[s]!;
+    for (let b = 0; b < count; b++) {
+      const x = xhAt + b * width;
+      buffer.copyWithin(x, (offset + b) * inChannels, (offset + b + 1) * inChannels);
+      // h_{t−1}: the stream's stored state at its first step, else its previous output row.
+      if (s === 0) buffer.set(h[b]!, x + inChannels);
+      else {
+        const prev = hsAt + (offsets[s - 1]! + b) * units;
+        buffer.copyWithin(x + inChannels, prev, prev + units);
+      }
     }
-    const hsAll = tf.stack(hs, 0);
-    const keys = tf.fused.matMul({ a: tf.reshape(hsAll, [steps * batch, units]), b: attention.w, bias: attention.b, activation: 'sigmoid' });
-    const scores = tf.matMul(keys, attention.v).dataSync() as Float32Array;
-    for (let k = 0; k < scores.length; k++) scores[k]! += attention.scoreShift;
-    return { hs: hsAll.dataSync() as Float32Array, cs: tf.stack(cs, 0).dataSync() as Float32Array, scores };
+    // Columns (i, f, o, g'), H each, already through the sigmoid; g = 2g' − 1.
+    const xh = buffer.subarray(xhAt, xhAt + count * width);
+    const gates = withUpload(xh, count, width, (x) => readAndDispose(matMul(x, lstm.wxh, lstm.b, 'sigmoid')));
+    for (let b = 0; b < count; b++) {
+      const g0 = b * 4 * units;
+      const cell = cAt + b * units;
+      const out = hsAt + (offset + b) * units;
+      for (let j = 0; j < units; j++) {
+        const i = gates[g0 + j]!;
+        const f = gates[g0 + units + j]!;
+        const o = gates[g0 + 2 * units + j]!;
+        const g = 2 * gates[g0 + 3 * units + j]! - 1;
+        buffer[cell + j] = f * buffer[cell + j]! + i * g;
+        // tanh of the stored float32 c, as the offline LSTM computes it.
+        buffer[out + j] = o * tanh(buffer[cell + j]!);
+      }
+    }
   });
+  const hs = buffer.subarray(hsAt, hsAt + rows * units);
+  const [scores, projected] = withUpload(hs, rows, units, (x) => {
+    const keys = matMul(x, attention.w, attention.b, 'sigmoid');
+    let scoreValues: Float32Array;
+    try {
+      scoreValues = readAndDispose(matMul(keys, attention.v, null, 'linear'));
+    } finally {
+      keys.dispose();
+    }
+    return [scoreValues, readAndDispose(matMul(x, plan.dense1W, null, 'linear'))] as const;
+  });
+  for (let k = 0; k < scores.length; k++) scores[k]! += attention.scoreShift;
+  // Every kernel has run: commit the new LSTM states.
+  for (let b = 0; b < batch; b++) {
+    const last = hsAt + (offsets[steps[b]! - 1]! + b) * units;
+    h[b]!.set(buffer.subarray(last, last + units));
+    c[b]!.set(buffer.subarray(cAt + b * units, cAt + (b + 1) * units));
+  }
+  return { scores, projected };
 }

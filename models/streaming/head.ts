@@ -1,55 +1,65 @@
 /**
- * The attention head on the host for one stream: softmax over the ring's stored scores,
- * weighted sum of the stored LSTM outputs, ReLU dense, linear output, softmax. At most
- * windowSteps × units + units × denseUnits multiply-adds — cheaper in JS than a tfjs round trip.
- * Mirrors attentionPool + denseHead (float64 accumulation, float32 result).
+ * The attention head on the host for one stream: softmax over the window's stored scores,
+ * the weighted sum of the stored projections W1ᵀ h_t (plan.ts: equal to W1ᵀ of the pooled
+ * context, since the weights sum to one), bias and ReLU, linear output, softmax. About
+ * windowSteps × denseUnits + denseUnits × classes multiply-adds — cheaper in JS than a tfjs
+ * round trip. Mirrors attentionPool + denseHead (float64 accumulation, float32 result).
  */
 import type { StreamingPlan } from './plan.js';
 import type { StreamState } from './state.js';
 
+/** Writes the head's output into state.probsValues and returns it; null while the window is empty. */
 export function headProbs(plan: StreamingPlan, state: StreamState): Float32Array | null {
   const n = state.ringCount;
   if (n === 0) return null;
-  const { units, denseUnits, numClasses } = plan;
+  const { denseUnits, numClasses, dense1B, outW, outB } = plan;
+  const scores = state.ringScores;
+  const projected = state.ringProjected;
+  // [0, D): hidden units, [D, D + C): logits. Indexed in place: at these sizes a subarray
+  // view or fill() per call costs as much as the arithmetic.
+  const acc = plan.headScratch;
   let maxScore = -Infinity;
-  for (let t = 0; t < n; t++) maxScore = Math.max(maxScore, state.ringScores[t]!);
-  const context = new Float64Array(units);
+  for (let t = 0; t < n; t++) maxScore = Math.max(maxScore, scores[t]!);
+  for (let d = 0; d < denseUnits; d++) acc[d] = 0;
   let total = 0;
-  for (let t = 0; t < n; t++) {
-    const w = Math.exp(state.ringScores[t]! - maxScore);
+  let t = 0;
+  // Four window entries per pass: a quarter of the read-modify-writes of acc, which bound
+  // this loop in V8 (the accumulators do not fit in registers).
+  for (; t + 4 <= n; t += 4) {
+    const w0 = Math.exp(scores[t]! - maxScore);
+    const w1 = Math.exp(scores[t + 1]! - maxScore);
+    const w2 = Math.exp(scores[t + 2]! - maxScore);
+    const w3 = Math.exp(scores[t + 3]! - maxScore);
+    total += w0 + w1 + w2 + w3;
+    const r0 = t * denseUnits;
+    const r1 = r0 + denseUnits;
+    const r2 = r1 + denseUnits;
+    const r3 = r2 + denseUnits;
+    for (let d = 0; d < denseUnits; d++) {
+      acc[d]! += w0 * projected[r0 + d]! + w1 * projected[r1 + d]! + w2 * projected[r2 + d]! + w3 * projected[r3 + d]!;
+    }
+  }
+  for (; t < n; t++) {
+    const w = Math.exp(scores[t]! - maxScore);
     total += w;
-    const row = t * units;
-    for (let j = 0; j < units; j++) context[j]! += w * state.ringOutputs[row + j]!;
+    const row = t * denseUnits;
+    for (let d = 0; d < denseUnits; d++) acc[d]! += w * projected[row + d]!;
   }
-  for (let j = 0; j < units; j++) context[j]! /= total;
-
-  const hidden = new Float64Array(denseUnits);
-  for (let d = 0; d < denseUnits; d++) hidden[d] = plan.dense1B[d]!;
-  for (let j = 0; j < units; j++) {
-    const x = context[j]!;
-    const row = j * denseUnits;
-    for (let d = 0; d < denseUnits; d++) hidden[d]! += x * plan.dense1W[row + d]!;
-  }
-  const logits = new Float64Array(numClasses);
-  for (let k = 0; k < numClasses; k++) logits[k] = plan.outB[k]!;
+  for (let k = 0; k < numClasses; k++) acc[denseUnits + k] = outB[k]!;
   for (let d = 0; d < denseUnits; d++) {
-    const x = Math.max(0, hidden[d]!);
+    const x = Math.max(0, acc[d]! / total + dense1B[d]!);
     const row = d * numClasses;
-    for (let k = 0; k < numClasses; k++) logits[k]! += x * plan.outW[row + k]!;
+    for (let k = 0; k < numClasses; k++) acc[denseUnits + k]! += x * outW[row + k]!;
   }
-  return softmax(logits);
-}
-
-export function softmax(logits: ArrayLike<number>): Float32Array {
-  let max = -Infinity;
-  for (let k = 0; k < logits.length; k++) max = Math.max(max, logits[k]!);
-  const out = new Float32Array(logits.length);
-  let total = 0;
-  const exps = new Float64Array(logits.length);
-  for (let k = 0; k < logits.length; k++) {
-    exps[k] = Math.exp(logits[k]! - max);
-    total += exps[k]!;
+  // Softmax of the logits.
+  let maxLogit = -Infinity;
+  for (let k = 0; k < numClasses; k++) maxLogit = Math.max(maxLogit, acc[denseUnits + k]!);
+  let sum = 0;
+  for (let k = 0; k < numClasses; k++) {
+    acc[denseUnits + k] = Math.exp(acc[denseUnits + k]! - maxLogit);
+    sum += acc[denseUnits + k]!;
   }
-  for (let k = 0; k < logits.length; k++) out[k] = exps[k]! / total;
-  return out;
+  const probs = state.probsValues;
+  for (let k = 0; k < numClasses; k++) probs[k] = acc[denseUnits + k]! / sum;
+  return probs;
 }

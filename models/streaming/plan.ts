@@ -1,25 +1,30 @@
 /**
  * Per-model constants for the streaming runner, built once per loaded model.
  *
- * tfjs-wasm's tanh is several times slower than its sigmoid and every kernel call costs
- * tens of µs, so the plan rewrites the network into an equivalent form with fewer, cheaper
- * kernels, using tanh(z) = 2·σ(2z) − 1:
- * - LSTM: the g-gate columns of wx, wh and b are doubled, so one sigmoid over all 4H
- *   columns followed by the affine map (×[1,1,1,2], +[0,0,0,−1]) yields i, f, o and g.
+ * Every tfjs kernel call costs microseconds of dispatch, while the arithmetic of a streaming
+ * step is small, so the plan rewrites the network into an equivalent form with few kernels:
+ * - LSTM: Wx is stacked over Wh, so a step is ONE matMul of [x_t, h_{t−1}]; its g-gate
+ *   columns (and bias) are doubled, so one fused sigmoid over all 4H columns yields i, f, o
+ *   and σ(2z), and g = tanh(z) = 2σ(2z) − 1 on the host, where the cell update runs.
  * - Attention: keys' = σ(2W·h + 2b) in one fused matMul; score = (2v)·keys' − Σv. The
  *   constant −Σv is added on the host, so stored scores equal the offline ones.
- * - The dense head runs on the host (JS arrays), per stream, over ≤ windowSteps entries.
+ * - Dense head: its first layer is linear before the ReLU and the attention weights sum to
+ *   one, so W1ᵀ(Σ a_t h_t) = Σ a_t (W1ᵀ h_t). Each LSTM output is projected once, by tfjs,
+ *   in the same round trip as its attention score, and the window keeps the projections;
+ *   the head then runs on the host per stream over windowSteps × denseUnits values.
  */
 import * as tf from '@tensorflow/tfjs';
 import { convShapes } from '../architectures/common.js';
 import { hyperInt, param, type ModelLike } from '../architectures/types.js';
 import { contextSize, type ConvShape } from '../ops/conv1d.js';
 import { inverseStd, type ModelMeta } from '../meta.js';
+import { weightTensor } from './tensor_io.js';
+import { Scratch } from './workspace.js';
 
 export interface ConvLayerPlan {
   shape: ConvShape;
-  /** [kernel·Cin, Cout]: the filter flattened in im2col's (tap, channel) order. */
-  weight2d: tf.Tensor2D;
+  /** [1, kernel·Cin, Cout]: the filter flattened in im2col's (tap, channel) order. */
+  weight: tf.Tensor3D;
   bias: tf.Tensor1D;
   inChannels: number;
   outChannels: number;
@@ -30,20 +35,19 @@ export interface ConvLayerPlan {
 }
 
 export interface LstmPlan {
-  /** [In, 4H], [H, 4H], [4H] with the g-gate columns doubled. */
-  wx: tf.Tensor2D;
-  wh: tf.Tensor2D;
+  /** Input channels (the last conv layer's outputs). */
+  inChannels: number;
+  /** [1, In + H, 4H]: Wx stacked over Wh, g-gate columns doubled. */
+  wxh: tf.Tensor3D;
+  /** [4H], g-gate entries doubled. */
   b: tf.Tensor1D;
-  /** Per-column affine map after the sigmoid: σ·gateScale + gateShift → (i, f, o, g). */
-  gateScale: tf.Tensor1D;
-  gateShift: tf.Tensor1D;
 }
 
 export interface AttentionPlan {
-  /** 2W [H, A], 2b [A], 2v [A, 1]. */
-  w: tf.Tensor2D;
+  /** 2W [1, H, A], 2b [A], 2v [1, A, 1]. */
+  w: tf.Tensor3D;
   b: tf.Tensor1D;
-  v: tf.Tensor2D;
+  v: tf.Tensor3D;
   /** −Σv, added to every score on the host. */
   scoreShift: number;
 }
@@ -60,12 +64,16 @@ export interface StreamingPlan {
   conv: ConvLayerPlan[];
   lstm: LstmPlan;
   attention: AttentionPlan;
-  /** Dense head on the host: [H × D], [D], [D × C], [C], row-major. */
-  dense1W: Float32Array;
+  /** The head's first layer, [1, H, D], applied to each LSTM output by tfjs. */
+  dense1W: tf.Tensor3D;
+  /** The rest of the head on the host: [D], [D × C] row-major, [C]. */
   dense1B: Float32Array;
   outW: Float32Array;
   outB: Float32Array;
   denseUnits: number;
+  /** Host buffers reused across calls; headScratch holds denseUnits + numClasses float64 values. */
+  scratch: Scratch;
+  headScratch: Float64Array;
   /** Tensors the plan created, freed with it. */
   owned: tf.Tensor[];
 }
@@ -92,11 +100,17 @@ function buildPlan(model: StreamableModel): StreamingPlan {
   const { meta, hyper } = model;
   const { shapes, channels } = convShapes(hyper);
   const owned: tf.Tensor[] = [];
-  const own = <T extends tf.Tensor>(t: T): T => {
+  const weight = (values: Float32Array, k: number, n: number): tf.Tensor3D => {
+    const t = weightTensor(values, k, n);
     owned.push(t);
     return t;
   };
   const read = (name: string): Float32Array => param(model, name).dataSync() as Float32Array;
+  const vector = (values: Float32Array): tf.Tensor1D => {
+    const t = tf.tensor1d(values);
+    owned.push(t);
+    return t;
+  };
 
   let inChannels = hyperInt(hyper, 'numCoeffs');
   let rowsPerStep = meta.stepFrames;
@@ -104,7 +118,7 @@ function buildPlan(model: StreamableModel): StreamingPlan {
     const outChannels = channels[i]!;
     const layer = {
       shape,
-      weight2d: own(tf.tensor2d(read(`conv${i}.w`), [shape.kernel * inChannels, outChannels])),
+      weight: weight(read(`conv${i}.w`), shape.kernel * inChannels, outChannels),
       bias: param(model, `conv${i}.b`) as tf.Tensor1D,
       inChannels,
       outChannels,
@@ -115,27 +129,30 @@ function buildPlan(model: StreamableModel): StreamingPlan {
     rowsPerStep /= shape.stride;
     return layer;
   });
+  if (rowsPerStep !== 1) {
+    throw new Error(`streaming: expected the conv strides to multiply to stepFrames = ${meta.stepFrames}, got ${meta.stepFrames / rowsPerStep}`);
+  }
 
   const units = hyperInt(hyper, 'lstmUnits');
   const fourH = 4 * units;
-  const scale = new Float32Array(fourH).fill(1).fill(2, 3 * units);
-  const shift = new Float32Array(fourH).fill(0).fill(-1, 3 * units);
+  const wxh = new Float32Array((inChannels + units) * fourH);
+  wxh.set(read('lstm.wx'), 0);
+  wxh.set(read('lstm.wh'), inChannels * fourH);
   const lstm: LstmPlan = {
-    wx: own(tf.tensor2d(scaleColumns(read('lstm.wx'), fourH, 3 * units, fourH, 2), [inChannels, fourH])),
-    wh: own(tf.tensor2d(scaleColumns(read('lstm.wh'), fourH, 3 * units, fourH, 2), [units, fourH])),
-    b: own(tf.tensor1d(scaleColumns(read('lstm.b'), fourH, 3 * units, fourH, 2))),
-    gateScale: own(tf.tensor1d(scale)),
-    gateShift: own(tf.tensor1d(shift)),
+    inChannels,
+    wxh: weight(scaleColumns(wxh, fourH, 3 * units, fourH, 2), inChannels + units, fourH),
+    b: vector(scaleColumns(read('lstm.b'), fourH, 3 * units, fourH, 2)),
   };
 
   const attentionUnits = hyperInt(hyper, 'attentionUnits');
   const v = read('attn.v');
   const attention: AttentionPlan = {
-    w: own(tf.tensor2d(read('attn.w').map((x) => 2 * x), [units, attentionUnits])),
-    b: own(tf.tensor1d(read('attn.b').map((x) => 2 * x))),
-    v: own(tf.tensor2d(v.map((x) => 2 * x), [attentionUnits, 1])),
+    w: weight(read('attn.w').map((x) => 2 * x), units, attentionUnits),
+    b: vector(read('attn.b').map((x) => 2 * x)),
+    v: weight(v.map((x) => 2 * x), attentionUnits, 1),
     scoreShift: -v.reduce((a, x) => a + x, 0),
   };
+  const denseUnits = hyperInt(hyper, 'denseUnits');
 
   return {
     numCoeffs: hyperInt(hyper, 'numCoeffs'),
@@ -149,11 +166,13 @@ function buildPlan(model: StreamableModel): StreamingPlan {
     conv,
     lstm,
     attention,
-    dense1W: read('dense1.w'),
+    dense1W: weight(read('dense1.w'), units, denseUnits),
     dense1B: read('dense1.b'),
     outW: read('out.w'),
     outB: read('out.b'),
-    denseUnits: hyperInt(hyper, 'denseUnits'),
+    denseUnits,
+    scratch: new Scratch(),
+    headScratch: new Float64Array(denseUnits + hyperInt(hyper, 'numClasses')),
     owned,
   };
 }

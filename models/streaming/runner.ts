@@ -3,22 +3,25 @@
  * stepBatch, predictOffline.
  *
  * stepBatch runs ONE set of tfjs calls for every stream that completes at least one model
- * step: each stream's new frames are laid out left-aligned after its conv context, padded
- * to S steps (S = the most new steps of any stream; the conv is causal, so padding never
- * reaches a real output); the conv stack runs one matMul per layer over all streams
- * (batch_conv.ts), the LSTM runs S steps from the gathered (h, c) and the per-step outputs,
- * cell states and attention scores come back in one read each (batch_recurrent.ts). Each
- * stream keeps only its own first n_b steps, so its state is exactly what an unbatched call
- * computes. The attention head then runs per stream on the host (head.ts). Streams with no
- * complete step this call cost no tensor work at all.
+ * step. Each stream brings exactly its own steps (rows are packed, no padding; streams are
+ * ordered most steps first, see workspace.ts): the conv stack runs one matMul per layer over
+ * all streams' new rows after their stored contexts (batch_conv.ts); the LSTM runs one matMul
+ * per step over the streams that have that step, with the cell update on the host, then one
+ * round trip gives every new output's attention score and head projection
+ * (batch_recurrent.ts). Every tensor op is row-wise, so each stream's state is what an
+ * unbatched call computes. The window's head then runs per stream on the host (head.ts).
+ * Streams with no complete step this call cost no tensor work at all. Conv contexts, LSTM
+ * state and window change only after every kernel has run, so a tfjs failure cannot leave a
+ * stream half advanced.
  */
 import { normalizeInto } from '../meta.js';
 import { runConvStack } from './batch_conv.js';
-import { runRecurrent, type RecurrentOutputs } from './batch_recurrent.js';
+import { runRecurrent } from './batch_recurrent.js';
 import { headProbs } from './head.js';
 import { streamingPlan, type StreamableModel, type StreamingPlan } from './plan.js';
 import { scanSilence } from './segment.js';
 import type { StreamState } from './state.js';
+import { stepLayout } from './workspace.js';
 
 export { createStreamState, StreamState } from './state.js';
 export { predictOffline } from './offline.js';
@@ -55,60 +58,40 @@ function appendPending(plan: StreamingPlan, state: StreamState, frames: Float32A
   state.pendingFrames += rows;
 }
 
-/** Stream b's layer-0 input: context ++ pending ++ its new frames, zero-padded to maxSteps. */
-function firstLayerInput(plan: StreamingPlan, a: ActiveStream, maxSteps: number): Float32Array {
-  const f = plan.numCoeffs;
-  const ctxRows = plan.conv[0]!.contextRows;
-  const { state } = a;
-  const rows = new Float32Array((ctxRows + maxSteps * plan.stepFrames) * f);
-  rows.set(state.convContext[0]!, 0);
-  rows.set(state.pending.subarray(0, state.pendingFrames * f), ctxRows * f);
-  const used = a.steps * plan.stepFrames - state.pendingFrames;
-  normalizeInto(a.frames, a.start, rows, ctxRows + state.pendingFrames, used, plan.mean, plan.invStd);
-  return rows;
-}
-
 /** Runs the model on the active streams and writes the results back into their states. */
 function advance(plan: StreamingPlan, active: ActiveStream[]): void {
-  const batch = active.length;
-  const units = plan.units;
-  const maxSteps = active.reduce((m, a) => Math.max(m, a.steps), 0);
-  const h0 = new Float32Array(batch * units);
-  const c0 = new Float32Array(batch * units);
-  active.forEach((a, b) => {
-    h0.set(a.state.h, b * units);
-    c0.set(a.state.c, b * units);
-  });
+  const f = plan.numCoeffs;
+  // Most steps first, so the streams taking part in LSTM step s are a prefix (workspace.ts).
+  active.sort((x, y) => y.steps - x.steps);
+  const layout = stepLayout(active.map((a) => a.steps));
   const conv = runConvStack(
     plan,
-    active.map((a) => firstLayerInput(plan, a, maxSteps)),
-    maxSteps,
-    (l, b) => active[b]!.state.convContext[l]!,
+    layout,
+    active.map((a) => a.state.convContext),
+    (b, dst) => {
+      const { state, frames, start, steps } = active[b]!;
+      dst.set(state.pending.subarray(0, state.pendingFrames * f));
+      normalizeInto(frames, start, dst, state.pendingFrames, steps * plan.stepFrames - state.pendingFrames, plan.mean, plan.invStd);
+    },
   );
-  let out: RecurrentOutputs;
-  try {
-    out = runRecurrent(plan, conv.output, batch, maxSteps, h0, c0);
-  } finally {
-    conv.output.dispose();
-  }
-
+  const out = runRecurrent(
+    plan,
+    layout,
+    conv.features,
+    active.map((a) => a.state.h),
+    active.map((a) => a.state.c),
+  );
+  // Every kernel has run (runRecurrent has committed the LSTM states): commit the rest.
+  conv.saveContexts();
+  const { denseUnits, windowSteps } = plan;
   active.forEach((a, b) => {
     const { state, steps } = a;
-    plan.conv.forEach((layer, l) => {
-      const ctx = state.convContext[l]!;
-      const validRows = layer.contextRows + steps * layer.rowsPerStep;
-      const input = conv.inputs[l]![b]!;
-      ctx.set(input.subarray((validRows - layer.contextRows) * layer.inChannels, validRows * layer.inChannels));
-    });
-    const last = ((steps - 1) * batch + b) * units;
-    state.h.set(out.hs.subarray(last, last + units));
-    state.c.set(out.cs.subarray(last, last + units));
     for (let s = 0; s < steps; s++) {
-      const row = (s * batch + b) * units;
-      state.ringOutputs.set(out.hs.subarray(row, row + units), state.ringNext * units);
-      state.ringScores[state.ringNext] = out.scores[s * batch + b]!;
-      state.ringNext = (state.ringNext + 1) % plan.windowSteps;
-      state.ringCount = Math.min(state.ringCount + 1, plan.windowSteps);
+      const row = layout.offsets[s]! + b;
+      state.ringProjected.set(out.projected.subarray(row * denseUnits, (row + 1) * denseUnits), state.ringNext * denseUnits);
+      state.ringScores[state.ringNext] = out.scores[row]!;
+      state.ringNext = (state.ringNext + 1) % windowSteps;
+      state.ringCount = Math.min(state.ringCount + 1, windowSteps);
     }
     const used = steps * plan.stepFrames - state.pendingFrames;
     state.pendingFrames = 0;

@@ -13,8 +13,11 @@ export class StreamState {
   /** LSTM hidden and cell state. */
   readonly h: Float32Array;
   readonly c: Float32Array;
-  /** Attention ring: LSTM outputs (windowSteps × units) and their attention scores. */
-  readonly ringOutputs: Float32Array;
+  /**
+   * Attention ring: per step, the LSTM output through the head's first weight matrix
+   * (windowSteps × denseUnits; see plan.ts) and its attention score.
+   */
+  readonly ringProjected: Float32Array;
   readonly ringScores: Float32Array;
   /** Valid ring entries (≤ windowSteps) and the slot the next step writes. */
   ringCount = 0;
@@ -25,19 +28,22 @@ export class StreamState {
   framesSeen = 0;
   /** Frames absorbed by completed steps or dropped by a silence reset (≤ framesSeen). */
   framesConsumed = 0;
-  /** The head's output after the last change to the ring; null while the ring is empty. */
+  /** The head's output after the last change to the ring (probsValues); null while the ring is empty. */
   probs: Float32Array | null = null;
+  /** Storage the head writes into, so a result costs no allocation besides the caller's copy. */
+  readonly probsValues: Float32Array;
 
   constructor(
     readonly model: StreamableModel,
-    dims: { contextSizes: number[]; pendingSize: number; units: number; windowSteps: number },
+    dims: { contextSizes: number[]; pendingSize: number; units: number; windowSteps: number; ringWidth: number; numClasses: number },
   ) {
     this.convContext = dims.contextSizes.map((n) => new Float32Array(n));
     this.pending = new Float32Array(dims.pendingSize);
     this.h = new Float32Array(dims.units);
     this.c = new Float32Array(dims.units);
-    this.ringOutputs = new Float32Array(dims.windowSteps * dims.units);
+    this.ringProjected = new Float32Array(dims.windowSteps * dims.ringWidth);
     this.ringScores = new Float32Array(dims.windowSteps);
+    this.probsValues = new Float32Array(dims.numClasses);
   }
 
   /** Starts a new segment: clears context, pending frames, LSTM state and window. */
@@ -73,5 +79,7 @@ export function createStreamState(model: StreamableModel): StreamState {
     pendingSize: plan.stepFrames * plan.numCoeffs,
     units: plan.units,
     windowSteps: plan.windowSteps,
+    ringWidth: plan.denseUnits,
+    numClasses: plan.numClasses,
   });
 }

@@ -4,6 +4,7 @@ import type { LoadedModel } from '../../models/io.js';
 import { seededRandom } from '../../models/ops/init.js';
 import { createStreamState, predictOffline, stepBatch, type StepResult } from '../../models/streaming/runner.js';
 import { lastSegmentRange, scanSilence } from '../../models/streaming/segment.js';
+import { stepLayout } from '../../models/streaming/workspace.js';
 import { advanceStepClock, framesConsumedBy, framesToNextStep, START_CLOCK, tickStepClock, type StepRule } from '../../models/streaming/step_clock.js';
 import { clipFeatures, maxAbsDiff, normOf, numTensors, randomFrames, randomLoadedModel, SPEECH_FIXTURES, useWasm, type ClipFeatures } from './model_fixtures.js';
 
@@ -119,6 +120,31 @@ describe('streaming runner', () => {
       assert.ok(maxAbsDiff(state.h, other.h) < 1e-5 && maxAbsDiff(state.c, other.c) < 1e-5, `stream ${s} LSTM state`);
       assert.equal(state.ringCount, other.ringCount);
     });
+  });
+
+  it('one call with very different step counts (1 … 40 steps) equals each stream alone', () => {
+    const lengths = [8, 320, 17, 0, 95, 8, 3, 41];
+    const together = lengths.map(() => createStreamState(model));
+    const alone = lengths.map(() => createStreamState(model));
+    for (let round = 0; round < 3; round++) {
+      const requests = lengths.map((n, s) => ({ frames: randomFrames(n, 500 + 10 * round + s), voiced: new Uint8Array(n).fill(1) }));
+      const got = stepBatch(model, requests.map((r, s) => ({ state: together[s]!, ...r })));
+      requests.forEach((r, s) => {
+        const [want] = stepBatch(model, [{ state: alone[s]!, ...r }]) as [StepResult];
+        assert.equal(got[s]!.framesConsumed, want.framesConsumed);
+        assert.equal(got[s]!.probs === null, want.probs === null, `round ${round} stream ${s}`);
+        if (want.probs !== null) assert.ok(maxAbsDiff(got[s]!.probs!, want.probs) < 1e-6, `round ${round} stream ${s}`);
+        assert.ok(maxAbsDiff(together[s]!.h, alone[s]!.h) < 1e-6 && maxAbsDiff(together[s]!.c, alone[s]!.c) < 1e-6);
+        together[s]!.convContext.forEach((ctx, l) => assert.ok(maxAbsDiff(ctx, alone[s]!.convContext[l]!) < 1e-6, `stream ${s} layer ${l} context`));
+      });
+    }
+  });
+
+  it('packed step layout: per step, the streams that have it are a prefix', () => {
+    assert.deepEqual(stepLayout([4, 3, 3, 1]), { steps: [4, 3, 3, 1], counts: [4, 3, 3, 1], offsets: [0, 4, 7, 10], rows: 11 });
+    assert.deepEqual(stepLayout([2, 2]), { steps: [2, 2], counts: [2, 2], offsets: [0, 2], rows: 4 });
+    assert.deepEqual(stepLayout([]), { steps: [], counts: [], offsets: [], rows: 0 });
+    assert.throws(() => stepLayout([1, 2]), /sorted most first/);
   });
 
   it('utterance rule: drop after R unvoiced frames, reset when speech resumes', () => {
