@@ -10,7 +10,15 @@ import {
   MAX_SMOOTHING,
   MIN_HOP_MS,
 } from '../shared/protocol.js';
+import { availableParallelism } from 'node:os';
 import { DEFAULT_MODEL_DIR } from '../models/registry.js';
+
+/**
+ * One inference worker per core, at most 8: each worker runs its sessions' DSP and model
+ * steps, so workers are what scale with cores (the main thread only serves sockets). The
+ * load figures of BENCHMARKS.md were taken this way: 2 workers on 2 cores.
+ */
+export const DEFAULT_WORKERS = Math.min(8, Math.max(1, availableParallelism()));
 
 export const ENGINE_CHOICES = ['auto', 'tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'] as const;
 export type EngineChoice = (typeof ENGINE_CHOICES)[number];
@@ -37,7 +45,7 @@ export interface ServerConfig {
    * re-runs the whole window per session per hop, batch 1, no carried state.
    */
   mode: ServerMode;
-  /** Inference worker threads; sessions are spread over them. 1–16, default 1. */
+  /** Inference worker threads; sessions are spread over them. 1–16, default one per core (≤ 8). */
   workers: number;
   /**
    * Where a WebSocket session's pipeline (decode … result) runs: 'worker' (default) in the
@@ -46,7 +54,11 @@ export interface ServerConfig {
    * layout, kept for comparison). POST /v1/analyze always runs on the main thread.
    */
   dspThread: DspThread;
-  /** Most streams (WebSocket sessions + running analyses) served at once. 1–100000, default 200. */
+  /**
+   * Most streams (WebSocket sessions + running analyses) served at once. 1–100000, default
+   * 1000 (above what 2 cores serve within a 100 ms p95; BENCHMARKS.md): past capacity,
+   * latency grows for everyone before this limit turns sessions away.
+   */
   maxSessions: number;
   /** Largest accepted WebSocket message, bytes. 1024–64 MiB, default 1 MiB (≈ 32 s of 16 kHz s16 mono). */
   maxMessageBytes: number;
@@ -97,9 +109,9 @@ export const DEFAULT_CONFIG: Readonly<ServerConfig> = Object.freeze({
   modelDir: DEFAULT_MODEL_DIR,
   engine: 'auto',
   mode: 'streaming',
-  workers: 1,
+  workers: DEFAULT_WORKERS,
   dspThread: 'worker',
-  maxSessions: 200,
+  maxSessions: 1000,
   maxMessageBytes: 1024 * 1024,
   maxAnalyzeBytes: 64 * 1024 * 1024,
   maxBacklogSeconds: 30,

@@ -161,8 +161,13 @@ export class StreamingResampler {
     return this.table ? this.table.taps : 0;
   }
 
+  /**
+   * Resamples the next chunk; returns every output sample now complete. When the rates
+   * match, the input itself comes back (no copy: at 16 kHz in, this stage runs on every
+   * chunk of every stream), so callers must not write into what they passed or got back.
+   */
   process(input: Float32Array): Float32Array {
-    if (!this.table) return input.slice();
+    if (!this.table) return input;
     this.append(input);
     return this.emit(this.inputCount);
   }

@@ -39,7 +39,8 @@ describe(`${SESSIONS} concurrent sessions`, () => {
   const alone = new Map<string, StreamOutcome>();
 
   before(async () => {
-    server = await startTestServer();
+    // One worker, so every session shares its model calls (the burst test counts on it).
+    server = await startTestServer({ workers: 1 });
     // Reference: each clip streamed alone, one session at a time (no cross-stream batching).
     for (const clip of CLIPS) alone.set(clip, await streamWav(server.wsUrl, clip, { seed: 99, smoothing: 0.4 }));
   });

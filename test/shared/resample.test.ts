@@ -13,12 +13,11 @@ function middle(x: Float32Array, rateHz: number): Float32Array {
   return x.subarray(Math.round(0.1 * rateHz), x.length - Math.round(0.1 * rateHz));
 }
 
-test('identity at 16 kHz: a copy, same values, nothing held back', () => {
+test('identity at 16 kHz: the input itself (no copy), nothing held back', () => {
   const x = tone(440, 16000, 1000);
   const r = new StreamingResampler(16000);
   const y = r.process(x);
-  assert.notEqual(y, x);
-  assert.deepEqual(y, x);
+  assert.equal(y, x);
   assert.equal(r.flush().length, 0);
   assert.equal(r.delayOutputSamples, 0);
   assert.equal(r.latencyInputSamples, 0);
