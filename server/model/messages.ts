@@ -71,8 +71,10 @@ export type ToWorker =
       opens: string[];
       /** Pipeline sessions to start (before any of their audio). */
       pipelineOpens: PipelineOpen[];
-      hops: PackedHops;
-      audio: PackedAudio;
+      /** Absent when the tick posted none (each transferred buffer costs a few µs, even empty). */
+      hops?: PackedHops;
+      /** Absent when the tick posted none. */
+      audio?: PackedAudio;
       /** Pipeline sessions whose audio is complete (after their audio). */
       pipelineEnds: string[];
       /** Sessions whose state (and pipeline) to release (after their hops and audio). */

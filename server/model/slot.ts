@@ -6,7 +6,7 @@
 import type { Worker } from 'node:worker_threads';
 import { ProtocolError } from '../../shared/error_codes.js';
 import type { EmotionResult } from '../pipeline/result.js';
-import type { FromWorker, HopRequest, ModelInfo, PipelineOpen, ToWorker, WorkerInit } from './messages.js';
+import type { FromWorker, HopRequest, ModelInfo, PackedAudio, PipelineOpen, ToWorker, WorkerInit } from './messages.js';
 import { packHops, unpackResults } from './pack.js';
 import { spawnInferenceWorker } from './spawn.js';
 
@@ -59,7 +59,7 @@ const MIN_FLUSH_INTERVAL_MS = 2;
 const emptyOutbox = (): Outbox => ({ opens: [], pipelineOpens: [], hops: [], audio: [], pipelineEnds: [], closes: [] });
 
 /** Every audio message of the tick copied back to back into one transferable buffer. */
-function packAudio(audio: Outbox['audio']): Extract<ToWorker, { type: 'work' }>['audio'] {
+function packAudio(audio: Outbox['audio']): PackedAudio {
   const bytes = new Uint8Array(audio.reduce((n, a) => n + a.bytes.length, 0));
   let offset = 0;
   const items = audio.map((a) => {
@@ -180,14 +180,21 @@ export class WorkerSlot {
     if (!this.alive) return;
     const { opens, pipelineOpens, hops, audio, pipelineEnds, closes } = this.outbox;
     this.outbox = emptyOutbox();
-    const packed = packHops(hops);
-    const packedAudio = packAudio(audio);
-    const message: ToWorker = { type: 'work', opens, pipelineOpens, hops: packed, audio: packedAudio, pipelineEnds, closes };
-    this.worker.postMessage(message, [
-      packed.frames.buffer as ArrayBuffer,
-      packed.voiced.buffer as ArrayBuffer,
-      packedAudio.bytes.buffer as ArrayBuffer,
-    ]);
+    const message: ToWorker = { type: 'work', opens, pipelineOpens, pipelineEnds, closes };
+    const transfer: ArrayBuffer[] = [];
+    // Only what the tick holds: with pipeline sessions a tick has audio but no hops, and
+    // transferring even an empty buffer costs a few µs per message.
+    if (hops.length > 0) {
+      const packed = packHops(hops);
+      message.hops = packed;
+      transfer.push(packed.frames.buffer as ArrayBuffer, packed.voiced.buffer as ArrayBuffer);
+    }
+    if (audio.length > 0) {
+      const packed = packAudio(audio);
+      message.audio = packed;
+      transfer.push(packed.bytes.buffer as ArrayBuffer);
+    }
+    this.worker.postMessage(message, transfer);
   }
 
   /** Fails everything in flight; the slot is dead from now on. */

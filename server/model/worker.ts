@@ -27,7 +27,7 @@ import { createStreamState, predictOffline, stepBatch } from '../../models/strea
 import type { StreamState } from '../../models/streaming/runner.js';
 import { ProtocolError } from '../../shared/error_codes.js';
 import type { StepOutcome } from './batcher.js';
-import type { FromWorker, HopRequest, HopResult, ModelCall, PipelineEvent, ToWorker, WorkerInit } from './messages.js';
+import type { FromWorker, HopRequest, HopResult, ModelCall, PackedAudio, PipelineEvent, ToWorker, WorkerInit } from './messages.js';
 import { NaiveWindow } from './naive_window.js';
 import { packResults, unpackHops } from './pack.js';
 import { PipelineShard } from './shard.js';
@@ -261,7 +261,7 @@ async function main(): Promise<void> {
       createState(open.sessionId);
       shard.open(open);
     }
-    for (const hop of unpackHops(message.hops, numCoeffs)) {
+    for (const hop of message.hops === undefined ? [] : unpackHops(message.hops, numCoeffs)) {
       if (!streams.has(hop.sessionId) && !naive.has(hop.sessionId)) {
         postResults([{ sessionId: hop.sessionId, requestId: hop.requestId, probs: null, framesConsumed: 0, error: 'unknown session' }], []);
         continue;
@@ -270,9 +270,10 @@ async function main(): Promise<void> {
       if (queue === undefined) pending.set(hop.sessionId, [hop]);
       else queue.push(hop);
     }
+    const audio = message.audio;
     let offset = 0;
-    for (const item of message.audio.items) {
-      shard.push(item.sessionId, message.audio.bytes.subarray(offset, offset + item.byteLength), item.arrivedAtMs);
+    for (const item of audio?.items ?? []) {
+      shard.push(item.sessionId, (audio as PackedAudio).bytes.subarray(offset, offset + item.byteLength), item.arrivedAtMs);
       offset += item.byteLength;
     }
     for (const sessionId of message.pipelineEnds) shard.end(sessionId);
