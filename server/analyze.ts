@@ -120,6 +120,7 @@ export async function analyze(body: Uint8Array, query: Record<string, unknown>, 
     throw new ProtocolError('too_many_sessions', `expected fewer than ${config.maxSessions} live sessions, the server is full`);
   }
   metrics.sessionsActive.inc();
+  const startedMs = performance.now();
   const stream = pool.open(`analyze-${randomUUID()}`);
   let outcome: 'completed' | 'error' = 'error';
   try {
@@ -129,6 +130,7 @@ export async function analyze(body: Uint8Array, query: Record<string, unknown>, 
     const summary = new SummaryAccumulator(pool.model.labels);
     for (const r of all) summary.push(r.message, r.hopEndMs);
     metrics.resultsSent.inc(all.length);
+    metrics.analyzeDuration.observe((performance.now() - startedMs) / 1000);
     outcome = 'completed';
     return {
       model: { id: pool.model.id, labels: [...pool.model.labels] },

@@ -114,6 +114,9 @@ describe('HTTP endpoints', () => {
     assert.ok(get('ser_result_latency_seconds_count') >= out.results.length);
     const latencyMean = get('ser_result_latency_seconds_sum') / get('ser_result_latency_seconds_count');
     assert.ok(latencyMean >= 0 && latencyMean < 10, `mean latency ${latencyMean} s`);
+    // The three analyses above that completed (failed ones are not timed).
+    assert.equal(get('ser_analyze_duration_seconds_count'), 3);
+    assert.ok(get('ser_analyze_duration_seconds_sum') > 0);
     assert.ok(get('ser_inference_batch_size_count') >= 1 && get('ser_inference_batch_size_sum') >= get('ser_inference_batch_size_count'));
     assert.ok(get('ser_inference_duration_seconds_count') >= 1 && get('ser_inference_duration_seconds_sum') > 0);
     assert.ok(get('ser_feature_extraction_seconds_count') >= 1);
