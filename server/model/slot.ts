@@ -49,11 +49,12 @@ interface Outbox {
 
 /**
  * Least time between two work messages to one worker: 0.04 ms per session it serves, at
- * most 5 ms (reached at 125 sessions). Under load the event loop turns over every few socket
- * reads, and a message per turn (≈ 5 audio chunks each at 300 streams) made `postMessage`
- * the main thread's largest item, with a matching cost in the worker; gathering for up to
- * 5 ms instead of 2 cut the server's CPU by ≈ 5 % at 300 streams (BENCHMARKS.md). A few sessions keep a
- * near-zero interval, so a light load adds no latency.
+ * most 5 ms (reached at 125 sessions). Under load the event loop turns over every few
+ * socket reads, and a message per turn (≈ 5 audio chunks each at 300 streams) made
+ * `postMessage` the main thread's largest item, with a matching cost in the worker;
+ * gathering for up to 5 ms instead of 2 cut the server's CPU by ≈ 5 % at 300 streams
+ * (BENCHMARKS.md). A few sessions keep a near-zero interval, so a light load adds no
+ * latency.
  */
 const FLUSH_INTERVAL_MS_PER_SESSION = 0.04;
 const MAX_FLUSH_INTERVAL_MS = 5;
