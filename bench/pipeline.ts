@@ -5,15 +5,14 @@
  * is answered at once with a fixed distribution, so the figure is everything but the model.
  * Sessions are interleaved chunk by chunk, like a loaded worker, with 20–100 ms chunks.
  *
- *   node --import tsx bench/pipeline.ts [--sessions 200] [--seconds 10] [--rate 16000]
+ *   node --import tsx bench/pipeline.ts [--sessions 200] [--seconds 10]
  *
  * Prints CPU ms per stream-second (process CPU time, one JS thread). Never asserts on time.
  */
-import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { loadClips } from '../loadtest/clips.js';
+import { MODEL_SAMPLE_RATE_HZ } from '../shared/protocol.js';
 import { mulberry32 } from '../shared/prng.js';
-import { StreamingResampler } from '../shared/dsp/resample.js';
-import { decodeWavToMono } from '../shared/wav.js';
 import { PipelineShard } from '../server/model/shard.js';
 import type { PipelineEvent } from '../server/model/messages.js';
 
@@ -23,7 +22,8 @@ function arg(name: string, fallback: number): number {
 }
 const SESSIONS = arg('sessions', 200);
 const SECONDS = arg('seconds', 10);
-const RATE_HZ = arg('rate', 16000);
+/** What the load test sends: the clips at the model's rate, so the resampler passes through. */
+const RATE_HZ = MODEL_SAMPLE_RATE_HZ;
 const RUNS = 3;
 const LABELS = ['neutral', 'calm', 'happy', 'sad', 'angry', 'fearful', 'disgust', 'surprised'];
 const STEP_FRAMES = 8;
@@ -33,34 +33,13 @@ function cpuSeconds(): number {
   return (user + system) / 1e6;
 }
 
-/** The fixture clips at RATE_HZ, concatenated and looped to SECONDS, as pcm_s16le bytes. */
-function audio(): Uint8Array {
-  const dir = fileURLToPath(new URL('../test/fixtures/speech/', import.meta.url));
-  const clips = readdirSync(dir)
-    .filter((f) => f.endsWith('.wav'))
-    .sort()
-    .map((f) => decodeWavToMono(readFileSync(`${dir}${f}`)));
-  const parts: Float32Array[] = [];
-  for (const clip of clips) {
-    if (clip.sampleRateHz === RATE_HZ) parts.push(clip.samples);
-    else {
-      const r = new StreamingResampler(clip.sampleRateHz, RATE_HZ);
-      parts.push(r.process(clip.samples), r.flush());
-    }
-  }
-  const total = parts.reduce((n, p) => n + p.length, 0);
-  const out = new Int16Array(RATE_HZ * SECONDS);
-  for (let i = 0; i < out.length; i++) {
-    let k = i % total;
-    for (const p of parts) {
-      if (k < p.length) {
-        out[i] = Math.round(Math.max(-1, Math.min(1, p[k] as number)) * 32767);
-        break;
-      }
-      k -= p.length;
-    }
-  }
-  return new Uint8Array(out.buffer);
+/** The fixture clips as the load test loops them (loadtest/clips.ts), SECONDS long, as pcm_s16le bytes. */
+async function audio(): Promise<Uint8Array> {
+  const loop = await loadClips(fileURLToPath(new URL('../test/fixtures/speech/', import.meta.url)), 0);
+  const lap = new Uint8Array(loop.pcm, 0, loop.loopSamples * 2);
+  const out = new Uint8Array(RATE_HZ * SECONDS * 2);
+  for (let at = 0; at < out.length; at += lap.length) out.set(lap.subarray(0, Math.min(lap.length, out.length - at)), at);
+  return out;
 }
 
 /**
@@ -110,7 +89,7 @@ async function run(bytes: Uint8Array, seed: number): Promise<{ cpuSeconds: numbe
   return { cpuSeconds: cpuSeconds() - start, results };
 }
 
-const bytes = audio();
+const bytes = await audio();
 console.log(`Pipeline benchmark (model excluded): ${SESSIONS} sessions × ${SECONDS} s at ${RATE_HZ} Hz pcm_s16le, hop 250 ms, 20–100 ms chunks, median of ${RUNS}`);
 const expected = SESSIONS * Math.ceil((SECONDS * 1000) / 250);
 await run(bytes, 1); // warm-up

@@ -27,7 +27,7 @@ import { createStreamState, predictOffline, stepBatch } from '../../models/strea
 import type { StreamState } from '../../models/streaming/runner.js';
 import { ProtocolError } from '../../shared/error_codes.js';
 import type { StepOutcome } from './batcher.js';
-import type { FromWorker, HopRequest, HopResult, ModelCall, PackedAudio, PipelineEvent, ToWorker, WorkerInit } from './messages.js';
+import type { FromWorker, HopRequest, HopResult, ModelCall, PipelineEvent, ToWorker, WorkerInit } from './messages.js';
 import { NaiveWindow } from './naive_window.js';
 import { packResults, unpackHops } from './pack.js';
 import { PipelineShard } from './shard.js';
@@ -270,11 +270,13 @@ async function main(): Promise<void> {
       if (queue === undefined) pending.set(hop.sessionId, [hop]);
       else queue.push(hop);
     }
-    const audio = message.audio;
-    let offset = 0;
-    for (const item of audio?.items ?? []) {
-      shard.push(item.sessionId, (audio as PackedAudio).bytes.subarray(offset, offset + item.byteLength), item.arrivedAtMs);
-      offset += item.byteLength;
+    if (message.audio !== undefined) {
+      const { items, bytes } = message.audio;
+      let offset = 0;
+      for (const item of items) {
+        shard.push(item.sessionId, bytes.subarray(offset, offset + item.byteLength), item.arrivedAtMs);
+        offset += item.byteLength;
+      }
     }
     for (const sessionId of message.pipelineEnds) shard.end(sessionId);
     for (const sessionId of message.closes) release(sessionId);
