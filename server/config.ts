@@ -3,6 +3,7 @@
  * declared, validated once at start-up with "expected X, got Y". Environment variables and
  * CLI flags map onto the same fields (see `configFromEnvAndArgs` and docs/configuration.md).
  */
+import { availableParallelism } from 'node:os';
 import {
   DEFAULT_HOP_MS,
   DEFAULT_SMOOTHING,
@@ -10,7 +11,6 @@ import {
   MAX_SMOOTHING,
   MIN_HOP_MS,
 } from '../shared/protocol.js';
-import { availableParallelism } from 'node:os';
 import { DEFAULT_MODEL_DIR } from '../models/registry.js';
 
 /**
