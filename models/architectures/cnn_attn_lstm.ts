@@ -7,8 +7,8 @@
  * LSTM 48 @12.5 Hz 0.38 M, attention keys 0.04 M ≈ 1.0 MFLOP/s; the dense head runs once per
  * result, not per step.
  */
-import type * as tf from '@tensorflow/tfjs';
-import { attentionPool, type AttentionWeights } from '../ops/attention.js';
+import * as tf from '@tensorflow/tfjs';
+import { attentionPool, attentionPoolEveryStep, type AttentionWeights } from '../ops/attention.js';
 import { glorot, constant, lstmBias } from '../ops/init.js';
 import { lstmSequence, type LstmWeights } from '../ops/lstm.js';
 import { stepMasks } from '../ops/mask.js';
@@ -92,6 +92,18 @@ export const cnnAttnLstm: Architecture = {
     const pooledInput = maybeDropout(hs, dropout, options, 50) as tf.Tensor3D;
     const context = attentionPool(pooledInput, attentionWeights(model), hyperInt(hyper, 'windowSteps'), mask ?? undefined);
     return denseHead(model, context, options, dropout);
+  },
+  forwardSteps(model, x, options) {
+    const { hyper } = model;
+    const dropout = hyperNum(hyper, 'dropout');
+    const features = convStack(model, x, options, dropout);
+    const mask = maskAt(x, options, stepFrames(hyper));
+    const hs = lstmSequence(features, lstmWeights(model), mask === null ? undefined : stepMasks(mask));
+    const pooledInput = maybeDropout(hs, dropout, options, 50) as tf.Tensor3D;
+    const contexts = attentionPoolEveryStep(pooledInput, attentionWeights(model), hyperInt(hyper, 'windowSteps'), mask ?? undefined);
+    const [batch, steps, units] = contexts.shape;
+    const logits = denseHead(model, tf.reshape(contexts, [batch * steps, units]), options, dropout);
+    return tf.reshape(logits, [batch, steps, hyperInt(hyper, 'numClasses')]);
   },
 };
 

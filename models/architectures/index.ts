@@ -59,6 +59,18 @@ export function forward(model: ModelLike, x: tf.Tensor3D, options: ForwardOption
   return getArchitecture(model.arch).forward(model, x, options);
 }
 
+/** Logits after every model step [B, S, C]; throws for architectures without it. */
+export function forwardSteps(model: ModelLike, x: tf.Tensor3D, options: ForwardOptions = { training: false }): tf.Tensor3D {
+  const architecture = getArchitecture(model.arch);
+  if (architecture.forwardSteps === undefined) throw new Error(`per-step outputs: expected an architecture that has them, got ${model.arch}`);
+  return architecture.forwardSteps(model, x, options);
+}
+
+/** Whether the architecture gives logits after every step (per-step loss). */
+export function hasStepOutputs(arch: ArchName): boolean {
+  return getArchitecture(arch).forwardSteps !== undefined;
+}
+
 /** Feature frames per model step (total time down-sampling). */
 export function stepFramesOf(model: Pick<ModelLike, 'arch' | 'hyper'>): number {
   return getArchitecture(model.arch).stepFrames(model.hyper);

@@ -65,6 +65,12 @@ export interface Architecture {
   init(hyper: Hyper, random: () => number): Record<string, ParamSpec>;
   /** x: [B, T, F] normalised features → logits [B, numClasses]. */
   forward(model: ModelLike, x: tf.Tensor3D, options: ForwardOptions): tf.Tensor2D;
+  /**
+   * x: [B, T, F] → logits after EVERY model step [B, T / stepFrames, numClasses]: what the
+   * streaming runner would report at each step (the last equals forward()). Lets training put
+   * a loss on every live result, not only the last. Absent: final-step training only.
+   */
+  forwardSteps?(model: ModelLike, x: tf.Tensor3D, options: ForwardOptions): tf.Tensor3D;
 }
 
 /** Reads an integer hyper-parameter, failing loudly when it is missing or a list. */

@@ -45,3 +45,26 @@ export function attentionPool(
   const weights = tf.softmax(masked);
   return tf.reshape(tf.matMul(tf.reshape(weights, [batch, 1, steps]), hs), [batch, units]);
 }
+
+/**
+ * What streaming reports at EVERY step: step t pools steps (t − windowSteps, t] of hs
+ * [B, S, H], restricted to steps where `stepMask` [B, S, 1] is 1 → contexts [B, S, H].
+ * Row t of a padded step is meaningless (callers mask it out of the loss). Costs S² scores
+ * per clip, fine for training spans of ≤ 100 steps.
+ */
+export function attentionPoolEveryStep(
+  hs: tf.Tensor3D,
+  w: AttentionWeights,
+  windowSteps: number,
+  stepMask?: tf.Tensor3D,
+): tf.Tensor3D {
+  const [batch, steps, units] = hs.shape;
+  const scores = tf.reshape(attentionScores(tf.reshape(hs, [batch * steps, units]), w), [batch, 1, steps]);
+  const band = new Float32Array(steps * steps);
+  for (let t = 0; t < steps; t += 1) band.fill(1, t * steps + Math.max(0, t - windowSteps + 1), t * steps + t + 1);
+  let keep: tf.Tensor = tf.broadcastTo(tf.tensor3d(band, [1, steps, steps]), [batch, steps, steps]);
+  if (stepMask !== undefined) keep = tf.mul(keep, tf.reshape(stepMask, [batch, 1, steps]));
+  const all = tf.broadcastTo(scores, [batch, steps, steps]);
+  const masked = tf.where(tf.greater(keep, 0), all, tf.fill([batch, steps, steps], MASKED_SCORE));
+  return tf.matMul(tf.softmax(masked), hs);
+}

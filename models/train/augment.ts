@@ -6,7 +6,11 @@
  * per epoch — the budget that matters on a 2-core CPU.
  */
 import { Prng } from './prng.js';
-import { telephoneDegrade } from './telephone.js';
+import { activePower } from './level.js';
+import { telephoneDegrade, type TelephoneFilter } from './telephone.js';
+import { spectralTilt } from './tilt.js';
+
+export { activePower } from './level.js';
 
 export interface AugmentConfig {
   /**
@@ -30,6 +34,12 @@ export interface AugmentConfig {
    * half the copies sound like a call, so call-centre audio is not out of distribution.
    */
   telephoneProb: number;
+  /** Band limit of the telephone copies, default 'steep' (see telephone.ts). */
+  telephoneFilter: TelephoneFilter;
+  /** Probability that a copy gets a spectral tilt, [0, 1], default 0.3. */
+  tiltProb: number;
+  /** Tilt range, dB per octave around 1 kHz, default [-6, 6] (microphones, headsets, rooms). */
+  tiltDbPerOctave: [number, number];
 }
 
 export const DEFAULT_AUGMENT: AugmentConfig = {
@@ -40,6 +50,9 @@ export const DEFAULT_AUGMENT: AugmentConfig = {
   speedProb: 0.5,
   speedRange: [0.9, 1.1],
   telephoneProb: 0.5,
+  telephoneFilter: 'steep',
+  tiltProb: 0.3,
+  tiltDbPerOctave: [-6, 6],
 };
 
 /** The concrete draw for one copy; part of the feature-cache key. */
@@ -53,6 +66,10 @@ export interface AugmentSpec {
   telephone: boolean;
   /** Seed of the noise generator. */
   noiseSeed: number;
+  /** Band limit when `telephone`; absent in v1 specs (then 'gentle'). */
+  telephoneFilter?: TelephoneFilter;
+  /** dB per octave; absent or 0 = none. */
+  tiltDbPerOctave?: number;
 }
 
 export function validateAugmentConfig(c: AugmentConfig): void {
@@ -64,6 +81,10 @@ export function validateAugmentConfig(c: AugmentConfig): void {
   }
   if (!(c.speedRange[0] > 0.5 && c.speedRange[1] < 2 && c.speedRange[0] <= c.speedRange[1])) {
     throw new Error(`expected speedRange within (0.5, 2) ascending, got ${c.speedRange.join('..')}`);
+  }
+  if (!(c.tiltProb >= 0 && c.tiltProb <= 1)) throw new Error(`expected tiltProb in [0, 1], got ${c.tiltProb}`);
+  if (!(c.tiltDbPerOctave[0] >= -12 && c.tiltDbPerOctave[1] <= 12 && c.tiltDbPerOctave[0] <= c.tiltDbPerOctave[1])) {
+    throw new Error(`expected tiltDbPerOctave within [-12, 12] ascending, got ${c.tiltDbPerOctave.join('..')}`);
   }
 }
 
@@ -86,6 +107,11 @@ export function drawAugmentSpec(config: AugmentConfig, seed: number, clipKey: st
   const noiseColor = prng.next() < 0.5 ? 'white' : 'pink';
   const telephone = prng.next() < config.telephoneProb;
   const noiseSeed = Math.floor(prng.next() * 2 ** 31);
+  // Draws added after v1's are taken last, so v1 recipes keep their exact copies.
+  const tilt = prng.next() < (config.tiltProb ?? 0) ? prng.uniform(config.tiltDbPerOctave[0], config.tiltDbPerOctave[1]) : 0;
+  const extra: Pick<AugmentSpec, 'telephoneFilter' | 'tiltDbPerOctave'> = {};
+  if (telephone && config.telephoneFilter !== 'gentle') extra.telephoneFilter = config.telephoneFilter;
+  if (tilt !== 0) extra.tiltDbPerOctave = Math.round(tilt * 100) / 100;
   return {
     gainDb: Math.round(gainDb * 100) / 100,
     speed: Math.round(speed * 1000) / 1000,
@@ -93,6 +119,7 @@ export function drawAugmentSpec(config: AugmentConfig, seed: number, clipKey: st
     noiseColor,
     telephone,
     noiseSeed,
+    ...extra,
   };
 }
 
@@ -116,23 +143,6 @@ export function changeSpeed(samples: Float32Array, factor: number): Float32Array
 export function applyGainDb(samples: Float32Array, gainDb: number): Float32Array {
   const g = 10 ** (gainDb / 20);
   return samples.map((s) => Math.max(-1, Math.min(1, s * g)));
-}
-
-/**
- * Mean power of the loudest half of 20 ms blocks: the speech level, not diluted by the
- * silence around RAVDESS utterances (otherwise "20 dB SNR" would be much noisier in speech).
- */
-export function activePower(samples: Float32Array, blockSamples = 320): number {
-  const powers: number[] = [];
-  for (let start = 0; start < samples.length; start += blockSamples) {
-    const end = Math.min(samples.length, start + blockSamples);
-    let sum = 0;
-    for (let i = start; i < end; i += 1) sum += (samples[i] as number) ** 2;
-    powers.push(sum / Math.max(1, end - start));
-  }
-  powers.sort((a, b) => b - a);
-  const top = powers.slice(0, Math.max(1, Math.ceil(powers.length / 2)));
-  return top.reduce((s, p) => s + p, 0) / top.length;
 }
 
 /** Unit-power noise: white Gaussian, or pink by Paul Kellet's economy filter. */
@@ -165,11 +175,12 @@ export function addNoiseAtSnr(samples: Float32Array, snrDb: number, color: 'whit
   return samples.map((s, i) => Math.max(-1, Math.min(1, s + (noise[i] as number) * noiseRms)));
 }
 
-/** Applies one copy's spec to 16 kHz samples: speed → noise → gain → telephone. */
+/** Applies one copy's spec to 16 kHz samples: speed → tilt → noise → gain → telephone. */
 export function applyAugment(samples16k: Float32Array, spec: AugmentSpec): Float32Array {
   let out = changeSpeed(samples16k, spec.speed);
+  if (spec.tiltDbPerOctave !== undefined && spec.tiltDbPerOctave !== 0) out = spectralTilt(out, 16000, spec.tiltDbPerOctave);
   if (spec.snrDb !== null) out = addNoiseAtSnr(out, spec.snrDb, spec.noiseColor, new Prng(spec.noiseSeed));
   out = applyGainDb(out, spec.gainDb);
-  if (spec.telephone) out = telephoneDegrade(out);
+  if (spec.telephone) out = telephoneDegrade(out, 16000, spec.telephoneFilter ?? 'gentle');
   return out;
 }

@@ -4,7 +4,7 @@
  * matrix per mode (offline and streaming).
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ENGINE_NAMES, selectEngine, type EnginePreference } from '../engine.js';
@@ -15,8 +15,25 @@ import { LAYOUTS, type Layout } from './dataset.js';
 import { evaluateModel, type EvaluateResult } from './evaluate_run.js';
 import { formatMetricsTable, type Metrics } from './metrics.js';
 import { parseSpeakerList } from './split.js';
+import { CONDITION_NAMES, CORE_CONDITIONS } from '../eval/conditions.js';
+import { evaluateCv } from '../eval/cv_eval.js';
+import { reliabilitySvg, reportMarkdown } from '../eval/cv_report.js';
+import { DEFAULT_HOP_MS, DEFAULT_SMOOTHING } from '../../shared/protocol.js';
 
-const HELP = `Usage: npm run evaluate -- --model <model dir> --data <dir> [options]
+const HELP = `Usage: npm run evaluate -- --cv <cv dir> --data <dir> [options]     (cross-validation, the model's headline)
+       npm run evaluate -- --model <model dir> --data <dir> [options]  (one model on chosen speakers)
+
+Cross-validation (folds trained by npm run cv; each fold's model served by the real server)
+  --cv <dir>           the npm run cv output: fold<k>/ model folders
+  --conditions <list>  comma list of ${CONDITION_NAMES.join(', ')}
+                       or 'all' (default) or 'core' (${CORE_CONDITIONS.join(', ')})
+  --folds <list>       folds to score, e.g. 1,2 (default all)
+  --max-clips <n>      at most n clips per fold, evenly spread (smoke runs; default all)
+  --hop-ms <n>         server hop (default ${DEFAULT_HOP_MS}); --smoothing <x> (default ${DEFAULT_SMOOTHING})
+  --concurrency <n>    analyses in flight (default 4)
+  Writes <cv dir>/cv-report.{json,md} and reliability-<condition>.svg (wideband, telephone).
+
+One model
 
   --model <dir>        saved model (meta.json, model.json, weights.bin) (required)
   --data <dir>         RAVDESS tree or <dir>/<label>/*.wav (required)
@@ -52,6 +69,41 @@ export function recordInMeta(modelDir: string, result: EvaluateResult, tag: stri
   writeFileSync(path, `${JSON.stringify({ ...meta, metrics }, null, 2)}\n`);
 }
 
+function positiveInt(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name}: expected a positive integer, got "${value}"`);
+  return n;
+}
+
+async function runCv(cvArg: string, dataArg: string, values: Record<string, string | boolean | undefined>): Promise<void> {
+  const str = (k: string): string | undefined => (typeof values[k] === 'string' ? (values[k] as string) : undefined);
+  const spec = str('conditions') ?? 'all';
+  const conditions = spec === 'all' ? CONDITION_NAMES : spec === 'core' ? CORE_CONDITIONS : spec.split(',').map((c) => c.trim());
+  const smoothing = Number(str('smoothing') ?? DEFAULT_SMOOTHING);
+  if (!(smoothing >= 0 && smoothing < 1)) throw new Error(`--smoothing: expected a number in [0, 1), got "${str('smoothing')}"`);
+  const cvDir = resolve(cvArg);
+  const report = await evaluateCv({
+    cvDir,
+    dataDir: resolve(dataArg),
+    conditions,
+    hopMs: positiveInt('hop-ms', str('hop-ms'), DEFAULT_HOP_MS),
+    smoothing,
+    maxClipsPerFold: str('max-clips') === undefined ? null : positiveInt('max-clips', str('max-clips'), 1),
+    concurrency: positiveInt('concurrency', str('concurrency'), 4),
+    folds: str('folds') === undefined ? null : parseSpeakerList(str('folds') as string).map(Number),
+    log: (msg) => console.error(msg),
+  });
+  const md = reportMarkdown(report, `Cross-validation: ${basename(cvDir)}`);
+  writeFileSync(join(cvDir, 'cv-report.json'), `${JSON.stringify(report, null, 1)}\n`);
+  writeFileSync(join(cvDir, 'cv-report.md'), `${md}\n`);
+  for (const c of report.conditions.filter((x) => x.condition === 'wideband' || x.condition === 'telephone')) {
+    writeFileSync(join(cvDir, `reliability-${c.condition}.svg`), reliabilitySvg(c.reliability, `${basename(cvDir)} — ${c.condition}: live ECE ${(100 * c.ece.mean).toFixed(1)} %`));
+  }
+  console.log(md);
+  console.log(`wrote ${join(cvDir, 'cv-report.md')}`);
+}
+
 async function main(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
@@ -69,11 +121,23 @@ async function main(argv: string[]): Promise<void> {
       'no-cache': { type: 'boolean' },
       engine: { type: 'string' },
       help: { type: 'boolean' },
+      cv: { type: 'string' },
+      conditions: { type: 'string' },
+      folds: { type: 'string' },
+      'max-clips': { type: 'string' },
+      'hop-ms': { type: 'string' },
+      smoothing: { type: 'string' },
+      concurrency: { type: 'string' },
     },
     strict: true,
   });
   if (values.help === true) {
     console.log(HELP);
+    return;
+  }
+  if (values.cv !== undefined) {
+    if (values.data === undefined) throw new Error('expected --data with --cv (see --help)');
+    await runCv(values.cv, values.data, values);
     return;
   }
   if (values.model === undefined || values.data === undefined) throw new Error('expected --model and --data (see --help)');

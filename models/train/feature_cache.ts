@@ -19,10 +19,14 @@ const FEATURE_SOURCES = [
   '../../shared/dsp/vad.ts',
   '../../shared/dsp/resample.ts',
   '../../shared/dsp/g711.ts',
+  '../../shared/dsp/band_pass.ts',
+  '../../shared/dsp/kaiser.ts',
   '../../shared/wav.ts',
   './augment.ts',
   './telephone.ts',
   './biquad.ts',
+  './tilt.ts',
+  './level.ts',
   './features.ts',
 ];
 

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { MFCC_CONFIG, computeMfcc } from '../../shared/dsp/mfcc.js';
-import { StreamingResampler } from '../../shared/dsp/resample.js';
+import { resampleWhole } from '../../shared/dsp/resample.js';
 import { VoicedGate } from '../../shared/dsp/vad.js';
 import { decodeWavToMono } from '../../shared/wav.js';
 
@@ -36,12 +36,5 @@ export function featuresOfSamples(samples16k: Float32Array): ClipFeatures {
 export function readWav16k(path: string): Float32Array {
   const bytes = new Uint8Array(readFileSync(path));
   const { sampleRateHz, samples } = decodeWavToMono(bytes);
-  if (sampleRateHz === MODEL_RATE_HZ) return samples;
-  const resampler = new StreamingResampler(sampleRateHz, MODEL_RATE_HZ);
-  const head = resampler.process(samples);
-  const tail = resampler.flush();
-  const out = new Float32Array(head.length + tail.length);
-  out.set(head, 0);
-  out.set(tail, head.length);
-  return out;
+  return resampleWhole(samples, sampleRateHz, MODEL_RATE_HZ);
 }

@@ -10,6 +10,7 @@ import { ENGINE_NAMES, type EnginePreference } from '../engine.js';
 import { DEFAULT_AUGMENT, validateAugmentConfig } from './augment.js';
 import { LAYOUTS, type Layout } from './dataset.js';
 import { parseSpeakerList } from './split.js';
+import { TELEPHONE_FILTERS, type TelephoneFilter } from './telephone.js';
 import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from './train_config.js';
 import { runTraining } from './train_run.js';
 
@@ -39,9 +40,14 @@ Training
   --seed <n>                seed of init, shuffling, augmentation, dropout (default ${D.seed})
   --augment-copies <n>      augmented copies per training clip, 0 = none (default ${DEFAULT_AUGMENT.copies})
   --telephone-prob <x>      share of copies degraded to 8 kHz mu-law telephone audio (default ${DEFAULT_AUGMENT.telephoneProb})
+  --telephone-filter <f>    ${TELEPHONE_FILTERS.join(' | ')}: band limit of those copies (default ${DEFAULT_AUGMENT.telephoneFilter})
+  --gain-db <lo:hi>         gain range of every copy, dB (default ${DEFAULT_AUGMENT.gainDb.join(':')})
+  --tilt-prob <x>           share of copies given a spectral tilt of up to ±6 dB/octave (default ${DEFAULT_AUGMENT.tiltProb})
   --reset-after-silence-frames <n>  streaming reset written to meta (default ${D.resetAfterSilenceFrames})
   --cache-dir <dir>         feature cache (default ${D.cacheDir}); --no-cache disables it
   --engine <e>              auto | ${ENGINE_NAMES.join(' | ')} (default auto, as the server)
+  --step-loss <w>           weight of the loss on every step's result, 0-1 (default ${D.stepLossWeight}: final result only)
+  --keep <best|last>        save the best epoch on validation UAR, or the last epoch (default ${D.keep})
   --resume                  continue from <out>/checkpoint/ (same settings required)
   --stop-after <epoch>      pause (checkpointed) after this epoch; finish later with --resume
   --quiet                   no progress output
@@ -90,11 +96,16 @@ export function parseTrainArgs(argv: string[]): TrainConfig | null {
       seed: { type: 'string' },
       'augment-copies': { type: 'string' },
       'telephone-prob': { type: 'string' },
+      'telephone-filter': { type: 'string' },
+      'gain-db': { type: 'string' },
+      'tilt-prob': { type: 'string' },
       'reset-after-silence-frames': { type: 'string' },
       'cache-dir': { type: 'string' },
       'no-cache': { type: 'boolean' },
       engine: { type: 'string' },
       resume: { type: 'boolean' },
+      keep: { type: 'string' },
+      'step-loss': { type: 'string' },
       'stop-after': { type: 'string' },
       quiet: { type: 'boolean' },
       help: { type: 'boolean' },
@@ -111,7 +122,25 @@ export function parseTrainArgs(argv: string[]): TrainConfig | null {
   const layout = values.layout ?? D.layout;
   if (!(LAYOUTS as readonly string[]).includes(layout)) throw new Error(`--layout: expected one of ${LAYOUTS.join(', ')}, got "${layout}"`);
   const copies = num('augment-copies', values['augment-copies'], DEFAULT_AUGMENT.copies);
-  const augment = copies === 0 ? null : { ...DEFAULT_AUGMENT, copies, telephoneProb: num('telephone-prob', values['telephone-prob'], DEFAULT_AUGMENT.telephoneProb) };
+  const telephoneFilter = values['telephone-filter'] ?? DEFAULT_AUGMENT.telephoneFilter;
+  if (!(TELEPHONE_FILTERS as readonly string[]).includes(telephoneFilter)) {
+    throw new Error(`--telephone-filter: expected one of ${TELEPHONE_FILTERS.join(', ')}, got "${telephoneFilter}"`);
+  }
+  const gainDb = values['gain-db'] === undefined ? DEFAULT_AUGMENT.gainDb : values['gain-db'].split(':').map(Number);
+  if (gainDb.length !== 2 || gainDb.some((g) => !Number.isFinite(g)) || (gainDb[0] as number) > (gainDb[1] as number)) {
+    throw new Error(`--gain-db: expected lo:hi in dB, got "${values['gain-db']}"`);
+  }
+  const augment =
+    copies === 0
+      ? null
+      : {
+          ...DEFAULT_AUGMENT,
+          copies,
+          telephoneProb: num('telephone-prob', values['telephone-prob'], DEFAULT_AUGMENT.telephoneProb),
+          telephoneFilter: telephoneFilter as TelephoneFilter,
+          gainDb: gainDb as [number, number],
+          tiltProb: num('tilt-prob', values['tilt-prob'], DEFAULT_AUGMENT.tiltProb),
+        };
   if (augment !== null) validateAugmentConfig(augment);
   const outDir = resolve(values.out);
   return {
@@ -139,6 +168,8 @@ export function parseTrainArgs(argv: string[]): TrainConfig | null {
     cacheDir: values['no-cache'] === true ? null : resolve(values['cache-dir'] ?? (D.cacheDir as string)),
     engine: (values.engine ?? D.engine) as EnginePreference,
     resume: values.resume === true,
+    keep: (values.keep ?? D.keep) as TrainConfig['keep'],
+    stepLossWeight: num('step-loss', values['step-loss'], D.stepLossWeight),
     stopAfterEpoch: values['stop-after'] === undefined ? null : num('stop-after', values['stop-after'], 0),
     quiet: values.quiet === true,
   };

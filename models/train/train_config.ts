@@ -61,8 +61,20 @@ export interface TrainConfig {
   stopAfterEpoch: number | null;
   /** Continue from `<out>/checkpoint/` when present. */
   resume: boolean;
+  /**
+   * Which epoch's weights are saved: 'best' (highest validation UAR, default) or 'last'.
+   * Cross-validation uses 'last' with a fixed epoch count, so the held-out fold never
+   * chooses the weights it is scored on.
+   */
+  keep: 'best' | 'last';
   /** Unvoiced frames after which the streaming runner resets a stream (meta), ≥ 1, default 50 (0.5 s). */
   resetAfterSilenceFrames: number;
+  /**
+   * Weight of the every-step loss, [0, 1], default 0: 0 trains the end-of-clip result only,
+   * w > 0 mixes in the mean loss of the result after every model step (what a live view
+   * shows). Needs an architecture with per-step outputs (cnn-attn-lstm).
+   */
+  stepLossWeight: number;
   /** Longest training span, frames, default 800. */
   maxFrames: number;
   /** Corpus description for the model card / meta. */
@@ -89,9 +101,11 @@ export const DEFAULT_TRAIN_CONFIG: Omit<TrainConfig, 'dataDir' | 'outDir' | 'id'
   cacheDir: '.cache/features',
   engine: 'auto',
   resume: false,
+  keep: 'best',
   stopAfterEpoch: null,
   resetAfterSilenceFrames: 50,
   maxFrames: 800,
+  stepLossWeight: 0,
   dataDescription: '',
   quiet: false,
 };
@@ -109,6 +123,8 @@ export function validateTrainConfig(c: TrainConfig): void {
   if (!(c.minLearningRate > 0 && c.minLearningRate <= c.learningRate)) {
     throw new Error(`expected minLearningRate in (0, ${c.learningRate}], got ${c.minLearningRate}`);
   }
+  if (!(c.stepLossWeight >= 0 && c.stepLossWeight <= 1)) throw new Error(`expected stepLossWeight in [0, 1], got ${c.stepLossWeight}`);
+  if (c.keep !== 'best' && c.keep !== 'last') throw new Error(`expected keep 'best' or 'last', got ${String(c.keep)}`);
   if (!Number.isInteger(c.seed)) throw new Error(`expected an integer seed, got ${c.seed}`);
 }
 
@@ -119,8 +135,10 @@ export function validateTrainConfig(c: TrainConfig): void {
 export function configHash(c: TrainConfig): string {
   const { dataDir, layout, labels, arch, hyper, epochs, trainSpeakers, valSpeakers, valFraction, batchSize, learningRate, minLearningRate, seed, augment } = c;
   const { resetAfterSilenceFrames, maxFrames } = c;
+  // Settings added after v1 enter the hash only when not at their v1 value, so v1 hashes hold.
+  const added = c.stepLossWeight === 0 ? {} : { stepLossWeight: c.stepLossWeight };
   return createHash('sha256')
-    .update(JSON.stringify({ dataDir, layout, labels, arch, hyper, epochs, trainSpeakers, valSpeakers, valFraction, batchSize, learningRate, minLearningRate, seed, augment, resetAfterSilenceFrames, maxFrames }))
+    .update(JSON.stringify({ dataDir, layout, labels, arch, hyper, epochs, trainSpeakers, valSpeakers, valFraction, batchSize, learningRate, minLearningRate, seed, augment, resetAfterSilenceFrames, maxFrames, ...added }))
     .digest('hex')
     .slice(0, 16);
 }

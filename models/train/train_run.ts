@@ -5,7 +5,7 @@
  */
 import { basename } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { createModel, disposeModel, resolveHyper, stepFramesOf, type Model } from '../architectures/index.js';
+import { createModel, disposeModel, hasStepOutputs, resolveHyper, stepFramesOf, type Model } from '../architectures/index.js';
 import { selectEngine } from '../engine.js';
 import { saveModel } from '../io.js';
 import { planBatches, classWeights } from './batching.js';
@@ -54,6 +54,9 @@ export async function runTraining(config: TrainConfig): Promise<TrainResult> {
   const engine = await selectEngine(config.engine);
   say('engine', { engine });
 
+  if (config.stepLossWeight > 0 && !hasStepOutputs(config.arch)) {
+    throw new Error(`--step-loss: expected an architecture with per-step outputs (cnn-attn-lstm), got ${config.arch}`);
+  }
   const stepFrames = stepFramesOf({ arch: config.arch, hyper: resolveHyper(config.arch, config.hyper) });
   const span = { stepFrames, resetAfterSilenceFrames: config.resetAfterSilenceFrames, maxFrames: config.maxFrames };
   const data = prepareTrainData(config, span, say);
@@ -103,7 +106,7 @@ export async function runTraining(config: TrainConfig): Promise<TrainResult> {
       let seen = 0;
       for (const idx of planBatches(chosen.map((e) => e.frames), config.batchSize, prng)) {
         const batch = idx.map((i) => chosen[i]!);
-        const r = trainStep(model, optimizer, batch, weightsPerClass, prng.int(0, 2 ** 30));
+        const r = trainStep(model, optimizer, batch, weightsPerClass, prng.int(0, 2 ** 30), 5, config.stepLossWeight);
         lossSum += r.loss * batch.length;
         correct += r.correct;
         seen += batch.length;
@@ -156,7 +159,7 @@ export async function runTraining(config: TrainConfig): Promise<TrainResult> {
     disposeModel(model);
     return { outDir: out, history: best.history, bestEpoch: best.bestEpoch, valMetrics: null, skipped: data.skipped.length, stoppedEarly };
   }
-  restore(model, readWeights(`${out}/checkpoint`, best.bestWeights));
+  restore(model, readWeights(`${out}/checkpoint`, config.keep === 'last' ? best.lastWeights : best.bestWeights));
   const probs = predictExamples(model, data.val, config.batchSize);
   const valMetrics = computeMetrics(data.val.map((e) => e.labelIdx), probs.map((p) => argmax(p)), data.dataset.labels);
   const meta = buildMeta({

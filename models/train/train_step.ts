@@ -3,8 +3,8 @@
  * models/architectures — the one definition of the network that streaming also uses.
  */
 import * as tf from '@tensorflow/tfjs';
-import { forward, trainableVariables, type Model, type ModelLike } from '../architectures/index.js';
-import { padBatch, planBatches, type Example } from './batching.js';
+import { forward, forwardSteps, stepFramesOf, trainableVariables, type Model, type ModelLike } from '../architectures/index.js';
+import { padBatch, planBatches, type Example, type PaddedBatch } from './batching.js';
 
 /** Moving-average momentum of batch-norm statistics, [0, 1). */
 export const BATCH_NORM_MOMENTUM = 0.9;
@@ -14,9 +14,45 @@ export interface StepResult {
   correct: number;
 }
 
+/** [B, S] 1 where step s of clip b holds real frames (clips are left-padded). */
+function validStepMask(validFrames: Int32Array, steps: number, stepFrames: number): tf.Tensor2D {
+  const values = new Float32Array(validFrames.length * steps);
+  validFrames.forEach((frames, b) => {
+    const valid = Math.min(steps, Math.ceil(frames / stepFrames));
+    values.fill(1, b * steps + steps - valid, (b + 1) * steps);
+  });
+  return tf.tensor2d(values, [validFrames.length, steps]);
+}
+
 /**
- * Class-weighted softmax cross-entropy, Adam step with the gradients clipped to a global
- * norm of `clipNorm` (LSTMs over 40+ steps occasionally produce large gradients early on).
+ * Per-clip loss: (1 − w)·CE of the final result + w·mean CE over every step's result, where
+ * w = `stepLossWeight` ∈ [0, 1]. w = 0 trains the end-of-clip answer only (model v1); w > 0
+ * also trains what a live view shows after each step, from the first steps of speech on.
+ */
+function clipLosses(model: Model, x: tf.Tensor3D, batch: PaddedBatch, onehot: tf.Tensor2D, dropoutSeed: number, stepLossWeight: number): { ce: tf.Tensor1D; finalLogits: tf.Tensor2D } {
+  const options = { training: true, seed: dropoutSeed, validFrames: batch.validFrames, batchNormMomentum: BATCH_NORM_MOMENTUM };
+  if (stepLossWeight === 0) {
+    // batchNormMomentum: conv1d-lstm updates its moving statistics here; others ignore it.
+    const finalLogits = forward(model, x, options);
+    return { ce: tf.losses.softmaxCrossEntropy(onehot, finalLogits, undefined, undefined, tf.Reduction.NONE) as tf.Tensor1D, finalLogits };
+  }
+  const logits = forwardSteps(model, x, options);
+  const [b, steps, classes] = logits.shape;
+  const finalLogits = tf.reshape(tf.slice(logits, [0, steps - 1, 0], [b, 1, classes]), [b, classes]) as tf.Tensor2D;
+  const last = tf.losses.softmaxCrossEntropy(onehot, finalLogits, undefined, undefined, tf.Reduction.NONE) as tf.Tensor1D;
+  const perStep = tf.reshape(
+    tf.losses.softmaxCrossEntropy(tf.reshape(tf.tile(tf.expandDims(onehot, 1), [1, steps, 1]), [b * steps, classes]), tf.reshape(logits, [b * steps, classes]), undefined, undefined, tf.Reduction.NONE),
+    [b, steps],
+  );
+  const mask = validStepMask(batch.validFrames, steps, stepFramesOf(model));
+  const stepMean = tf.div(tf.sum(tf.mul(perStep, mask), 1), tf.maximum(tf.sum(mask, 1), 1));
+  return { ce: tf.add(tf.mul(last, 1 - stepLossWeight), tf.mul(stepMean, stepLossWeight)) as tf.Tensor1D, finalLogits };
+}
+
+/**
+ * Class-weighted softmax cross-entropy (see clipLosses), Adam step with the gradients
+ * clipped to a global norm of `clipNorm` (LSTMs over 40+ steps occasionally produce large
+ * gradients early on).
  */
 export function trainStep(
   model: Model,
@@ -25,6 +61,7 @@ export function trainStep(
   classWeight: Float32Array,
   dropoutSeed: number,
   clipNorm = 5,
+  stepLossWeight = 0,
 ): StepResult {
   const numCoeffs = model.hyper['numCoeffs'] as number;
   const numClasses = model.hyper['numClasses'] as number;
@@ -37,12 +74,10 @@ export function trainStep(
     const onehot = tf.oneHot(tf.tensor1d(batch.labels, 'int32'), numClasses);
     const w = tf.tensor1d(weights);
     const { value, grads } = tf.variableGrads(() => {
-      // batchNormMomentum: conv1d-lstm updates its moving statistics here; others ignore it.
-      const logits = forward(model, x, { training: true, seed: dropoutSeed, validFrames: batch.validFrames, batchNormMomentum: BATCH_NORM_MOMENTUM });
-      const pred = tf.argMax(logits, 1).dataSync();
+      const { ce, finalLogits } = clipLosses(model, x, batch, onehot as tf.Tensor2D, dropoutSeed, stepLossWeight);
+      const pred = tf.argMax(finalLogits, 1).dataSync();
       correct = 0;
       for (let i = 0; i < batch.batch; i += 1) if (pred[i] === batch.labels[i]) correct += 1;
-      const ce = tf.losses.softmaxCrossEntropy(onehot, logits, undefined, undefined, tf.Reduction.NONE);
       return tf.div(tf.sum(tf.mul(ce, w)), tf.sum(w)) as tf.Scalar;
     }, varList);
     const names = Object.keys(grads);

@@ -268,3 +268,19 @@ export class StreamingResampler {
     return out;
   }
 }
+
+/**
+ * A whole buffer through the streaming resampler (process + flush): what a stream of the
+ * same samples yields, in one array. Returns the input itself when the rates are equal.
+ */
+export function resampleWhole(samples: Float32Array, inputRateHz: number, outputRateHz: number): Float32Array {
+  if (inputRateHz === outputRateHz) return samples;
+  const resampler = new StreamingResampler(inputRateHz, outputRateHz);
+  const head = resampler.process(samples);
+  const tail = resampler.flush();
+  if (tail.length === 0) return head;
+  const out = new Float32Array(head.length + tail.length);
+  out.set(head, 0);
+  out.set(tail, head.length);
+  return out;
+}

@@ -1,0 +1,162 @@
+/**
+ * The listening conditions of the evaluation: each turns a clip (16 kHz mono samples) into
+ * what a client would stream — encoded bytes plus the `start` fields — so the server's own
+ * decoder and resampler handle it. The channel conditions are made by sox, an implementation
+ * independent of the project's augmentation code (telephone = `sinc 300-3400`, then 8 kHz
+ * G.711 or GSM 06.10 — steep band edges, as real lines have); the rest (gain, noise, tilt)
+ * are plain arithmetic on the samples.
+ */
+import { spawnSync } from 'node:child_process';
+import type { Encoding } from '../../shared/protocol.js';
+import { addNoiseAtSnr, applyGainDb } from '../train/augment.js';
+import { activePower } from '../train/level.js';
+import { Prng } from '../train/prng.js';
+import { spectralTilt } from '../train/tilt.js';
+
+export const MODEL_RATE_HZ = 16000;
+
+/** What a client streams for one clip. */
+export interface StreamInput {
+  bytes: Uint8Array;
+  encoding: Encoding;
+  sampleRateHz: number;
+}
+
+export interface ConditionContext {
+  /** A seed for this clip under this condition (noise draws). */
+  seed: number;
+  /** Other clips of the evaluation set (16 kHz), for babble; never the clip itself. */
+  others: () => Float32Array[];
+}
+
+export interface Condition {
+  name: string;
+  /** One line for tables. */
+  description: string;
+  /** Needs the `sox` binary. */
+  sox: boolean;
+  make(samples16k: Float32Array, ctx: ConditionContext): StreamInput;
+}
+
+export function toS16le(samples: Float32Array): Uint8Array {
+  const out = new Int16Array(samples.length);
+  for (let i = 0; i < samples.length; i += 1) out[i] = Math.round(Math.max(-1, Math.min(1, samples[i] as number)) * 32767);
+  return new Uint8Array(out.buffer);
+}
+
+const pcm16k = (samples: Float32Array): StreamInput => ({ bytes: toS16le(samples), encoding: 'pcm_s16le', sampleRateHz: MODEL_RATE_HZ });
+
+const RAW_S16_16K = ['-t', 'raw', '-r', '16000', '-e', 'signed', '-b', '16', '-c', '1'];
+const TELEPHONE_BAND = ['sinc', '300-3400'];
+
+/** Runs sox over raw bytes (stdin → stdout); throws with sox's message on failure. */
+export function sox(input: Uint8Array, args: readonly string[]): Uint8Array {
+  const r = spawnSync('sox', ['-V1', ...args], { input, maxBuffer: 256 * 1024 * 1024 });
+  if (r.error !== undefined) {
+    throw new Error(`sox: ${r.error.message} (install it: apt-get install sox libsox-fmt-all)`);
+  }
+  if (r.status !== 0) throw new Error(`sox ${args.join(' ')}: exit ${r.status}: ${r.stderr.toString().trim()}`);
+  return new Uint8Array(r.stdout.buffer, r.stdout.byteOffset, r.stdout.byteLength);
+}
+
+export function soxAvailable(): boolean {
+  const r = spawnSync('sox', ['--version']);
+  return r.error === undefined && r.status === 0;
+}
+
+/** Steep 300–3400 Hz band limit, 8 kHz, G.711 μ-law or A-law bytes. */
+export function telephoneG711(samples16k: Float32Array, law: 'mu-law' | 'a-law'): Uint8Array {
+  return sox(toS16le(samples16k), [...RAW_S16_16K, '-', '-t', 'raw', '-r', '8000', '-e', law, '-b', '8', '-c', '1', '-', ...TELEPHONE_BAND]);
+}
+
+/** Steep 300–3400 Hz band limit, 8 kHz GSM 06.10 (13 kbit/s), decoded to s16 8 kHz. */
+export function telephoneGsm(samples16k: Float32Array): Uint8Array {
+  const gsm = sox(toS16le(samples16k), [...RAW_S16_16K, '-', '-t', 'gsm', '-r', '8000', '-c', '1', '-', ...TELEPHONE_BAND]);
+  return sox(gsm, ['-t', 'gsm', '-r', '8000', '-c', '1', '-', '-t', 'raw', '-e', 'signed', '-b', '16', '-']);
+}
+
+/** Band limit only (steep, 300–3400 Hz), staying at 16 kHz s16. */
+export function bandLimited16k(samples16k: Float32Array): Uint8Array {
+  return sox(toS16le(samples16k), [...RAW_S16_16K, '-', ...RAW_S16_16K, '-', ...TELEPHONE_BAND]);
+}
+
+/**
+ * Babble: six other utterances summed with random offsets (looped to the clip's length), each
+ * at equal speech level — a crowd of talkers the model has never heard in that mix.
+ */
+export function makeBabble(length: number, others: readonly Float32Array[], prng: Prng, talkers = 6): Float32Array {
+  const out = new Float32Array(length);
+  if (others.length === 0) throw new Error('babble: expected other clips to mix, got none');
+  for (let k = 0; k < talkers; k += 1) {
+    const src = others[prng.int(0, others.length - 1)] as Float32Array;
+    const gain = 1 / Math.sqrt(Math.max(activePower(src), 1e-12));
+    const offset = prng.int(0, src.length - 1);
+    for (let i = 0; i < length; i += 1) out[i] = (out[i] as number) + (src[(offset + i) % src.length] as number) * gain;
+  }
+  return out;
+}
+
+function withBabble(samples: Float32Array, snrDb: number, ctx: ConditionContext): Float32Array {
+  const babble = makeBabble(samples.length, ctx.others(), new Prng(ctx.seed));
+  const scale = Math.sqrt(activePower(samples) / 10 ** (snrDb / 10) / Math.max(activePower(babble), 1e-12));
+  return samples.map((s, i) => Math.max(-1, Math.min(1, s + (babble[i] as number) * scale)));
+}
+
+const CONDITIONS: Condition[] = [
+  { name: 'wideband', description: 'the clip as recorded, 16 kHz s16', sox: false, make: (s) => pcm16k(s) },
+  {
+    name: 'telephone',
+    description: 'steep 300–3400 Hz (sox sinc), 8 kHz G.711 μ-law',
+    sox: true,
+    make: (s) => ({ bytes: telephoneG711(s, 'mu-law'), encoding: 'mulaw', sampleRateHz: 8000 }),
+  },
+  {
+    name: 'telephone-alaw',
+    description: 'steep 300–3400 Hz, 8 kHz G.711 A-law',
+    sox: true,
+    make: (s) => ({ bytes: telephoneG711(s, 'a-law'), encoding: 'alaw', sampleRateHz: 8000 }),
+  },
+  {
+    name: 'telephone-gsm',
+    description: 'steep 300–3400 Hz, 8 kHz GSM 06.10 (13 kbit/s), sent as s16',
+    sox: true,
+    make: (s) => ({ bytes: telephoneGsm(s), encoding: 'pcm_s16le', sampleRateHz: 8000 }),
+  },
+  { name: 'bandlimit-16k', description: 'steep 300–3400 Hz band limit alone, 16 kHz', sox: true, make: (s) => ({ bytes: bandLimited16k(s), encoding: 'pcm_s16le', sampleRateHz: 16000 }) },
+  ...[-20, -10, 10].map((db): Condition => ({
+    name: `gain${db > 0 ? '+' : ''}${db}dB`,
+    description: `gain ${db > 0 ? '+' : ''}${db} dB${db > 0 ? ' (clipped at full scale)' : ''}`,
+    sox: false,
+    make: (s) => pcm16k(applyGainDb(s, db)),
+  })),
+  ...[20, 10, 5].map((snr): Condition => ({
+    name: `white${snr}dB`,
+    description: `white noise at ${snr} dB SNR (speech level)`,
+    sox: false,
+    make: (s, ctx) => pcm16k(addNoiseAtSnr(s, snr, 'white', new Prng(ctx.seed))),
+  })),
+  ...[20, 10, 5].map((snr): Condition => ({
+    name: `babble${snr}dB`,
+    description: `babble of 6 other talkers at ${snr} dB SNR`,
+    sox: false,
+    make: (s, ctx) => pcm16k(withBabble(s, snr, ctx)),
+  })),
+  ...[6, -6].map((tilt): Condition => ({
+    name: `tilt${tilt > 0 ? '+' : ''}${tilt}dBoct`,
+    description: `spectral tilt ${tilt > 0 ? '+' : ''}${tilt} dB/octave around 1 kHz, level kept`,
+    sox: false,
+    make: (s) => pcm16k(spectralTilt(s, MODEL_RATE_HZ, tilt)),
+  })),
+];
+
+export const CONDITION_NAMES = CONDITIONS.map((c) => c.name);
+/** What a quick run (recipe search) scores: the two conditions the targets name first. */
+export const CORE_CONDITIONS = ['wideband', 'telephone'];
+
+export function getConditions(names: readonly string[]): Condition[] {
+  return names.map((name) => {
+    const c = CONDITIONS.find((x) => x.name === name);
+    if (c === undefined) throw new Error(`condition: expected one of ${CONDITION_NAMES.join(', ')}, got "${name}"`);
+    return c;
+  });
+}
