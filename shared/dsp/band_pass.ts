@@ -2,7 +2,7 @@
  * Steep linear-phase FIR band-pass (Kaiser-windowed sinc), used to model a real telephone
  * channel: its 300–3400 Hz voice band has edges that fall by 60+ dB within ~200 Hz, far
  * steeper than a low-order IIR band-pass. The defaults match sox's `sinc 300-3400`
- * (−6 dB at the cutoffs, flat to 0.3 dB 100 Hz inside them, ≥ 70 dB down 300 Hz outside;
+ * (−6 dB at the cutoffs, within 0.3 dB 50 Hz inside them, −30 dB 50 Hz and ≥ 60 dB 75 Hz outside;
  * measured with `test/fixtures/golden/make_band_pass.py`).
  *
  * Design after Oppenheim & Schafer, Discrete-Time Signal Processing, 3rd ed., §7.6:
@@ -12,9 +12,9 @@
 import { kaiserBeta, kaiserWindow } from './kaiser.js';
 
 /** Width of each transition band, Hz, centred on its cutoff (sox's `sinc` default is similar). */
-export const DEFAULT_TRANSITION_HZ = 200;
+export const DEFAULT_TRANSITION_HZ = 170;
 /** Stopband attenuation, dB. */
-export const DEFAULT_ATTENUATION_DB = 80;
+export const DEFAULT_ATTENUATION_DB = 100;
 
 export interface BandPassDesign {
   lowHz: number;
