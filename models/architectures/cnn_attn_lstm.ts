@@ -13,7 +13,7 @@ import { glorot, constant, lstmBias } from '../ops/init.js';
 import { lstmSequence, type LstmWeights } from '../ops/lstm.js';
 import { stepMasks } from '../ops/mask.js';
 import { convShapes, convStack, denseHead, initConvStack, initDenseHead, maskAt, maybeDropout } from './common.js';
-import { hyperInt, hyperNum, param, type Architecture, type Hyper, type ModelLike, type ParamSpec } from './types.js';
+import { hyperInt, hyperNum, param, type Architecture, type ForwardOptions, type Hyper, type ModelLike, type ParamSpec } from './types.js';
 
 export const CNN_ATTN_LSTM_DEFAULTS: Hyper = {
   /** MFCC coefficients per frame. */
@@ -56,6 +56,15 @@ function stepFrames(hyper: Hyper): number {
   return convShapes(hyper).shapes.reduce((f, s) => f * s.stride, 1);
 }
 
+/** Conv stack → LSTM (→ dropout): the per-step outputs the attention head pools, and the step mask. */
+function encode(model: ModelLike, x: tf.Tensor3D, options: ForwardOptions): { hs: tf.Tensor3D; mask: tf.Tensor3D | null } {
+  const dropout = hyperNum(model.hyper, 'dropout');
+  const features = convStack(model, x, options, dropout);
+  const mask = maskAt(x, options, stepFrames(model.hyper));
+  const hs = lstmSequence(features, lstmWeights(model), mask === null ? undefined : stepMasks(mask));
+  return { hs: maybeDropout(hs, dropout, options, 50) as tf.Tensor3D, mask };
+}
+
 export const cnnAttnLstm: Architecture = {
   name: 'cnn-attn-lstm',
   defaults: CNN_ATTN_LSTM_DEFAULTS,
@@ -84,26 +93,16 @@ export const cnnAttnLstm: Architecture = {
     return out;
   },
   forward(model, x, options) {
-    const { hyper } = model;
-    const dropout = hyperNum(hyper, 'dropout');
-    const features = convStack(model, x, options, dropout);
-    const mask = maskAt(x, options, stepFrames(hyper));
-    const hs = lstmSequence(features, lstmWeights(model), mask === null ? undefined : stepMasks(mask));
-    const pooledInput = maybeDropout(hs, dropout, options, 50) as tf.Tensor3D;
-    const context = attentionPool(pooledInput, attentionWeights(model), hyperInt(hyper, 'windowSteps'), mask ?? undefined);
-    return denseHead(model, context, options, dropout);
+    const { hs, mask } = encode(model, x, options);
+    const context = attentionPool(hs, attentionWeights(model), hyperInt(model.hyper, 'windowSteps'), mask ?? undefined);
+    return denseHead(model, context, options, hyperNum(model.hyper, 'dropout'));
   },
   forwardSteps(model, x, options) {
-    const { hyper } = model;
-    const dropout = hyperNum(hyper, 'dropout');
-    const features = convStack(model, x, options, dropout);
-    const mask = maskAt(x, options, stepFrames(hyper));
-    const hs = lstmSequence(features, lstmWeights(model), mask === null ? undefined : stepMasks(mask));
-    const pooledInput = maybeDropout(hs, dropout, options, 50) as tf.Tensor3D;
-    const contexts = attentionPoolEveryStep(pooledInput, attentionWeights(model), hyperInt(hyper, 'windowSteps'), mask ?? undefined);
+    const { hs, mask } = encode(model, x, options);
+    const contexts = attentionPoolEveryStep(hs, attentionWeights(model), hyperInt(model.hyper, 'windowSteps'), mask ?? undefined);
     const [batch, steps, units] = contexts.shape;
-    const logits = denseHead(model, tf.reshape(contexts, [batch * steps, units]), options, dropout);
-    return tf.reshape(logits, [batch, steps, hyperInt(hyper, 'numClasses')]);
+    const logits = denseHead(model, tf.reshape(contexts, [batch * steps, units]), options, hyperNum(model.hyper, 'dropout'));
+    return tf.reshape(logits, [batch, steps, hyperInt(model.hyper, 'numClasses')]);
   },
 };
 
