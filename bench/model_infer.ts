@@ -1,8 +1,9 @@
 /**
  * Model inference throughput on the selected engine (wasm unless SER_ENGINE says otherwise),
- * with a randomly initialised default model (speed does not depend on the weights).
+ * with a randomly initialised model (speed does not depend on the weights): the default
+ * architecture, or any size given with --hyper (as `npm run train` takes it).
  *
- *   node --import tsx bench/model_infer.ts [--seconds 2] [--batches 1,8,32,64,128]
+ *   node --import tsx bench/model_infer.ts [--seconds 2] [--batches 1,8,32,64,128] [--hyper lstmUnits=96,…]
  *
  * Streaming: every stream gets 250 ms of new frames (25 × 10 ms) per stepBatch call, as the
  * server's default hop delivers them; prints seconds of audio processed per wall second.
@@ -13,9 +14,14 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { selectEngine } from '../models/engine.js';
+import { createModel, disposeModel } from '../models/architectures/index.js';
+import { flopsPerAudioSecond } from '../models/architectures/cnn_attn_lstm.js';
+import { toLoadedModel } from '../models/io.js';
+import { metaForModel } from '../models/random_model.js';
 import { predictOffline } from '../models/streaming/offline.js';
 import { createStreamState, stepBatch, type StepRequest } from '../models/streaming/runner.js';
-import { randomFrames, randomLoadedModel } from '../test/models/model_fixtures.js';
+import { parseHyper } from '../models/train/train.js';
+import { mulberry32 } from '../shared/prng.js';
 
 const FRAMES_PER_CALL = 25;
 const FRAME_SECONDS = 0.01;
@@ -34,12 +40,20 @@ function cpuSecondsSince(start: NodeJS.CpuUsage): number {
 }
 const batches = arg('batches', '1,8,32,64,128').split(',').map(Number);
 
+/** n × F frames, uniform in ±scale, seeded. */
+function randomFrames(n: number, seed: number, scale: number): Float32Array {
+  const random = mulberry32(seed);
+  return Float32Array.from({ length: n * F }, () => (random() * 2 - 1) * scale);
+}
+
 const engine = await selectEngine(process.env.SER_ENGINE === undefined ? 'wasm' : 'auto');
-const model = randomLoadedModel(1, { meta: { norm: { mean: new Array<number>(F).fill(0), std: new Array<number>(F).fill(1) } } });
-const chunk = randomFrames(FRAMES_PER_CALL * 64, 3, F, 1.5);
+const trainable = createModel('cnn-attn-lstm', parseHyper(arg('hyper', '')), 1);
+const model = toLoadedModel(metaForModel(trainable, { norm: { mean: new Array<number>(F).fill(0), std: new Array<number>(F).fill(1) } }), trainable.params);
+disposeModel(trainable);
+const chunk = randomFrames(FRAMES_PER_CALL * 64, 3, 1.5);
 const voiced = new Uint8Array(FRAMES_PER_CALL).fill(1);
 
-console.log(`engine ${engine}; model ${model.arch} stepFrames ${model.meta.stepFrames} windowSteps ${model.meta.windowSteps}`);
+console.log(`engine ${engine}; model ${model.arch} ${JSON.stringify(model.hyper)}; ${(flopsPerAudioSecond(model.hyper) / 1e6).toFixed(2)} MFLOP per audio second; stepFrames ${model.meta.stepFrames} windowSteps ${model.meta.windowSteps}`);
 console.log('mode        batch  calls  ms/call  audio s/s  audio s/cpu-s  (250 ms of new frames per stream per call)');
 for (const batch of batches) {
   const states = Array.from({ length: batch }, () => createStreamState(model));
@@ -66,7 +80,7 @@ for (const batch of batches) {
 }
 
 const clipFrames = 350;
-const clip = randomFrames(clipFrames, 4, F, 1.5);
+const clip = randomFrames(clipFrames, 4, 1.5);
 const clipVoiced = new Uint8Array(clipFrames).fill(1);
 predictOffline(model, clip, clipVoiced);
 let clips = 0;
