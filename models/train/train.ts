@@ -22,7 +22,8 @@ Data
   --layout <l>              ${LAYOUTS.join(' | ')} (default ${D.layout})
   --labels <a,b,...>        labels in output order; any other label is an error (default: RAVDESS order / sorted folders)
   --train-actors <list>     speakers to train on, e.g. 1-16 (RAVDESS default 1-16)
-  --val-actors <list>       speakers to validate on, e.g. 17-20 (RAVDESS default 17-20)
+  --val-actors <list>       speakers to validate on, e.g. 17-20 (RAVDESS default 17-20); 'none' trains on
+                            every speaker (the shipped model, after choosing the recipe by npm run cv; needs --keep last)
   --val-fraction <x>        generic layout without lists: share of speakers held out (default ${D.valFraction})
                             (generic layout: name files <speaker>_<anything>.wav so speakers stay apart)
   --data-description <s>    corpus description written to meta.json
@@ -153,7 +154,7 @@ export function parseTrainArgs(argv: string[]): TrainConfig | null {
     outDir,
     id: values.id ?? basename(outDir),
     trainSpeakers: values['train-actors'] === undefined ? null : parseSpeakerList(values['train-actors']),
-    valSpeakers: values['val-actors'] === undefined ? null : parseSpeakerList(values['val-actors']),
+    valSpeakers: values['val-actors'] === undefined ? null : values['val-actors'] === 'none' ? [] : parseSpeakerList(values['val-actors']),
     valFraction: num('val-fraction', values['val-fraction'], D.valFraction),
     dataDescription: values['data-description'] ?? D.dataDescription,
     epochs: num('epochs', values.epochs, D.epochs),

@@ -36,6 +36,10 @@ export function chooseSplit(dataset: ScannedDataset, config: TrainConfig): Split
           ? parseSpeakerList(DEFAULT_TRAIN_ACTORS)
           : [...new Set(clips.map((c) => c.speaker).filter((s): s is string => s !== null && !val.includes(s)))];
     }
+    if (val.length === 0) {
+      const trainSet = new Set(train);
+      return { train: clips.filter((c) => c.speaker !== null && trainSet.has(c.speaker)), val: [], trainSpeakers: [...trainSet], valSpeakers: [], speakerUnknown: false };
+    }
     return splitBySpeakers(clips, train, val);
   }
   return splitByFraction(clips, config.valFraction);
@@ -74,7 +78,7 @@ export function prepareTrainData(
   if (skipped.length > 0) {
     log(`skipped ${skipped.length} unreadable, corrupt or empty file(s)`, { skipped });
   }
-  if (trainLoaded.items.length === 0 || valLoaded.items.length === 0) {
+  if (trainLoaded.items.length === 0 || (split.val.length > 0 && valLoaded.items.length === 0)) {
     throw new Error(`expected readable clips in both splits, got ${trainLoaded.items.length} train and ${valLoaded.items.length} validation`);
   }
   const norm = computeNormStats(trainLoaded.items.map((it) => it.versions[0]!), span);

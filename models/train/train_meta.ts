@@ -26,7 +26,8 @@ export function buildMeta(args: {
   data: TrainData;
   weightsPerClass: Float32Array;
   state: TrainState;
-  valMetrics: Metrics;
+  /** null: trained on every speaker, nothing held out. */
+  valMetrics: Metrics | null;
 }): ModelMeta {
   const { config, model, data, state, valMetrics } = args;
   const augmentation: Record<string, number | string | boolean | number[]> =
@@ -73,11 +74,14 @@ export function buildMeta(args: {
       voicedGate: { ...VOICED_GATE_CONFIG },
       history: state.history.map((h) => ({ epoch: h.epoch, loss: round4(h.loss), valUar: round4(h.valUar) })),
     },
-    metrics: {
-      valAccuracy: round4(valMetrics.accuracy),
-      valUar: round4(valMetrics.uar),
-      valMacroF1: round4(valMetrics.macroF1),
-      valConfusion: valMetrics.confusion,
-    },
+    metrics:
+      valMetrics === null
+        ? {}
+        : {
+            valAccuracy: round4(valMetrics.accuracy),
+            valUar: round4(valMetrics.uar),
+            valMacroF1: round4(valMetrics.macroF1),
+            valConfusion: valMetrics.confusion,
+          },
   };
 }

@@ -16,7 +16,7 @@ import { Prng } from './prng.js';
 import { createProgress, JsonLinesLog, type EpochRecord } from './progress.js';
 import { randomTrailing } from './examples.js';
 import { buildMeta } from './train_meta.js';
-import { prepareTrainData } from './train_data.js';
+import { prepareTrainData, type TrainData } from './train_data.js';
 import { predictExamples, trainStep } from './train_step.js';
 
 export interface TrainResult {
@@ -43,8 +43,16 @@ function restore(model: Model, weights: readonly WeightEntry[]): void {
   }
 }
 
+function validate(model: Model, data: TrainData, batchSize: number): Metrics {
+  const probs = predictExamples(model, data.val, batchSize);
+  return computeMetrics(data.val.map((e) => e.labelIdx), probs.map((p) => argmax(p)), data.dataset.labels);
+}
+
 export async function runTraining(config: TrainConfig): Promise<TrainResult> {
   validateTrainConfig(config);
+  if (config.valSpeakers !== null && config.valSpeakers.length === 0 && config.keep !== 'last') {
+    throw new Error("expected keep 'last' when there are no validation speakers (nothing to choose the best epoch on), got 'best'");
+  }
   const out = config.outDir;
   const log = new JsonLinesLog(`${out}/train.log`);
   const say = (msg: string, fields: Record<string, unknown> = {}): void => {
@@ -112,16 +120,16 @@ export async function runTraining(config: TrainConfig): Promise<TrainResult> {
         seen += batch.length;
         progress.batch(epoch, lossSum / seen);
       }
-      const probs = predictExamples(model, data.val, config.batchSize);
-      const val = computeMetrics(data.val.map((e) => e.labelIdx), probs.map((p) => argmax(p)), data.dataset.labels);
-      const isBest = val.uar > state.bestMetric;
+      // Without validation speakers (a final model on every speaker) each epoch counts as the best.
+      const val = data.val.length === 0 ? null : validate(model, data, config.batchSize);
+      const isBest = val === null || val.uar > state.bestMetric;
       const record: EpochRecord = {
         epoch,
         loss: lossSum / seen,
         trainAccuracy: correct / seen,
-        valAccuracy: val.accuracy,
-        valUar: val.uar,
-        valMacroF1: val.macroF1,
+        valAccuracy: val?.accuracy ?? Number.NaN,
+        valUar: val?.uar ?? Number.NaN,
+        valMacroF1: val?.macroF1 ?? Number.NaN,
         learningRate,
         seconds: (performance.now() - started) / 1000,
         best: isBest,
@@ -132,7 +140,7 @@ export async function runTraining(config: TrainConfig): Promise<TrainResult> {
         {
           ...state,
           epoch,
-          bestMetric: isBest ? val.uar : state.bestMetric,
+          bestMetric: isBest ? (val?.uar ?? -1) : state.bestMetric,
           bestEpoch: isBest ? epoch : state.bestEpoch,
           epochsSinceBest,
           learningRate,
@@ -160,8 +168,7 @@ export async function runTraining(config: TrainConfig): Promise<TrainResult> {
     return { outDir: out, history: best.history, bestEpoch: best.bestEpoch, valMetrics: null, skipped: data.skipped.length, stoppedEarly };
   }
   restore(model, readWeights(`${out}/checkpoint`, config.keep === 'last' ? best.lastWeights : best.bestWeights));
-  const probs = predictExamples(model, data.val, config.batchSize);
-  const valMetrics = computeMetrics(data.val.map((e) => e.labelIdx), probs.map((p) => argmax(p)), data.dataset.labels);
+  const valMetrics = data.val.length === 0 ? null : validate(model, data, config.batchSize);
   const meta = buildMeta({
     config: { ...config, id: config.id || basename(out) },
     model,
@@ -172,7 +179,7 @@ export async function runTraining(config: TrainConfig): Promise<TrainResult> {
   });
   await saveModel(out, meta, model.params);
   disposeModel(model);
-  log.write('saved', { outDir: out, bestEpoch: best.bestEpoch, valUar: valMetrics.uar, valAccuracy: valMetrics.accuracy, valMacroF1: valMetrics.macroF1 });
-  say(`saved ${out} (best epoch ${best.bestEpoch}: val UAR ${(100 * valMetrics.uar).toFixed(1)} %)`);
+  log.write('saved', { outDir: out, bestEpoch: best.bestEpoch, keep: config.keep, valUar: valMetrics?.uar, valAccuracy: valMetrics?.accuracy, valMacroF1: valMetrics?.macroF1 });
+  say(`saved ${out} (${config.keep} epoch ${config.keep === 'last' ? best.epoch : best.bestEpoch}${valMetrics === null ? ', no validation speakers' : `: val UAR ${(100 * valMetrics.uar).toFixed(1)} %`})`);
   return { outDir: out, history: best.history, bestEpoch: best.bestEpoch, valMetrics, skipped: data.skipped.length, stoppedEarly };
 }

@@ -15,7 +15,8 @@ import { makeFolds } from '../../models/train/cv.js';
 import { reliability, scoreCondition } from '../../models/eval/scores.js';
 import { soxAvailable } from '../../models/eval/conditions.js';
 import type { CvReport } from '../../models/eval/cv_eval.js';
-import { writeSyntheticDataset, SYNTH_LABELS } from './train_fixture.js';
+import { runTraining } from '../../models/train/train_run.js';
+import { smokeConfig, writeSyntheticDataset, SYNTH_LABELS } from './train_fixture.js';
 
 const run = promisify(execFile);
 
@@ -94,5 +95,17 @@ describe('npm run cv + npm run evaluate -- --cv (synthetic corpus, real server)'
     }
     assert.ok(existsSync(join(cvDir, 'reliability-wideband.svg')));
     assert.ok(existsSync(join(cvDir, 'fold1', 'eval', 'cv-wideband.json')));
+  });
+
+  it('trains the final model on every speaker (no validation), keeping the last epoch', async () => {
+    const out = join(root, 'final');
+    await assert.rejects(runTraining(smokeConfig(data, out, { valSpeakers: [], epochs: 2 })), /expected keep 'last' when there are no validation speakers/);
+    const result = await runTraining(smokeConfig(data, out, { valSpeakers: [], keep: 'last', epochs: 2 }));
+    assert.equal(result.valMetrics, null);
+    const meta = JSON.parse(readFileSync(join(out, 'meta.json'), 'utf8')) as { training: Record<string, unknown>; metrics: Record<string, unknown> };
+    assert.deepEqual(meta.training['trainSpeakers'], ['s1', 's2', 's3', 's4']);
+    assert.deepEqual(meta.training['valSpeakers'], []);
+    assert.equal(meta.training['keptEpoch'], 2);
+    assert.deepEqual(meta.metrics, {});
   });
 });
