@@ -16,8 +16,8 @@ import { evaluateModel, type EvaluateResult } from './evaluate_run.js';
 import { formatMetricsTable, type Metrics } from './metrics.js';
 import { parseSpeakerList } from './split.js';
 import { CONDITION_NAMES, CORE_CONDITIONS } from '../eval/conditions.js';
-import { evaluateCv } from '../eval/cv_eval.js';
-import { reliabilitySvg, reportMarkdown } from '../eval/cv_report.js';
+import { evaluateCv, type CvReport } from '../eval/cv_eval.js';
+import { ablationMarkdown, reliabilitySvg, reportMarkdown } from '../eval/cv_report.js';
 import { DEFAULT_HOP_MS, DEFAULT_SMOOTHING } from '../../shared/protocol.js';
 
 const HELP = `Usage: npm run evaluate -- --cv <cv dir> --data <dir> [options]     (cross-validation, the model's headline)
@@ -32,6 +32,7 @@ Cross-validation (folds trained by npm run cv; each fold's model served by the r
   --hop-ms <n>         server hop (default ${DEFAULT_HOP_MS}); --smoothing <x> (default ${DEFAULT_SMOOTHING})
   --concurrency <n>    analyses in flight (default 4)
   Writes <cv dir>/cv-report.{json,md} and reliability-<condition>.svg (wideband, telephone).
+  --compare <dirs>     print the ablation table of several scored CV runs (comma list of cv dirs)
 
 One model
 
@@ -128,11 +129,17 @@ async function main(argv: string[]): Promise<void> {
       'hop-ms': { type: 'string' },
       smoothing: { type: 'string' },
       concurrency: { type: 'string' },
+      compare: { type: 'string' },
     },
     strict: true,
   });
   if (values.help === true) {
     console.log(HELP);
+    return;
+  }
+  if (values.compare !== undefined) {
+    const rows = values.compare.split(',').map((dir) => ({ name: basename(resolve(dir)), report: JSON.parse(readFileSync(join(resolve(dir), 'cv-report.json'), 'utf8')) as CvReport }));
+    console.log(ablationMarkdown(rows));
     return;
   }
   if (values.cv !== undefined) {
