@@ -3,15 +3,19 @@
  * (same hop cutting, model path, smoothing and summary), answered as one JSON document.
  * The body is a WAV file (detected by its RIFF header) or raw audio described by the same
  * parameters as `start`, given in the query string.
+ *
+ * Admission (key, capacity, size, concurrent uploads) happened before the body was read
+ * (analyze_admission.ts). The audio is fed paced like a stream (maxRealTimeMultiple, live
+ * first), and the run stops within one slice when `signal` fires (client gone, drain over).
  */
 import { randomUUID } from 'node:crypto';
-import { Observable, lastValueFrom, map, toArray } from 'rxjs';
+import { Observable, map } from 'rxjs';
 import { BYTES_PER_SAMPLE } from '../shared/dsp/pcm_decode.js';
 import { ProtocolError } from '../shared/error_codes.js';
 import { MAX_SAMPLE_RATE_HZ, MIN_SAMPLE_RATE_HZ, type EmotionMessage, type SummaryMessage } from '../shared/protocol.js';
 import { decodeWavToMono } from '../shared/wav.js';
 import { audioToResults, samplesToResults, type EmotionResult } from './pipeline/index.js';
-import type { Drainable } from './session/registry.js';
+import { PACE_BURST_SECONDS, Pacer } from './session/pacer.js';
 import type { SessionContext } from './session/session.js';
 import { formatFieldsFromQuery, resolveFormat, type StreamFormat } from './session/start.js';
 import type { InferenceStream } from './model/batcher.js';
@@ -36,7 +40,13 @@ function isWav(body: Uint8Array): boolean {
 interface Prepared {
   format: StreamFormat;
   audioSeconds: number;
-  run(stream: InferenceStream, labels: readonly string[]): Observable<EmotionResult>;
+  run(stream: InferenceStream, labels: readonly string[], pace: Pace): Observable<EmotionResult>;
+}
+
+/** The analysis' real-time budget and where to count the audio that waited for it. */
+interface Pace {
+  pacer: Pacer;
+  onPaced(seconds: number): void;
 }
 
 /**
@@ -51,22 +61,37 @@ function slices<T extends Uint8Array | Float32Array>(data: T, size: number): T[]
   return out;
 }
 
-function yieldingFrom<T>(items: readonly T[]): Observable<T> {
+/** The slices one per macrotask, each only when the pacer allows (`seconds` of stream time each). */
+function pacedFrom<T>(items: readonly T[], seconds: (item: T) => number, pace: Pace): Observable<T> {
   return new Observable<T>((subscriber) => {
     let index = 0;
-    let handle: NodeJS.Immediate;
+    let immediate: NodeJS.Immediate | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    let waited = false;
     const step = (): void => {
       const item = items[index];
       if (item === undefined) {
         subscriber.complete();
         return;
       }
+      const waitMs = pace.pacer.waitMs(performance.now());
+      if (waitMs > 0) {
+        if (!waited) pace.onPaced(seconds(item));
+        waited = true;
+        timer = setTimeout(step, waitMs);
+        return;
+      }
+      waited = false;
       index += 1;
+      pace.pacer.fed(seconds(item), performance.now());
       subscriber.next(item);
-      handle = setImmediate(step);
+      immediate = setImmediate(step);
     };
-    handle = setImmediate(step);
-    return () => clearImmediate(handle);
+    immediate = setImmediate(step);
+    return () => {
+      clearImmediate(immediate);
+      clearTimeout(timer);
+    };
   });
 }
 
@@ -84,8 +109,8 @@ function prepare(body: Uint8Array, query: Record<string, unknown>, defaults: { h
     return {
       format,
       audioSeconds: wav.samples.length / rate,
-      run: (stream, labels) =>
-        yieldingFrom(slices(wav.samples, rate * SLICE_SECONDS)).pipe(
+      run: (stream, labels, pace) =>
+        pacedFrom(slices(wav.samples, rate * SLICE_SECONDS), (samples) => samples.length / rate, pace).pipe(
           map((samples) => ({ samples, arrivedAtMs: performance.now() })),
           samplesToResults({ inputRateHz: rate, hopMs: format.hopMs, smoothing: format.smoothing, labels, stream }),
         ),
@@ -95,38 +120,64 @@ function prepare(body: Uint8Array, query: Record<string, unknown>, defaults: { h
     throw new ProtocolError('bad_message', 'expected a WAV body, or sampleRate and encoding in the query for raw audio, got neither');
   }
   const format = resolveFormat(fields, defaults);
+  const bytesPerSecond = BYTES_PER_SAMPLE[format.encoding] * format.channels * format.sampleRateHz;
   return {
     format,
-    audioSeconds: body.length / (BYTES_PER_SAMPLE[format.encoding] * format.channels * format.sampleRateHz),
-    run: (stream, labels) =>
-      yieldingFrom(slices(body, BYTES_PER_SAMPLE[format.encoding] * format.channels * format.sampleRateHz * SLICE_SECONDS)).pipe(
+    audioSeconds: body.length / bytesPerSecond,
+    run: (stream, labels, pace) =>
+      pacedFrom(slices(body, bytesPerSecond * SLICE_SECONDS), (bytes) => bytes.length / bytesPerSecond, pace).pipe(
         map((bytes) => ({ bytes, arrivedAtMs: performance.now() })),
         audioToResults({ ...format, inputRateHz: format.sampleRateHz, labels, stream }),
       ),
   };
 }
 
-export async function analyze(body: Uint8Array, query: Record<string, unknown>, ctx: SessionContext): Promise<AnalyzeResponse> {
-  const { pool, config, metrics, registry } = ctx;
-  const { format, audioSeconds, run } = prepare(body, query, { hopMs: config.defaultHopMs, smoothing: config.defaultSmoothing });
-
-  // An analysis holds a session slot for as long as it runs; a drain simply waits for it.
-  let done: () => void = () => undefined;
-  const finished = new Promise<void>((resolve) => {
-    done = resolve;
+/** Every result of `source`, or the signal's reason as soon as it fires (unsubscribing at once). */
+function collect(source: Observable<EmotionResult>, signal: AbortSignal): Promise<EmotionResult[]> {
+  return new Promise((resolve, reject) => {
+    const out: EmotionResult[] = [];
+    const onAbort = (): void => {
+      subscription.unsubscribe();
+      reject(signal.reason);
+    };
+    const subscription = source.subscribe({
+      next: (r) => out.push(r),
+      error: (err: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(err);
+      },
+      complete: () => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(out);
+      },
+    });
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
   });
-  const slot: Drainable = { drain: () => finished, abort: () => undefined };
-  if (!registry.tryAdd(slot)) {
-    throw new ProtocolError('too_many_sessions', `expected fewer than ${config.maxSessions} live sessions, the server is full`);
-  }
+}
+
+/**
+ * Analyses one admitted body (its session slot is held by the admission). Rejects with
+ * the signal's reason when it fires.
+ */
+export async function analyze(body: Uint8Array, query: Record<string, unknown>, ctx: SessionContext, signal: AbortSignal): Promise<AnalyzeResponse> {
+  const { pool, config, metrics } = ctx;
+  const { format, audioSeconds, run } = prepare(body, query, { hopMs: config.defaultHopMs, smoothing: config.defaultSmoothing });
   metrics.sessionsActive.inc();
   const startedMs = performance.now();
   const stream = pool.open(`analyze-${randomUUID()}`);
-  let outcome: 'completed' | 'error' = 'error';
+  let outcome: 'completed' | 'error' | 'client_closed' | 'shutdown' = 'error';
+  const pace: Pace = {
+    pacer: new Pacer(config.maxRealTimeMultiple, PACE_BURST_SECONDS, performance.now()),
+    onPaced: (seconds) => metrics.audioPacedSeconds.inc(seconds),
+  };
   try {
     metrics.audioReceivedBytes.inc(body.length);
     metrics.audioReceivedSeconds.inc(audioSeconds);
-    const all: EmotionResult[] = await lastValueFrom(run(stream, pool.model.labels).pipe(toArray()));
+    const all = await collect(run(stream, pool.model.labels, pace), signal).catch((err: unknown) => {
+      if (signal.aborted) outcome = err instanceof ProtocolError && err.code === 'shutting_down' ? 'shutdown' : 'client_closed';
+      throw err;
+    });
     const summary = new SummaryAccumulator(pool.model.labels);
     for (const r of all) summary.push(r.message, r.hopEndMs);
     metrics.resultsSent.inc(all.length);
@@ -142,9 +193,7 @@ export async function analyze(body: Uint8Array, query: Record<string, unknown>, 
     };
   } finally {
     stream.close();
-    registry.remove(slot);
     metrics.sessionsActive.dec();
     metrics.sessionsTotal.inc({ outcome });
-    done();
   }
 }

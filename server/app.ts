@@ -41,6 +41,7 @@ export interface RunningServer {
 }
 
 const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '']);
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', '::1', 'localhost']);
 
 export async function startServer(partial: Partial<ServerConfig> = {}): Promise<RunningServer> {
   const config = resolveConfig(partial);
@@ -88,7 +89,21 @@ export async function startServer(partial: Partial<ServerConfig> = {}): Promise<
   const port = (httpServer.address() as AddressInfo).port;
   const host = WILDCARD_HOSTS.has(config.host) ? '127.0.0.1' : config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `http://${host}:${port}`;
-  logger.info('listening', { url, port, model: pool.model.id, engine: pool.engine, mode: config.mode, workers: config.workers });
+  logger.info('listening', {
+    url,
+    port,
+    model: pool.model.id,
+    engine: pool.engine,
+    mode: config.mode,
+    workers: config.workers,
+    // Stated at start-up so an operator sees at once whether the server is open.
+    auth: config.apiKeys.length > 0 ? `api_keys (${config.apiKeys.length})` : 'none',
+    allowedOrigins: config.allowedOrigins.length > 0 ? config.allowedOrigins.join(',') : 'any',
+    metrics: config.metricsRequireKey && config.apiKeys.length > 0 ? 'api_key' : 'open',
+  });
+  if (config.apiKeys.length === 0 && !LOOPBACK_HOSTS.has(config.host)) {
+    logger.warn('authentication is off on a non-loopback interface: anyone who reaches this port can stream (set SER_API_KEYS)', { host: config.host });
+  }
 
   let drained: Promise<void> | null = null;
   const drain = (): Promise<void> => {

@@ -79,16 +79,53 @@ export interface ServerConfig {
   defaultHopMs: number;
   /** Smoothing when `start` omits it, EMA factor. 0–0.99, default 0.5. */
   defaultSmoothing: number;
-  /** Accepted API keys; empty (default) disables authentication. */
+  /**
+   * Accepted API keys; empty (default) disables authentication. From the environment or a
+   * flag, a list that is set but holds no key (`""`, `","`, `" "`) is a start-up error, not
+   * "auth off": a deployment that meant to set keys must not silently run open.
+   */
   apiKeys: string[];
+  /** Whether `GET /metrics` needs an API key too (when keys are set). Default false (open to scrapers). */
+  metricsRequireKey: boolean;
   /** Accepted `Origin` header values; empty (default) accepts any origin. */
   allowedOrigins: string[];
   /** Least severe log level written. Default 'info'. */
   logLevel: LogLevel;
-  /** WebSocket ping interval, ms; a peer that misses one pong is dropped. 100–600000, default 30000. */
+  /**
+   * WebSocket ping interval, ms; a peer that misses one pong is dropped. A socket paused by
+   * backpressure cannot read its pong, so it is judged by progress instead: it is dropped
+   * when a whole interval passes with it paused and no result sent. 100–600000, default 30000.
+   */
   heartbeatMs: number;
   /** Time a connection may take to send `start`, ms. 100–600000, default 10000. */
   startTimeoutMs: number;
+  /**
+   * After `start`, the longest time with no audio received and no result sent before the
+   * session is closed with `idle_timeout`, ms (a paused socket is not idle). A live client
+   * sends audio every few tens of ms, silence included. 100–3600000, default 60000.
+   */
+  idleTimeoutMs: number;
+  /**
+   * Most bytes the server may have queued for a session's socket and not yet handed to the
+   * kernel (ws `bufferedAmount`) before it sends another result; past it the session is
+   * closed with `slow_consumer`. Bounds the memory a client that never reads can pin.
+   * 16384–67108864, default 262144 (256 KiB ≈ 700 results).
+   */
+  maxUnsentBytes: number;
+  /**
+   * Live first: the most stream seconds of audio a session (or an analysis) is processed
+   * per second of wall time, after a burst of 1 s. Real-time streams never notice it; a
+   * file sent flat out is paced to this multiple, so 20 of them cost what 20 × this many
+   * live streams cost instead of every core. Audio waiting for its turn counts in the
+   * backlog (see `maxBacklogSeconds`). 1–10000, default 4.
+   */
+  maxRealTimeMultiple: number;
+  /**
+   * Most `POST /v1/analyze` requests read or analysed at once; more get `too_many_sessions`
+   * before their body is read. Peak upload memory ≈ this × `maxAnalyzeBytes` (× 3 for a
+   * 16-bit WAV decoded to float). 1–1024, default 2.
+   */
+  maxConcurrentAnalyses: number;
   /** On drain, time live sessions get to finish their audio, ms. 0–600000, default 10000. */
   drainGraceMs: number;
   /** Most streams in one model call. 1–1024, default 64. */
@@ -119,10 +156,15 @@ export const DEFAULT_CONFIG: Readonly<ServerConfig> = Object.freeze({
   defaultHopMs: DEFAULT_HOP_MS,
   defaultSmoothing: DEFAULT_SMOOTHING,
   apiKeys: [],
+  metricsRequireKey: false,
   allowedOrigins: [],
   logLevel: 'info',
   heartbeatMs: 30_000,
   startTimeoutMs: 10_000,
+  idleTimeoutMs: 60_000,
+  maxUnsentBytes: 256 * 1024,
+  maxRealTimeMultiple: 4,
+  maxConcurrentAnalyses: 2,
   drainGraceMs: 10_000,
   maxBatchStreams: 64,
   batchWindowMs: 5,
@@ -172,12 +214,19 @@ export function resolveConfig(partial: Partial<ServerConfig> = {}): ServerConfig
   if (!Array.isArray(config.apiKeys) || config.apiKeys.some((k) => typeof k !== 'string' || k === '')) {
     throw new RangeError('apiKeys: expected a list of non-empty strings');
   }
+  if (typeof config.metricsRequireKey !== 'boolean') {
+    throw new RangeError(`metricsRequireKey: expected true or false, got ${JSON.stringify(config.metricsRequireKey)}`);
+  }
   if (!Array.isArray(config.allowedOrigins)) {
     throw new RangeError('allowedOrigins: expected a list of origins');
   }
   checkChoice('logLevel', config.logLevel, LOG_LEVELS);
   checkInt('heartbeatMs', config.heartbeatMs, 100, 600_000);
   checkInt('startTimeoutMs', config.startTimeoutMs, 100, 600_000);
+  checkInt('idleTimeoutMs', config.idleTimeoutMs, 100, 3_600_000);
+  checkInt('maxUnsentBytes', config.maxUnsentBytes, 16_384, 64 * 1024 * 1024);
+  checkNumber('maxRealTimeMultiple', config.maxRealTimeMultiple, 1, 10_000);
+  checkInt('maxConcurrentAnalyses', config.maxConcurrentAnalyses, 1, 1024);
   checkInt('drainGraceMs', config.drainGraceMs, 0, 600_000);
   checkInt('maxBatchStreams', config.maxBatchStreams, 1, 1024);
   checkNumber('batchWindowMs', config.batchWindowMs, 0, 100);
@@ -190,6 +239,8 @@ interface Source {
   env: string;
   flag: string;
   parse: (raw: string) => unknown;
+  /** Whether an empty environment value counts as set (parsed) rather than unset. */
+  emptyIsSet?: boolean;
 }
 
 const asNumber = (raw: string): number => (raw.trim() === '' ? Number.NaN : Number(raw));
@@ -199,6 +250,20 @@ const asList = (raw: string): string[] =>
     .split(',')
     .map((s) => s.trim())
     .filter((s) => s !== '');
+/** Fail closed: a key list that is given but holds no key is an error, never "auth off". */
+const asKeyList = (raw: string): string[] => {
+  const keys = asList(raw);
+  if (keys.length === 0) {
+    throw new RangeError(`apiKeys: expected at least one non-empty key (unset the variable to disable auth), got ${JSON.stringify(raw)}`);
+  }
+  return keys;
+};
+const asBoolean = (raw: string): boolean | string => {
+  const value = raw.trim().toLowerCase();
+  if (value === 'true' || value === '1') return true;
+  if (value === 'false' || value === '0') return false;
+  return raw;
+};
 
 /** Env and flag names of every field, in the order of docs/configuration.md. */
 export const CONFIG_SOURCES: readonly Source[] = [
@@ -216,11 +281,16 @@ export const CONFIG_SOURCES: readonly Source[] = [
   { field: 'backlogPolicy', env: 'SER_BACKLOG_POLICY', flag: '--backlog-policy', parse: asString },
   { field: 'defaultHopMs', env: 'SER_HOP_MS', flag: '--hop-ms', parse: asNumber },
   { field: 'defaultSmoothing', env: 'SER_SMOOTHING', flag: '--smoothing', parse: asNumber },
-  { field: 'apiKeys', env: 'SER_API_KEYS', flag: '--api-keys', parse: asList },
+  { field: 'apiKeys', env: 'SER_API_KEYS', flag: '--api-keys', parse: asKeyList, emptyIsSet: true },
+  { field: 'metricsRequireKey', env: 'SER_METRICS_REQUIRE_KEY', flag: '--metrics-require-key', parse: asBoolean },
   { field: 'allowedOrigins', env: 'SER_ALLOWED_ORIGINS', flag: '--allowed-origins', parse: asList },
   { field: 'logLevel', env: 'SER_LOG_LEVEL', flag: '--log-level', parse: asString },
   { field: 'heartbeatMs', env: 'SER_HEARTBEAT_MS', flag: '--heartbeat-ms', parse: asNumber },
   { field: 'startTimeoutMs', env: 'SER_START_TIMEOUT_MS', flag: '--start-timeout-ms', parse: asNumber },
+  { field: 'idleTimeoutMs', env: 'SER_IDLE_TIMEOUT_MS', flag: '--idle-timeout-ms', parse: asNumber },
+  { field: 'maxUnsentBytes', env: 'SER_MAX_UNSENT_BYTES', flag: '--max-unsent-bytes', parse: asNumber },
+  { field: 'maxRealTimeMultiple', env: 'SER_MAX_REAL_TIME_MULTIPLE', flag: '--max-real-time-multiple', parse: asNumber },
+  { field: 'maxConcurrentAnalyses', env: 'SER_MAX_CONCURRENT_ANALYSES', flag: '--max-concurrent-analyses', parse: asNumber },
   { field: 'drainGraceMs', env: 'SER_DRAIN_GRACE_MS', flag: '--drain-grace-ms', parse: asNumber },
   { field: 'maxBatchStreams', env: 'SER_MAX_BATCH_STREAMS', flag: '--max-batch-streams', parse: asNumber },
   { field: 'batchWindowMs', env: 'SER_BATCH_WINDOW_MS', flag: '--batch-window-ms', parse: asNumber },
@@ -238,7 +308,7 @@ export function configFromEnvAndArgs(
   const partial: Record<string, unknown> = {};
   for (const source of CONFIG_SOURCES) {
     const raw = env[source.env];
-    if (raw !== undefined && raw !== '') partial[source.field] = source.parse(raw);
+    if (raw !== undefined && (raw !== '' || source.emptyIsSet === true)) partial[source.field] = source.parse(raw);
   }
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i] ?? '';

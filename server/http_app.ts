@@ -7,12 +7,11 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { ERROR_CODES, ProtocolError, type ErrorCode } from '../shared/error_codes.js';
 import { ANALYZE_PATH } from '../shared/protocol.js';
 import { analyze } from './analyze.js';
+import { admitAnalysis, type AdmissionContext, type AdmittedAnalysis } from './analyze_admission.js';
 import { isAuthorized, presentedKey } from './auth.js';
-import type { SessionContext } from './session/session.js';
+import { securityHeaders } from './security_headers.js';
 
-export interface HttpContext extends SessionContext {
-  isDraining(): boolean;
-}
+export type HttpContext = AdmissionContext;
 
 function sendError(res: Response, ctx: HttpContext, code: ErrorCode, message: string): void {
   ctx.metrics.countError(code);
@@ -20,18 +19,23 @@ function sendError(res: Response, ctx: HttpContext, code: ErrorCode, message: st
   res.status(httpStatus).json({ type: 'error', code, message, retryable });
 }
 
+/** Status of a request whose client went away before the answer (nginx's convention). */
+const CLIENT_CLOSED_STATUS = 499;
+
 export function createHttpApp(ctx: HttpContext): express.Express {
   const { config, metrics, pool, registry, logger } = ctx;
   const app = express();
   app.disable('x-powered-by');
+  app.use(securityHeaders);
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
 
   app.get('/readyz', (_req, res) => {
-    // Not ready while draining, or while no inference worker runs (one is being respawned).
-    const status = ctx.isDraining() ? 'draining' : pool.liveWorkers === 0 ? 'no_worker' : 'ready';
+    // Not ready while draining, while no inference worker runs (one is being respawned), or
+    // while full: a load balancer should send new sessions elsewhere.
+    const status = ctx.isDraining() ? 'draining' : pool.liveWorkers === 0 ? 'no_worker' : registry.capacityLeft === 0 ? 'full' : 'ready';
     const body = {
       status,
       model: { id: pool.model.id, labels: pool.model.labels },
@@ -43,34 +47,35 @@ export function createHttpApp(ctx: HttpContext): express.Express {
     res.status(status === 'ready' ? 200 : 503).json(body);
   });
 
-  app.get('/metrics', async (_req, res) => {
+  app.get('/metrics', async (req, res) => {
+    if (config.metricsRequireKey && !isAuthorized(config.apiKeys, presentedKey(req.headers, new URL(req.originalUrl, 'http://localhost')))) {
+      return sendError(res, ctx, 'unauthorized', 'expected a valid API key in "Authorization: Bearer <key>" or ?token=');
+    }
     res.set('Content-Type', metrics.registry.contentType);
     res.send(await metrics.registry.metrics());
   });
 
   app.post(
     ANALYZE_PATH,
+    admitAnalysis(ctx),
     express.raw({ type: () => true, limit: config.maxAnalyzeBytes }),
     async (req: Request, res: Response) => {
-      if (ctx.isDraining()) {
-        metrics.analyzeRequests.inc({ status: 503 });
-        return sendError(res, ctx, 'shutting_down', 'the server is shutting down');
-      }
-      // The same keys as the stream endpoint guard analysis; probes and /metrics stay open.
-      if (!isAuthorized(config.apiKeys, presentedKey(req.headers, new URL(req.originalUrl, 'http://localhost')))) {
-        metrics.analyzeRequests.inc({ status: 401 });
-        return sendError(res, ctx, 'unauthorized', 'expected a valid API key in "Authorization: Bearer <key>" or ?token=');
-      }
+      const { signal } = res.locals.analysis as AdmittedAnalysis;
       const body = Buffer.isBuffer(req.body) ? new Uint8Array(req.body.buffer, req.body.byteOffset, req.body.byteLength) : new Uint8Array(0);
       if (body.length === 0) {
         metrics.analyzeRequests.inc({ status: 400 });
         return sendError(res, ctx, 'bad_message', 'expected a WAV file or raw audio in the body, got an empty body');
       }
       try {
-        const result = await analyze(body, req.query as Record<string, unknown>, ctx);
+        const result = await analyze(body, req.query as Record<string, unknown>, ctx, signal);
         metrics.analyzeRequests.inc({ status: 200 });
         res.json(result);
       } catch (err) {
+        if (signal.aborted && !(signal.reason instanceof ProtocolError && signal.reason.code === 'shutting_down')) {
+          // Nobody is listening any more; count it, answer nothing.
+          metrics.analyzeRequests.inc({ status: CLIENT_CLOSED_STATUS });
+          return;
+        }
         const error = err instanceof ProtocolError ? err : new ProtocolError('internal', 'internal error');
         if (!(err instanceof ProtocolError)) logger.error('analyze failed', { error: err instanceof Error ? err.message : String(err) });
         metrics.analyzeRequests.inc({ status: ERROR_CODES[error.code].httpStatus });

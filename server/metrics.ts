@@ -10,6 +10,14 @@ import type { ErrorCode } from '../shared/error_codes.js';
 /** How a session ended: the `outcome` label of ser_sessions_total. */
 export type SessionOutcome = 'completed' | 'error' | 'client_closed' | 'shutdown';
 
+/**
+ * Which limit ended a connection: the `kind` label of ser_timeouts_total. `start`: no start
+ * within startTimeoutMs; `idle`: idle_timeout; `heartbeat`: a missed pong; `stalled`: paused
+ * by backpressure for a whole heartbeat with no result sent; `slow_consumer`: unsent bytes
+ * past maxUnsentBytes.
+ */
+export type TimeoutKind = 'start' | 'idle' | 'heartbeat' | 'stalled' | 'slow_consumer';
+
 /** Real-time factor window: processing seconds over audio seconds of the last this-many seconds. */
 const RTF_WINDOW_SECONDS = 10;
 /** Event-loop lag probe period, ms: short enough to see a 20 ms stall, cheap enough to ignore. */
@@ -43,6 +51,9 @@ export interface ServerMetrics {
   workerRestarts: Counter;
   analyzeRequests: Counter<'status'>;
   analyzeDuration: Histogram;
+  analyzeInFlight: Gauge;
+  timeouts: Counter<'kind'>;
+  audioPacedSeconds: Counter;
   /** Records processing time against audio time for the real-time factor. */
   recordProcessing(audioSeconds: number, processingSeconds: number): void;
   countError(code: ErrorCode): void;
@@ -205,6 +216,22 @@ export function createMetrics(info: MetricsInfo): ServerMetrics {
       name: 'ser_analyze_duration_seconds',
       help: 'POST /v1/analyze: from the request body read to the answer built (kept apart from the live-stream latency, which a whole file would swamp)',
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers: [registry],
+    }),
+    analyzeInFlight: new Gauge({
+      name: 'ser_analyze_in_flight',
+      help: 'POST /v1/analyze requests admitted and not yet answered (body being read or audio being analysed)',
+      registers: [registry],
+    }),
+    timeouts: new Counter({
+      name: 'ser_timeouts_total',
+      help: 'Connections ended by a liveness limit, by kind (start, idle, heartbeat, stalled, slow_consumer)',
+      labelNames: ['kind'],
+      registers: [registry],
+    }),
+    audioPacedSeconds: new Counter({
+      name: 'ser_audio_paced_seconds_total',
+      help: 'Stream seconds of audio that waited for their session\'s real-time budget (maxRealTimeMultiple) before processing',
       registers: [registry],
     }),
     recordProcessing(audioSeconds, processingSeconds) {

@@ -11,6 +11,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { ProtocolError, type ErrorCode } from '../shared/error_codes.js';
 import { STREAM_PATH } from '../shared/protocol.js';
 import { isAuthorized, isOriginAllowed, presentedKey } from './auth.js';
+import { heartbeatVerdict } from './session/liveness.js';
 import { Session, type SessionContext } from './session/session.js';
 
 /**
@@ -37,6 +38,8 @@ export function attachStreamServer(
     perMessageDeflate: false,
   });
   const alive = new WeakMap<WebSocket, boolean>();
+  /** Per admitted socket: its session, and what the previous heartbeat saw of it. */
+  const beats = new WeakMap<WebSocket, { session: Session; resultsSent: number; paused: boolean }>();
 
   const refuse = (ws: WebSocket, code: ErrorCode, message: string): void => {
     const error = new ProtocolError(code, message);
@@ -59,7 +62,9 @@ export function attachStreamServer(
     if (ctx.registry.capacityLeft === 0) {
       return refuse(ws, 'too_many_sessions', `expected fewer than ${config.maxSessions} live sessions, the server is full`);
     }
-    ctx.registry.tryAdd(new Session(ws, ctx));
+    const session = new Session(ws, ctx);
+    beats.set(ws, { session, resultsSent: 0, paused: false });
+    ctx.registry.tryAdd(session);
   };
 
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
@@ -72,22 +77,34 @@ export function attachStreamServer(
   };
   httpServer.on('upgrade', onUpgrade);
 
-  // Heartbeat: a peer that has not answered the previous ping is gone (half-open TCP).
+  // Heartbeat: a peer that has not answered the previous ping is gone (half-open TCP); a
+  // paused one is judged by its progress instead (liveness.ts).
   const heartbeat = setInterval(() => {
     for (const ws of wss.clients) {
-      // A socket paused by backpressure cannot read the pong; it proved itself alive by
-      // sending more than we could take, so it is not judged until it is resumed.
-      if (ws.isPaused) {
+      const beat = beats.get(ws);
+      const resultsSent = beat?.session.resultsSent ?? 0;
+      const paused = ws.isPaused;
+      const verdict = heartbeatVerdict({
+        answered: alive.get(ws) !== false,
+        paused,
+        wasPaused: beat?.paused ?? false,
+        resultsSinceLastBeat: resultsSent - (beat?.resultsSent ?? 0),
+      });
+      if (beat !== undefined) {
+        beat.resultsSent = resultsSent;
+        beat.paused = paused;
+      }
+      if (verdict === 'exempt') {
         alive.set(ws, true);
-        continue;
-      }
-      if (alive.get(ws) === false) {
-        logger.info('peer missed a heartbeat; dropping it');
+      } else if (verdict === 'ping') {
+        alive.set(ws, false);
+        ws.ping();
+      } else {
+        const kind = verdict === 'drop_dead' ? 'heartbeat' : 'stalled';
+        metrics.timeouts.inc({ kind });
+        logger.info(kind === 'heartbeat' ? 'peer missed a heartbeat; dropping it' : 'paused for a whole heartbeat with no progress; dropping it');
         ws.terminate();
-        continue;
       }
-      alive.set(ws, false);
-      ws.ping();
     }
   }, config.heartbeatMs);
   heartbeat.unref();

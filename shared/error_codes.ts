@@ -25,6 +25,13 @@ export const ERROR_CODES = {
   internal: { closeCode: 1011, httpStatus: 500, retryable: true },
   /** The server is draining for shutdown. */
   shutting_down: { closeCode: 1001, httpStatus: 503, retryable: true },
+  /**
+   * The client did not read what the server sent: its unsent results passed
+   * `maxUnsentBytes`. Retry on a connection that reads its results.
+   */
+  slow_consumer: { closeCode: 1008, httpStatus: 429, retryable: true },
+  /** No audio arrived (and no result was due) for `idleTimeoutMs` after `start`. */
+  idle_timeout: { closeCode: 1008, httpStatus: 408, retryable: true },
 } as const satisfies Record<string, { closeCode: number; httpStatus: number; retryable: boolean }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

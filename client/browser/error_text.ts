@@ -22,6 +22,8 @@ const SERVER_TEXT: Record<ErrorCode, string> = {
   forbidden_origin: 'The server does not accept connections from this page’s origin.',
   internal: 'The server hit an internal error; other sessions are unaffected.',
   shutting_down: 'The server is shutting down.',
+  slow_consumer: 'This page did not read the results fast enough, so the server closed the stream.',
+  idle_timeout: 'No audio reached the server for too long, so it closed the stream.',
 };
 
 export function noticeFor(err: unknown, serverUrl: string): Notice {

@@ -14,7 +14,7 @@ import type { StepRule } from '../../models/streaming/step_clock.js';
 import { ProtocolError } from '../../shared/error_codes.js';
 import type { AudioChunk } from '../pipeline/types.js';
 import type { ModelInfo, PipelineOpen, ToWorker, WorkerInit } from './messages.js';
-import { WorkerSlot, type PipelineHandlers, type PoolHooks, type StepOutcome } from './slot.js';
+import { WorkerFailedError, WorkerSlot, type PipelineHandlers, type PoolHooks, type StepOutcome } from './slot.js';
 
 export type { PipelineHandlers, PoolHooks, StepOutcome } from './slot.js';
 
@@ -104,7 +104,7 @@ export class InferencePool {
       stepRule,
       step: (frames, voiced) => {
         if (closed) return Promise.reject(new ProtocolError('internal', 'stream already closed'));
-        if (!slot.alive) return Promise.reject(new ProtocolError('internal', 'inference worker failed'));
+        if (!slot.alive) return Promise.reject(new WorkerFailedError('not running'));
         const requestId = this.nextRequestId++;
         inFlight.add(requestId);
         return new Promise<StepOutcome>((resolve, reject) => {

@@ -26,6 +26,13 @@ export interface PoolHooks {
   onWorkerRestart?: (index: number, reason: string) => void;
 }
 
+/** A stream's inference worker crashed: `internal`, marked so a session can still sum up. */
+export class WorkerFailedError extends ProtocolError {
+  constructor(reason: string) {
+    super('internal', `inference worker failed (${reason})`);
+  }
+}
+
 interface Waiter {
   resolve: (outcome: StepOutcome) => void;
   reject: (err: Error) => void;
@@ -204,7 +211,7 @@ export class WorkerSlot {
   /** Fails everything in flight; the slot is dead from now on. */
   fail(reason: string): void {
     this.alive = false;
-    const err = new ProtocolError('internal', `inference worker failed (${reason})`);
+    const err = new WorkerFailedError(reason);
     for (const waiter of this.waiters.values()) waiter.reject(err);
     this.waiters.clear();
     const pipelines = [...this.pipelines.values()];

@@ -11,6 +11,12 @@
  * time. Past `maxBacklogSeconds` the 'pause' policy stops reading the socket (TCP pushes
  * back on the sender; nothing is dropped) until the backlog halves; the 'reject' policy
  * answers `rate_limited`.
+ *
+ * Hostile and careless clients: audio is fed at most `maxRealTimeMultiple` × real time
+ * (pacer.ts, live first); a client that does not read its results is closed with
+ * `slow_consumer` once `maxUnsentBytes` wait in its send buffer; one that sends nothing is
+ * closed with `idle_timeout`. A crashed inference worker still gets the client a summary of
+ * the results sent before the `internal` error.
  */
 import { randomUUID } from 'node:crypto';
 import { Subject, type OperatorFunction, type Subscription } from 'rxjs';
@@ -28,7 +34,13 @@ import type { Drainable, SessionRegistry } from './registry.js';
 import { parseClientMessage, resolveFormat, type StreamFormat } from './start.js';
 import { AudioQueue, SLICE_SECONDS } from './audio_queue.js';
 import { Backlog } from './backlog.js';
+import { IdleTimer } from './idle_timer.js';
+import { PACE_BURST_SECONDS, Pacer } from './pacer.js';
 import { SummaryAccumulator } from './summary.js';
+import { WorkerFailedError } from '../model/slot.js';
+
+/** After `slow_consumer`, how long the peer gets to take the close frame before the socket is destroyed, ms. */
+const SLOW_CONSUMER_CLOSE_GRACE_MS = 2_000;
 
 export interface SessionContext {
   config: ServerConfig;
@@ -54,6 +66,8 @@ export class Session implements Drainable {
   private paused = false;
   private closeCodeOnDone = 1000;
   private startTimer: NodeJS.Timeout | null = null;
+  private idle: IdleTimer | null = null;
+  private resultCount = 0;
   private resolveClosed: () => void = () => undefined;
   readonly closed: Promise<void>;
 
@@ -77,10 +91,20 @@ export class Session implements Drainable {
         this.log.warn('socket error', { error: err.message });
       }
     });
-    this.startTimer = setTimeout(
-      () => this.fail(new ProtocolError('bad_message', `expected a start message within ${ctx.config.startTimeoutMs} ms, got none`)),
-      ctx.config.startTimeoutMs,
-    );
+    this.startTimer = setTimeout(() => {
+      ctx.metrics.timeouts.inc({ kind: 'start' });
+      this.fail(new ProtocolError('bad_message', `expected a start message within ${ctx.config.startTimeoutMs} ms, got none`));
+    }, ctx.config.startTimeoutMs);
+  }
+
+  /** Results sent so far (the heartbeat's measure of progress for a paused socket). */
+  get resultsSent(): number {
+    return this.resultCount;
+  }
+
+  /** Whether reading is paused by backpressure now. */
+  get isPaused(): boolean {
+    return this.paused;
   }
 
   private onMessage(data: RawData, isBinary: boolean): void {
@@ -124,7 +148,17 @@ export class Session implements Drainable {
     this.summary = new SummaryAccumulator(pool.model.labels);
     this.audio$ = new Subject<AudioChunk>();
     const sliceBytes = Math.max(1, Math.round(this.backlog.bytesPerSecond * SLICE_SECONDS));
-    this.queue = new AudioQueue(sliceBytes, (chunk) => this.feed(chunk), () => this.audio$?.complete());
+    const { config, metrics } = this.ctx;
+    this.queue = new AudioQueue(sliceBytes, (chunk) => this.feed(chunk), () => this.audio$?.complete(), {
+      pacer: new Pacer(config.maxRealTimeMultiple, PACE_BURST_SECONDS, performance.now()),
+      bytesPerSecond: this.backlog.bytesPerSecond,
+      onPaced: (seconds) => metrics.audioPacedSeconds.inc(seconds),
+    });
+    this.idle = new IdleTimer(config.idleTimeoutMs, () => this.paused, () => {
+      metrics.timeouts.inc({ kind: 'idle' });
+      this.fail(new ProtocolError('idle_timeout', `expected audio within ${config.idleTimeoutMs} ms, got none`));
+    });
+    this.idle.start();
     this.phase = 'streaming';
     const params = {
       encoding: format.encoding,
@@ -180,6 +214,7 @@ export class Session implements Drainable {
       );
     }
     backlog.received(bytes.length);
+    this.idle?.touch();
     metrics.audioReceivedBytes.inc(bytes.length);
     metrics.audioReceivedSeconds.inc(chunkMs / 1000);
     this.queue.push(bytes, performance.now());
@@ -205,7 +240,19 @@ export class Session implements Drainable {
   }
 
   private onResult(result: EmotionResult): void {
-    const { metrics } = this.ctx;
+    const { metrics, config } = this.ctx;
+    // Checked before sending, on what already waits: one large message never trips it.
+    if (this.ws.bufferedAmount > config.maxUnsentBytes) {
+      metrics.timeouts.inc({ kind: 'slow_consumer' });
+      this.fail(
+        new ProtocolError('slow_consumer', `expected the client to read its results, got ${this.ws.bufferedAmount} bytes unsent (limit ${config.maxUnsentBytes})`),
+      );
+      const ws = this.ws;
+      setTimeout(() => ws.terminate(), SLOW_CONSUMER_CLOSE_GRACE_MS).unref();
+      return;
+    }
+    this.resultCount += 1;
+    this.idle?.touch();
     this.send(result.message);
     metrics.resultsSent.inc();
     metrics.resultLatency.observe(Math.max(0, performance.now() - result.arrivedAtMs) / 1000);
@@ -258,6 +305,8 @@ export class Session implements Drainable {
   drain(): Promise<void> {
     if (this.phase === 'awaiting_start') this.fail(new ProtocolError('shutting_down', 'the server is shutting down'));
     else if (this.phase === 'streaming') this.end(1001);
+    // Within the grace period the received audio goes at full speed.
+    this.queue?.hurry();
     // A session already ending (its client sent `end`) finishes as asked, with 1000.
     return this.closed;
   }
@@ -274,6 +323,8 @@ export class Session implements Drainable {
     if (!(err instanceof ProtocolError)) {
       this.log.error('session failed', { error: err instanceof Error ? err.message : String(err) });
     }
+    // The worker that held this stream crashed: what was answered still makes a summary.
+    if (err instanceof WorkerFailedError && this.summary !== null) this.send(this.summary.build());
     this.sendError(error.code, error.message);
     this.finish(error.code === 'shutting_down' ? 'shutdown' : 'error');
     this.ws.close(error.closeCode, error.code);
@@ -295,6 +346,7 @@ export class Session implements Drainable {
     const wasEnding = this.phase === 'ending';
     this.phase = 'closed';
     if (this.startTimer !== null) clearTimeout(this.startTimer);
+    this.idle?.stop();
     this.subscription?.unsubscribe();
     this.subscription = null;
     this.queue?.dispose();
