@@ -1,7 +1,7 @@
 /**
  * conv1d (comparison baseline): causal Conv1D (stride 1) + ReLU + max-pool blocks, masked
- * global average pooling over time, dense head. No recurrence, so no streaming state beyond
- * the receptive field; offline forward only.
+ * global average pooling over time, dense head. A clip-level model: it streams by window
+ * recompute over the current segment (StreamingKind 'window').
  */
 import * as tf from '@tensorflow/tfjs';
 import { causalConv1d } from '../ops/conv1d.js';
@@ -24,6 +24,8 @@ export const CONV1D_DEFAULTS: Hyper = {
 export const conv1dArch: Architecture = {
   name: 'conv1d',
   defaults: CONV1D_DEFAULTS,
+  /** Window recompute: exact, one full forward() per step (see StreamingKind). */
+  streaming: 'window',
   validate(hyper) {
     const pools = hyperList(hyper, 'poolSizes');
     const channels = hyperList(hyper, 'convChannels');

@@ -31,6 +31,8 @@ export const CONV1D_LSTM_DEFAULTS: Hyper = {
 export const conv1dLstm: Architecture = {
   name: 'conv1d-lstm',
   defaults: CONV1D_LSTM_DEFAULTS,
+  /** Window recompute: exact, one full forward() per step (see StreamingKind). */
+  streaming: 'window',
   validate(hyper) {
     const pools = hyperList(hyper, 'poolSizes');
     if (pools.length !== hyperList(hyper, 'convChannels').length) {

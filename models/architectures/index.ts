@@ -9,12 +9,23 @@ import { cnnAttnLstm } from './cnn_attn_lstm.js';
 import { conv1dArch } from './conv1d.js';
 import { conv1dLstm } from './conv1d_lstm.js';
 import { lstmArch } from './lstm.js';
-import { ARCH_NAMES, type ArchName, type Architecture, type ForwardOptions, type Hyper, type Model, type ModelLike } from './types.js';
+import {
+  ARCH_NAMES,
+  type ArchName,
+  type Architecture,
+  type ForwardOptions,
+  type Hyper,
+  type Model,
+  type ModelLike,
+  type StreamingKind,
+} from './types.js';
 
 export * from './types.js';
 
 const ARCHITECTURES: Record<ArchName, Architecture> = {
-  'cnn-attn-lstm': cnnAttnLstm,
+  // The hand-fused runner of models/streaming/ (declared here, not in cnn_attn_lstm.ts,
+  // while that file changes in parallel; it can move there).
+  'cnn-attn-lstm': { ...cnnAttnLstm, streaming: 'fused-recurrent' },
   lstm: lstmArch,
   conv1d: conv1dArch,
   'conv1d-lstm': conv1dLstm,
@@ -69,6 +80,11 @@ export function forwardSteps(model: ModelLike, x: tf.Tensor3D, options: ForwardO
 /** Whether the architecture gives logits after every step (per-step loss). */
 export function hasStepOutputs(arch: ArchName): boolean {
   return getArchitecture(arch).forwardSteps !== undefined;
+}
+
+/** How the streaming runner serves the architecture (Architecture.streaming, default 'window'). */
+export function streamingKindOf(arch: ArchName): StreamingKind {
+  return getArchitecture(arch).streaming ?? 'window';
 }
 
 /** Feature frames per model step (total time down-sampling). */

@@ -25,6 +25,8 @@ export const LSTM_DEFAULTS: Hyper = {
 export const lstmArch: Architecture = {
   name: 'lstm',
   defaults: LSTM_DEFAULTS,
+  /** Window recompute: exact, one full forward() per step (see StreamingKind). */
+  streaming: 'window',
   validate(hyper) {
     for (const name of ['numCoeffs', 'numClasses', 'frameStride', 'denseUnits']) {
       if (hyperInt(hyper, name) < 1) throw new Error(`hyper.${name}: expected ≥ 1, got ${hyper[name]}`);

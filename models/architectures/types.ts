@@ -8,6 +8,18 @@ import type * as tf from '@tensorflow/tfjs';
 export const ARCH_NAMES = ['cnn-attn-lstm', 'lstm', 'conv1d', 'conv1d-lstm'] as const;
 export type ArchName = (typeof ARCH_NAMES)[number];
 
+/**
+ * How the streaming runner (models/streaming/runner.ts) serves an architecture:
+ * - 'fused-recurrent': the hand-fused stateful runner of models/streaming/ (plan.ts,
+ *   batch_conv.ts, batch_recurrent.ts, head.ts), written for cnn-attn-lstm's shape: strided
+ *   causal convs, one LSTM, attention over a rolling window.
+ * - 'window': window recompute. Each stream keeps the normalised frames of its current
+ *   segment (the newest training span of them, models/streaming/span.ts), and every call in
+ *   which it completes a step re-runs forward() over them, batched across streams. Exact for
+ *   any forward() that masks left padding, at the cost of one full pass per step.
+ */
+export type StreamingKind = 'fused-recurrent' | 'window';
+
 /** Hyper-parameters: numbers and integer lists only, so they round-trip through JSON. */
 export type Hyper = Record<string, number | number[]>;
 
@@ -71,6 +83,8 @@ export interface Architecture {
    * a loss on every live result, not only the last. Absent: final-step training only.
    */
   forwardSteps?(model: ModelLike, x: tf.Tensor3D, options: ForwardOptions): tf.Tensor3D;
+  /** How it streams (see StreamingKind). Absent: 'window', which works for every forward(). */
+  streaming?: StreamingKind;
 }
 
 /** Reads an integer hyper-parameter, failing loudly when it is missing or a list. */

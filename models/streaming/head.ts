@@ -6,10 +6,10 @@
  * round trip. Mirrors attentionPool + denseHead (float64 accumulation, float32 result).
  */
 import type { StreamingPlan } from './plan.js';
-import type { StreamState } from './state.js';
+import type { FusedStreamState } from './state.js';
 
 /** Writes the head's output into state.probsValues and returns it; null while the window is empty. */
-export function headProbs(plan: StreamingPlan, state: StreamState): Float32Array | null {
+export function headProbs(plan: StreamingPlan, state: FusedStreamState): Float32Array | null {
   const n = state.ringCount;
   if (n === 0) return null;
   const { denseUnits, numClasses, dense1B, outW, outB } = plan;

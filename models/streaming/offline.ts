@@ -1,15 +1,17 @@
 /**
  * predictOffline: a whole clip at once through the architecture's forward(). Applies the
  * same utterance rule as streaming (only the segment the clip ends in counts, without the
- * frames dropped in a long trailing pause) and the same step
- * grid (whole steps from the segment start; a trailing partial step is ignored), so for
- * cnn-attn-lstm it equals the final stepBatch result on the same frames.
+ * frames dropped in a long trailing pause), the same step grid (whole steps from the
+ * segment start; a trailing partial step is ignored) and the same span (span.ts: for window
+ * architectures, the newest training span of those steps), so for every architecture it
+ * equals the final stepBatch result on the same frames.
  */
 import * as tf from '@tensorflow/tfjs';
 import { forward, stepFramesOf } from '../architectures/index.js';
 import { normalizeFrames } from '../meta.js';
 import type { StreamableModel } from './plan.js';
 import { lastSegmentRange } from './segment.js';
+import { resultSpanFrames } from './span.js';
 
 /**
  * frames: n × numCoeffs raw MFCC; voiced: n flags. Returns class probabilities; a uniform
@@ -25,10 +27,12 @@ export function predictOffline(model: StreamableModel, frames: Float32Array, voi
   }
   const { start, end } = lastSegmentRange(voiced, meta.resetAfterSilenceFrames);
   const stepFrames = stepFramesOf(model);
-  const used = Math.floor((end - start) / stepFrames) * stepFrames;
+  const stepsEnd = start + Math.floor((end - start) / stepFrames) * stepFrames;
+  const first = Math.max(start, stepsEnd - resultSpanFrames(model));
+  const used = stepsEnd - first;
   const classes = meta.labels.length;
   if (used === 0) return new Float32Array(classes).fill(1 / classes);
-  const x = normalizeFrames(frames.subarray(start * f, (start + used) * f), meta.norm);
+  const x = normalizeFrames(frames.subarray(first * f, stepsEnd * f), meta.norm);
   return tf.tidy(() => {
     const logits = forward(model, tf.tensor3d(x, [1, used, f]), { training: false });
     return tf.softmax(logits).dataSync() as Float32Array;

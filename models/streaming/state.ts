@@ -1,10 +1,10 @@
 /**
- * One stream's recurrent state: plain typed arrays, no tensors, so a stream costs a few KB
+ * One stream's recurrent state for the fused runner (cnn-attn-lstm): plain typed arrays, no tensors, so a stream costs a few KB
  * and can be created, reset and dropped freely. Only stepBatch mutates it.
  */
 import { streamingPlan, type StreamableModel } from './plan.js';
 
-export class StreamState {
+export class FusedStreamState {
   /** Per conv layer: the last (kernel − stride) inputs of that layer, rows × inChannels. */
   readonly convContext: Float32Array[];
   /** Normalised frames waiting for a full step (< stepFrames rows × numCoeffs). */
@@ -72,9 +72,9 @@ export class StreamState {
 }
 
 /** A fresh state for one stream of `model` (cnn-attn-lstm). */
-export function createStreamState(model: StreamableModel): StreamState {
+export function createFusedStreamState(model: StreamableModel): FusedStreamState {
   const plan = streamingPlan(model);
-  return new StreamState(model, {
+  return new FusedStreamState(model, {
     contextSizes: plan.conv.map((layer) => layer.contextRows * layer.inChannels),
     pendingSize: plan.stepFrames * plan.numCoeffs,
     units: plan.units,

@@ -25,6 +25,7 @@ import { selectEngine } from '../../models/engine.js';
 import { loadModel } from '../../models/io.js';
 import { createStreamState, predictOffline, stepBatch } from '../../models/streaming/runner.js';
 import type { StreamState } from '../../models/streaming/runner.js';
+import { naiveWindowFrames } from '../../models/streaming/span.js';
 import { ProtocolError } from '../../shared/error_codes.js';
 import type { StepOutcome } from './batcher.js';
 import type { FromWorker, HopRequest, HopResult, ModelCall, PipelineEvent, ToWorker, WorkerInit } from './messages.js';
@@ -57,7 +58,8 @@ async function main(): Promise<void> {
   }
   const meta = model.meta;
   const numCoeffs = meta.featureConfig.numCoeffs;
-  const windowFrames = meta.windowSteps * meta.stepFrames;
+  // The attention window for cnn-attn-lstm, the training span for the window architectures.
+  const windowFrames = naiveWindowFrames(model);
 
   const streams = new Map<string, StreamState>();
   const naive = new Map<string, NaiveWindow>();

@@ -2,13 +2,20 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { LoadedModel } from '../../models/io.js';
 import { seededRandom } from '../../models/ops/init.js';
-import { createStreamState, predictOffline, stepBatch, type StepResult } from '../../models/streaming/runner.js';
+import { createStreamState as createAnyState, FusedStreamState, predictOffline, stepBatch, type StepResult } from '../../models/streaming/runner.js';
 import { lastSegmentRange, scanSilence } from '../../models/streaming/segment.js';
 import { stepLayout } from '../../models/streaming/workspace.js';
 import { advanceStepClock, framesConsumedBy, framesToNextStep, START_CLOCK, tickStepClock, type StepRule } from '../../models/streaming/step_clock.js';
 import { clipFeatures, maxAbsDiff, normOf, numTensors, randomFrames, randomLoadedModel, SPEECH_FIXTURES, useWasm, type ClipFeatures } from './model_fixtures.js';
 
 const F = 20;
+
+/** This file tests the fused runner (cnn-attn-lstm) and reads its state's fields. */
+function createStreamState(model: LoadedModel): FusedStreamState {
+  const state = createAnyState(model);
+  assert.ok(state instanceof FusedStreamState);
+  return state;
+}
 
 /** Alternating voiced / unvoiced runs of 1 … 2R + 3 frames: drops, resets, runs of exactly R. */
 function randomVoicedPattern(n: number, r: number, seed: number): Uint8Array {
