@@ -94,7 +94,8 @@ export interface ServerConfig {
   /**
    * WebSocket ping interval, ms; a peer that misses one pong is dropped. A socket paused by
    * backpressure cannot read its pong, so it is judged by progress instead: it is dropped
-   * when a whole interval passes with it paused and no result sent. 100–600000, default 30000.
+   * after three heartbeats in a row paused with no result sent (session/liveness.ts).
+   * 100–600000, default 30000.
    */
   heartbeatMs: number;
   /** Time a connection may take to send `start`, ms. 100–600000, default 10000. */

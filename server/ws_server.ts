@@ -11,7 +11,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { ProtocolError, type ErrorCode } from '../shared/error_codes.js';
 import { STREAM_PATH } from '../shared/protocol.js';
 import { isAuthorized, isOriginAllowed, presentedKey } from './auth.js';
-import { heartbeatVerdict } from './session/liveness.js';
+import { heartbeatVerdict, stalledBeats } from './session/liveness.js';
 import { Session, type SessionContext } from './session/session.js';
 
 /**
@@ -39,7 +39,7 @@ export function attachStreamServer(
   });
   const alive = new WeakMap<WebSocket, boolean>();
   /** Per admitted socket: its session, and what the previous heartbeat saw of it. */
-  const beats = new WeakMap<WebSocket, { session: Session; resultsSent: number; paused: boolean }>();
+  const beats = new WeakMap<WebSocket, { session: Session; resultsSent: number; stalled: number }>();
 
   const refuse = (ws: WebSocket, code: ErrorCode, message: string): void => {
     const error = new ProtocolError(code, message);
@@ -63,7 +63,7 @@ export function attachStreamServer(
       return refuse(ws, 'too_many_sessions', `expected fewer than ${config.maxSessions} live sessions, the server is full`);
     }
     const session = new Session(ws, ctx);
-    beats.set(ws, { session, resultsSent: 0, paused: false });
+    beats.set(ws, { session, resultsSent: 0, stalled: 0 });
     ctx.registry.tryAdd(session);
   };
 
@@ -83,16 +83,16 @@ export function attachStreamServer(
     for (const ws of wss.clients) {
       const beat = beats.get(ws);
       const resultsSent = beat?.session.resultsSent ?? 0;
-      const paused = ws.isPaused;
-      const verdict = heartbeatVerdict({
+      const state = {
         answered: alive.get(ws) !== false,
-        paused,
-        wasPaused: beat?.paused ?? false,
-        resultsSinceLastBeat: resultsSent - (beat?.resultsSent ?? 0),
-      });
+        paused: ws.isPaused,
+        progressed: resultsSent > (beat?.resultsSent ?? 0),
+        stalledBefore: beat?.stalled ?? 0,
+      };
+      const verdict = heartbeatVerdict(state);
       if (beat !== undefined) {
         beat.resultsSent = resultsSent;
-        beat.paused = paused;
+        beat.stalled = stalledBeats(state);
       }
       if (verdict === 'exempt') {
         alive.set(ws, true);

@@ -154,7 +154,8 @@ export class Session implements Drainable {
       bytesPerSecond: this.backlog.bytesPerSecond,
       onPaced: (seconds) => metrics.audioPacedSeconds.inc(seconds),
     });
-    this.idle = new IdleTimer(config.idleTimeoutMs, () => this.paused, () => {
+    // Not idle while paused (we are the ones not reading) or while results are still owed.
+    this.idle = new IdleTimer(config.idleTimeoutMs, () => this.paused || (this.backlog?.ms ?? 0) > 0, () => {
       metrics.timeouts.inc({ kind: 'idle' });
       this.fail(new ProtocolError('idle_timeout', `expected audio within ${config.idleTimeoutMs} ms, got none`));
     });
