@@ -81,7 +81,9 @@ export function lstmSequence(x: tf.Tensor3D, w: LstmWeights, stepMask?: tf.Tenso
   const units = w.wh.shape[0];
   const timeMajor = tf.reshape(tf.transpose(x, [1, 0, 2]), [steps * batch, inputs]) as tf.Tensor2D;
   const xp = tf.fused.matMul({ a: timeMajor, b: w.wx, bias: w.b });
-  const perStep = tf.unstack(tf.reshape(xp, [steps, batch, 4 * units]), 0) as tf.Tensor2D[];
+  // One step: a reshape, not unstack — tfjs's Unpack gradient fails on a single output
+  // ("Argument tensors passed to stack must be a Tensor[]"), e.g. a batch of 80 ms clips.
+  const perStep = steps === 1 ? [tf.reshape(xp, [batch, 4 * units]) as tf.Tensor2D] : (tf.unstack(tf.reshape(xp, [steps, batch, 4 * units]), 0) as tf.Tensor2D[]);
   const zeros = tf.zeros([batch, units]) as tf.Tensor2D;
   const { hs } = lstmRun(perStep, w.wh, zeros, zeros, stepMask);
   return tf.transpose(tf.stack(hs, 0), [1, 0, 2]) as tf.Tensor3D;

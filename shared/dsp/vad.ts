@@ -8,14 +8,19 @@
  *   so speech, which always has pauses and closures, does not drag it up.
  * - Onset threshold: max(absoluteFloorDb, noise floor + onsetMarginDb); a frame at or above
  *   it is voiced. The absolute floor keeps studio silence (−90 dBFS and below, where the
- *   relative margin alone would fire on breaths and clicks) unvoiced.
+ *   relative margin alone would fire on faint clicks) unvoiced, while a talker 20 dB
+ *   quieter than usual still opens the gate.
  * - Hysteresis: once voiced, frames stay voiced down to the onset threshold − hysteresisDb.
  * - Hang-over: after energy falls below that, `hangoverFrames` more frames stay voiced, which
  *   bridges stop closures and short pauses inside an utterance.
  */
 
 export interface VoicedGateConfig {
-  /** dBFS; onset is never below this. Default −55, range −100 … 0. */
+  /**
+   * dBFS; onset is never below this. Default −70, range −100 … 0. (−55 until model v2: it
+   * gated out a quiet talker — RAVDESS speech peaks sit around −35 dBFS, so 20 dB less gain
+   * put most syllables below it and the stream went silent.)
+   */
   absoluteFloorDb: number;
   /** dB above the noise floor needed for onset. Default 12, range 0 … 60. */
   onsetMarginDb: number;
@@ -28,7 +33,7 @@ export interface VoicedGateConfig {
 }
 
 export const VOICED_GATE_CONFIG: Readonly<VoicedGateConfig> = Object.freeze({
-  absoluteFloorDb: -55,
+  absoluteFloorDb: -70,
   onsetMarginDb: 12,
   hysteresisDb: 6,
   hangoverFrames: 20,
