@@ -39,6 +39,9 @@ import { PACE_BURST_SECONDS, Pacer } from './pacer.js';
 import { SummaryAccumulator } from './summary.js';
 import { WorkerFailedError } from '../model/slot.js';
 
+/** Audio beyond one hop that a session may hold unanswered without a result being owed, ms. */
+const OWED_MARGIN_MS = 500;
+
 /** After `slow_consumer`, how long the peer gets to take the close frame before the socket is destroyed, ms. */
 const SLOW_CONSUMER_CLOSE_GRACE_MS = 2_000;
 
@@ -154,8 +157,11 @@ export class Session implements Drainable {
       bytesPerSecond: this.backlog.bytesPerSecond,
       onPaced: (seconds) => metrics.audioPacedSeconds.inc(seconds),
     });
-    // Not idle while paused (we are the ones not reading) or while results are still owed.
-    this.idle = new IdleTimer(config.idleTimeoutMs, () => this.paused || (this.backlog?.ms ?? 0) > 0, () => {
+    // Not idle while paused (we are the ones not reading) or while a whole hop is still owed a
+    // result (what is left after the last result is less than a hop plus a model step and the
+    // resampler's look-ahead, answered only at `end`).
+    const owedMs = format.hopMs + OWED_MARGIN_MS;
+    this.idle = new IdleTimer(config.idleTimeoutMs, () => this.paused || (this.backlog?.ms ?? 0) > owedMs, () => {
       metrics.timeouts.inc({ kind: 'idle' });
       this.fail(new ProtocolError('idle_timeout', `expected audio within ${config.idleTimeoutMs} ms, got none`));
     });
