@@ -110,7 +110,17 @@ async function scoreFold(
   const clips: ClipRef[] = spread(dataset.clips.filter((c) => c.speaker !== null && speakers.includes(c.speaker)), options.maxClipsPerFold);
   options.log(`fold ${fold.index}: ${clips.length} clips of speakers ${speakers.join(',')}`);
   const samples = clips.map((c) => readWav16k(c.path));
-  const server = await startServer({ modelDir: fold.dir, port: 0, host: '127.0.0.1', logLevel: 'error', maxSessions: 64 });
+  // Scoring, not serving: no live calls to protect, so analyses are neither capped nor paced
+  // (pacing changes when a result is computed, never what it is).
+  const server = await startServer({
+    modelDir: fold.dir,
+    port: 0,
+    host: '127.0.0.1',
+    logLevel: 'error',
+    maxSessions: 64,
+    maxConcurrentAnalyses: Math.max(2, options.concurrency),
+    maxRealTimeMultiple: 10_000,
+  });
   const results: FoldConditionResult[] = [];
   try {
     for (const condition of conditions) {
