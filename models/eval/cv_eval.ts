@@ -30,6 +30,8 @@ export interface CvEvalOptions {
   concurrency: number;
   /** Folds to score (1-based); null = every fold with a model. */
   folds: number[] | null;
+  /** Write each fold's per-clip outcomes to fold<k>/eval/cv-<condition>.json (default true). */
+  writeFoldFiles?: boolean;
   log: (msg: string) => void;
 }
 
@@ -135,11 +137,13 @@ async function scoreFold(
       });
       const scores = scoreCondition(outcomes, meta.labels);
       results.push({ fold: fold.index, speakers, condition: condition.name, scores });
-      mkdirSync(join(fold.dir, 'eval'), { recursive: true });
-      writeFileSync(
+      if (options.writeFoldFiles !== false) {
+        mkdirSync(join(fold.dir, 'eval'), { recursive: true });
+        writeFileSync(
         join(fold.dir, 'eval', `cv-${condition.name}.json`),
-        `${JSON.stringify({ fold: fold.index, speakers, condition: condition.name, hopMs: options.hopMs, smoothing: options.smoothing, scores, clips: clips.map((c, i) => ({ file: c.relPath, ...outcomes[i], live: undefined, liveHops: outcomes[i]?.live.length })) })}\n`,
-      );
+          `${JSON.stringify({ fold: fold.index, speakers, condition: condition.name, hopMs: options.hopMs, smoothing: options.smoothing, scores, clips: clips.map((c, i) => ({ file: c.relPath, ...outcomes[i], live: undefined, liveHops: outcomes[i]?.live.length })) })}\n`,
+        );
+      }
       const pct = (x: number): string => `${(100 * x).toFixed(1)} %`;
       options.log(
         `fold ${fold.index} ${condition.name}: final ${pct(scores.final.uar)}, live ${pct(scores.live.uar)}, summary ${pct(scores.summary.uar)}, ECE ${pct(scores.ece)} (${((performance.now() - started) / 1000).toFixed(1)} s)`,
