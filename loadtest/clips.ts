@@ -6,7 +6,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MODEL_SAMPLE_RATE_HZ } from '../shared/protocol.js';
 import { decodeWavToMono } from '../shared/wav.js';
-import { StreamingResampler } from '../shared/dsp/resample.js';
+import { resampleWhole } from '../shared/dsp/resample.js';
 
 /** The looped audio all streams share. */
 export interface LoopAudio {
@@ -60,16 +60,7 @@ export async function loadClips(dir: string, padSamples: number): Promise<LoopAu
   const clips: Float32Array[] = [];
   for (const name of names) {
     const decoded = decodeWavToMono(new Uint8Array(await readFile(join(dir, name))));
-    if (decoded.sampleRateHz === MODEL_SAMPLE_RATE_HZ) clips.push(decoded.samples);
-    else {
-      const resampler = new StreamingResampler(decoded.sampleRateHz, MODEL_SAMPLE_RATE_HZ);
-      const head = resampler.process(decoded.samples);
-      const tail = resampler.flush();
-      const joined = new Float32Array(head.length + tail.length);
-      joined.set(head);
-      joined.set(tail, head.length);
-      clips.push(joined);
-    }
+    clips.push(resampleWhole(decoded.samples, decoded.sampleRateHz, MODEL_SAMPLE_RATE_HZ));
   }
   return buildLoop(clips, names, MODEL_SAMPLE_RATE_HZ, padSamples);
 }

@@ -6,7 +6,7 @@
  * 16 kHz where the rate is out of range. Isomorphic.
  */
 import { BYTES_PER_SAMPLE } from '../../shared/dsp/pcm_decode.js';
-import { StreamingResampler } from '../../shared/dsp/resample.js';
+import { resampleWhole } from '../../shared/dsp/resample.js';
 import {
   ENCODINGS,
   MAX_SAMPLE_RATE_HZ,
@@ -39,12 +39,7 @@ export function fromFloat32(samples: Float32Array, sampleRateHz: number): AudioS
   let rate = sampleRateHz;
   let out = samples;
   if (rate < MIN_SAMPLE_RATE_HZ || rate > MAX_SAMPLE_RATE_HZ) {
-    const resampler = new StreamingResampler(rate, MODEL_SAMPLE_RATE_HZ);
-    const head = resampler.process(samples);
-    const tail = resampler.flush();
-    out = new Float32Array(head.length + tail.length);
-    out.set(head);
-    out.set(tail, head.length);
+    out = resampleWhole(samples, rate, MODEL_SAMPLE_RATE_HZ);
     rate = MODEL_SAMPLE_RATE_HZ;
   }
   return {

@@ -4,7 +4,7 @@
  * can be checked on each. Written independently of shared/wav.ts's encoder on purpose.
  */
 import { encodeMulaw } from '../../shared/dsp/g711.js';
-import { StreamingResampler } from '../../shared/dsp/resample.js';
+import { resampleWhole } from '../../shared/dsp/resample.js';
 
 export type VariantEncoding = 'pcm_u8' | 'pcm_s16le' | 'pcm_s24le' | 'pcm_f32le' | 'pcm_f64le' | 'mulaw';
 
@@ -18,13 +18,7 @@ const FORMAT: Record<VariantEncoding, { tag: number; bits: number }> = {
 };
 
 export function resample(samples: Float32Array, fromHz: number, toHz: number): Float32Array {
-  const r = new StreamingResampler(fromHz, toHz);
-  const a = r.process(samples);
-  const b = r.flush();
-  const out = new Float32Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
+  return resampleWhole(samples, fromHz, toHz);
 }
 
 /** A WAV of `samples` (mono) at `sampleRateHz`, duplicated to `channels`, in `encoding`. */
