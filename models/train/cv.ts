@@ -91,7 +91,8 @@ async function main(argv: string[]): Promise<void> {
   const speakers = dataset.clips.map((c) => c.speaker).filter((s): s is string => s !== null);
   const plan = makeFolds(speakers, folds);
   mkdirSync(cvDir, { recursive: true });
-  const recipe = { ...base, outDir: cvDir, folds: plan.map((f) => ({ index: f.index, testSpeakers: f.testSpeakers })) };
+  const { trainSpeakers: _t, valSpeakers: _v, resume: _r, ...settings } = foldConfig(base, cvDir, plan[0] as Fold);
+  const recipe = { ...settings, id: base.id, outDir: cvDir, folds: plan.map((f) => ({ index: f.index, testSpeakers: f.testSpeakers })) };
   writeFileSync(join(cvDir, 'recipe.json'), `${JSON.stringify(recipe, null, 1)}\n`);
   for (const fold of plan) {
     if (only !== null && !only.includes(fold.index)) continue;
