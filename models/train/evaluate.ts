@@ -42,7 +42,7 @@ One model
   --actors <list>      speakers to evaluate, e.g. 17-20; default for RAVDESS: the model's
                        validation actors (meta.training.valSpeakers); otherwise every clip
   --telephone          degrade audio to an 8 kHz mu-law call (300-3400 Hz) first
-  --mode <m>           offline | streaming | both (default both; streaming needs cnn-attn-lstm)
+  --mode <m>           offline | streaming | both (default both)
   --out <json>         result JSON (default <model>/eval/<actors>-<wideband|telephone>.json);
                        SVG confusion matrices are written beside it (<json stem>.<mode>.svg)
   --record             also store the headline figures in the model's meta.json metrics

@@ -90,9 +90,8 @@ export function evaluateModel(model: LoadedModel, options: EvaluateOptions): Eva
     result.offline = computeMetrics(truth, pred, meta.labels);
   }
   if (options.modes.includes('streaming')) {
-    if (meta.arch !== 'cnn-attn-lstm') {
-      result.notRun['streaming'] = `the streaming runner supports cnn-attn-lstm only, got ${meta.arch}`;
-    } else {
+    {
+      // Every architecture streams (models/streaming/runner.ts picks its runner).
       const probs = predictStreaming(model, loaded.items.map((it) => it.clip), { telephone: options.telephone, seed: options.seed });
       const noResult = probs.filter((p) => p === null).length;
       // No result at all counts as a wrong answer: the first label is as good as a guess.
