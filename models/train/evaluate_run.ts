@@ -90,18 +90,16 @@ export function evaluateModel(model: LoadedModel, options: EvaluateOptions): Eva
     result.offline = computeMetrics(truth, pred, meta.labels);
   }
   if (options.modes.includes('streaming')) {
-    {
-      // Every architecture streams (models/streaming/runner.ts picks its runner).
-      const probs = predictStreaming(model, loaded.items.map((it) => it.clip), { telephone: options.telephone, seed: options.seed });
-      const noResult = probs.filter((p) => p === null).length;
-      // No result at all counts as a wrong answer: the first label is as good as a guess.
-      const pred = probs.map((p) => (p === null ? -1 : argmax(p)));
-      pred.forEach((p, i) => {
-        result.predictions[i]!.streaming = p < 0 ? null : meta.labels[p];
-      });
-      const predOrWrong = pred.map((p, i) => (p >= 0 ? p : ((truth[i] as number) + 1) % meta.labels.length));
-      result.streaming = { ...computeMetrics(truth, predOrWrong, meta.labels), noResult, chunkMs: CHUNK_MS_RANGE };
-    }
+    // Every architecture streams (models/streaming/runner.ts picks its runner).
+    const probs = predictStreaming(model, loaded.items.map((it) => it.clip), { telephone: options.telephone, seed: options.seed });
+    const noResult = probs.filter((p) => p === null).length;
+    // No result at all counts as a wrong answer: the first label is as good as a guess.
+    const pred = probs.map((p) => (p === null ? -1 : argmax(p)));
+    pred.forEach((p, i) => {
+      result.predictions[i]!.streaming = p < 0 ? null : meta.labels[p];
+    });
+    const predOrWrong = pred.map((p, i) => (p >= 0 ? p : ((truth[i] as number) + 1) % meta.labels.length));
+    result.streaming = { ...computeMetrics(truth, predOrWrong, meta.labels), noResult, chunkMs: CHUNK_MS_RANGE };
   }
   return result;
 }
