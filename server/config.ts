@@ -107,6 +107,12 @@ export interface ServerConfig {
    */
   idleTimeoutMs: number;
   /**
+   * Longest session, s of wall time from `start`. At the limit the session is finished as if
+   * it had sent `end` (final result, summary), then gets `max_duration` (retryable: reconnect
+   * to go on). 1–604800 (a week), default 14400 (4 h).
+   */
+  maxSessionSeconds: number;
+  /**
    * Most bytes the server may have queued for a session's socket and not yet handed to the
    * kernel (ws `bufferedAmount`) before it sends another result; past it the session is
    * closed with `slow_consumer`. Bounds the memory a client that never reads can pin.
@@ -163,6 +169,7 @@ export const DEFAULT_CONFIG: Readonly<ServerConfig> = Object.freeze({
   heartbeatMs: 30_000,
   startTimeoutMs: 10_000,
   idleTimeoutMs: 60_000,
+  maxSessionSeconds: 14_400,
   maxUnsentBytes: 256 * 1024,
   maxRealTimeMultiple: 4,
   maxConcurrentAnalyses: 2,
@@ -225,6 +232,7 @@ export function resolveConfig(partial: Partial<ServerConfig> = {}): ServerConfig
   checkInt('heartbeatMs', config.heartbeatMs, 100, 600_000);
   checkInt('startTimeoutMs', config.startTimeoutMs, 100, 600_000);
   checkInt('idleTimeoutMs', config.idleTimeoutMs, 100, 3_600_000);
+  checkNumber('maxSessionSeconds', config.maxSessionSeconds, 1, 604_800);
   checkInt('maxUnsentBytes', config.maxUnsentBytes, 16_384, 64 * 1024 * 1024);
   checkNumber('maxRealTimeMultiple', config.maxRealTimeMultiple, 1, 10_000);
   checkInt('maxConcurrentAnalyses', config.maxConcurrentAnalyses, 1, 1024);
@@ -289,6 +297,7 @@ export const CONFIG_SOURCES: readonly Source[] = [
   { field: 'heartbeatMs', env: 'SER_HEARTBEAT_MS', flag: '--heartbeat-ms', parse: asNumber },
   { field: 'startTimeoutMs', env: 'SER_START_TIMEOUT_MS', flag: '--start-timeout-ms', parse: asNumber },
   { field: 'idleTimeoutMs', env: 'SER_IDLE_TIMEOUT_MS', flag: '--idle-timeout-ms', parse: asNumber },
+  { field: 'maxSessionSeconds', env: 'SER_MAX_SESSION_SECONDS', flag: '--max-session-seconds', parse: asNumber },
   { field: 'maxUnsentBytes', env: 'SER_MAX_UNSENT_BYTES', flag: '--max-unsent-bytes', parse: asNumber },
   { field: 'maxRealTimeMultiple', env: 'SER_MAX_REAL_TIME_MULTIPLE', flag: '--max-real-time-multiple', parse: asNumber },
   { field: 'maxConcurrentAnalyses', env: 'SER_MAX_CONCURRENT_ANALYSES', flag: '--max-concurrent-analyses', parse: asNumber },

@@ -12,11 +12,11 @@ export type SessionOutcome = 'completed' | 'error' | 'client_closed' | 'shutdown
 
 /**
  * Which limit ended a connection: the `kind` label of ser_timeouts_total. `start`: no start
- * within startTimeoutMs; `idle`: idle_timeout; `heartbeat`: a missed pong; `stalled`: paused
- * by backpressure for a whole heartbeat with no result sent; `slow_consumer`: unsent bytes
- * past maxUnsentBytes.
+ * within startTimeoutMs; `idle`: idle_timeout; `max_duration`: open past maxSessionSeconds;
+ * `heartbeat`: a missed pong; `stalled`: paused by backpressure for 3 heartbeats with no
+ * result sent; `slow_consumer`: unsent bytes past maxUnsentBytes.
  */
-export type TimeoutKind = 'start' | 'idle' | 'heartbeat' | 'stalled' | 'slow_consumer';
+export type TimeoutKind = 'start' | 'idle' | 'max_duration' | 'heartbeat' | 'stalled' | 'slow_consumer';
 
 /** Real-time factor window: processing seconds over audio seconds of the last this-many seconds. */
 const RTF_WINDOW_SECONDS = 10;
@@ -225,7 +225,7 @@ export function createMetrics(info: MetricsInfo): ServerMetrics {
     }),
     timeouts: new Counter({
       name: 'ser_timeouts_total',
-      help: 'Connections ended by a liveness limit, by kind (start, idle, heartbeat, stalled, slow_consumer)',
+      help: 'Connections ended by a liveness limit, by kind (start, idle, max_duration, heartbeat, stalled, slow_consumer)',
       labelNames: ['kind'],
       registers: [registry],
     }),

@@ -32,6 +32,11 @@ export const ERROR_CODES = {
   slow_consumer: { closeCode: 1008, httpStatus: 429, retryable: true },
   /** No audio arrived (and no result was due) for `idleTimeoutMs` after `start`. */
   idle_timeout: { closeCode: 1008, httpStatus: 408, retryable: true },
+  /**
+   * The session reached `maxSessionSeconds`: its audio was finished (final result and
+   * summary sent first), then this. Reconnect to go on.
+   */
+  max_duration: { closeCode: 1008, httpStatus: 408, retryable: true },
 } as const satisfies Record<string, { closeCode: number; httpStatus: number; retryable: boolean }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -24,6 +24,7 @@ const SERVER_TEXT: Record<ErrorCode, string> = {
   shutting_down: 'The server is shutting down.',
   slow_consumer: 'This page did not read the results fast enough, so the server closed the stream.',
   idle_timeout: 'No audio reached the server for too long, so it closed the stream.',
+  max_duration: 'The stream reached the server’s longest session; start again to go on.',
 };
 
 export function noticeFor(err: unknown, serverUrl: string): Notice {

@@ -13,13 +13,12 @@
  * answers `rate_limited`.
  *
  * Hostile and careless clients: audio is fed at most `maxRealTimeMultiple` × real time
- * (pacer.ts, live first); a client that does not read its results is closed with
- * `slow_consumer` once `maxUnsentBytes` wait in its send buffer; one that sends nothing is
- * closed with `idle_timeout`. A crashed inference worker still gets the client a summary of
- * the results sent before the `internal` error.
+ * (pacer.ts, live first); `slow_consumer`, `idle_timeout` and `max_duration` are watched by
+ * limits.ts. A session cut short by the server with results to sum up (max_duration, a
+ * crashed inference worker) gets its summary before the error.
  */
 import { randomUUID } from 'node:crypto';
-import { Subject, type OperatorFunction, type Subscription } from 'rxjs';
+import { Subject, type Subscription } from 'rxjs';
 import type { RawData, WebSocket } from 'ws';
 import { BYTES_PER_SAMPLE } from '../../shared/dsp/pcm_decode.js';
 import { ProtocolError, type ErrorCode } from '../../shared/error_codes.js';
@@ -28,19 +27,17 @@ import type { ServerConfig } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { ServerMetrics, SessionOutcome } from '../metrics.js';
 import type { InferencePool, InferenceStream } from '../model/batcher.js';
-import { audioToResults, type AudioChunk, type EmotionResult } from '../pipeline/index.js';
-import { remote } from '../pipeline/remote.js';
+import type { AudioChunk, EmotionResult } from '../pipeline/index.js';
 import type { Drainable, SessionRegistry } from './registry.js';
 import { parseClientMessage, resolveFormat, type StreamFormat } from './start.js';
 import { AudioQueue, SLICE_SECONDS } from './audio_queue.js';
 import { Backlog } from './backlog.js';
-import { IdleTimer } from './idle_timer.js';
+import { Backpressure } from './backpressure.js';
+import { SessionLimits } from './limits.js';
 import { PACE_BURST_SECONDS, Pacer } from './pacer.js';
+import { sessionPipeline } from './session_pipeline.js';
 import { SummaryAccumulator } from './summary.js';
 import { WorkerFailedError } from '../model/slot.js';
-
-/** Audio beyond one hop that a session may hold unanswered without a result being owed, ms. */
-const OWED_MARGIN_MS = 500;
 
 /** After `slow_consumer`, how long the peer gets to take the close frame before the socket is destroyed, ms. */
 const SLOW_CONSUMER_CLOSE_GRACE_MS = 2_000;
@@ -65,11 +62,12 @@ export class Session implements Drainable {
   private stream: InferenceStream | null = null;
   private summary: SummaryAccumulator | null = null;
   private backlog: Backlog | null = null;
-  private reportedBacklogBytes = 0;
-  private paused = false;
+  private backpressure: Backpressure | null = null;
   private closeCodeOnDone = 1000;
   private startTimer: NodeJS.Timeout | null = null;
-  private idle: IdleTimer | null = null;
+  private limits: SessionLimits | null = null;
+  /** Set when the server ends the session with an error after its summary (max_duration). */
+  private endError: ProtocolError | null = null;
   private resultCount = 0;
   private resolveClosed: () => void = () => undefined;
   readonly closed: Promise<void>;
@@ -107,7 +105,7 @@ export class Session implements Drainable {
 
   /** Whether reading is paused by backpressure now. */
   get isPaused(): boolean {
-    return this.paused;
+    return this.backpressure?.paused ?? false;
   }
 
   private onMessage(data: RawData, isBinary: boolean): void {
@@ -143,44 +141,32 @@ export class Session implements Drainable {
   private start(format: StreamFormat): void {
     if (this.startTimer !== null) clearTimeout(this.startTimer);
     this.startTimer = null;
-    const { pool } = this.ctx;
+    const { pool, config, metrics } = this.ctx;
     this.backlog = new Backlog(
       BYTES_PER_SAMPLE[format.encoding] * format.channels * format.sampleRateHz,
       this.ctx.config.maxBacklogSeconds * 1000,
     );
+    this.backpressure = new Backpressure(this.backlog, this.ctx.config.backlogPolicy, this.ctx.metrics, this.ws);
     this.summary = new SummaryAccumulator(pool.model.labels);
     this.audio$ = new Subject<AudioChunk>();
     const sliceBytes = Math.max(1, Math.round(this.backlog.bytesPerSecond * SLICE_SECONDS));
-    const { config, metrics } = this.ctx;
     this.queue = new AudioQueue(sliceBytes, (chunk) => this.feed(chunk), () => this.audio$?.complete(), {
       pacer: new Pacer(config.maxRealTimeMultiple, PACE_BURST_SECONDS, performance.now()),
       bytesPerSecond: this.backlog.bytesPerSecond,
       onPaced: (seconds) => metrics.audioPacedSeconds.inc(seconds),
     });
-    // Not idle while paused (we are the ones not reading) or while a whole hop is still owed a
-    // result (what is left after the last result is less than a hop plus a model step and the
-    // resampler's look-ahead, answered only at `end`).
-    const owedMs = format.hopMs + OWED_MARGIN_MS;
-    this.idle = new IdleTimer(config.idleTimeoutMs, () => this.paused || (this.backlog?.ms ?? 0) > owedMs, () => {
-      metrics.timeouts.inc({ kind: 'idle' });
-      this.fail(new ProtocolError('idle_timeout', `expected audio within ${config.idleTimeoutMs} ms, got none`));
+    this.limits = new SessionLimits(config, metrics, format.hopMs, {
+      isPaused: () => this.isPaused,
+      unansweredMs: () => this.backlog?.ms ?? 0,
+      onIdle: (error) => this.fail(error),
+      onMaxDuration: (error) => {
+        this.endError = error;
+        this.end(error.closeCode);
+      },
     });
-    this.idle.start();
     this.phase = 'streaming';
-    const params = {
-      encoding: format.encoding,
-      channels: format.channels,
-      inputRateHz: format.sampleRateHz,
-      hopMs: format.hopMs,
-      smoothing: format.smoothing,
-    };
-    let pipeline: OperatorFunction<AudioChunk, EmotionResult>;
-    if (this.ctx.config.dspThread === 'worker') {
-      pipeline = remote((handlers) => pool.openPipeline({ sessionId: this.id, ...params }, handlers));
-    } else {
-      this.stream = pool.open(this.id);
-      pipeline = audioToResults({ ...params, labels: pool.model.labels, stream: this.stream });
-    }
+    const { pipeline, stream } = sessionPipeline(pool, config.dspThread, this.id, format);
+    this.stream = stream;
     this.subscription = this.audio$
       .pipe(pipeline)
       .subscribe({
@@ -221,11 +207,11 @@ export class Session implements Drainable {
       );
     }
     backlog.received(bytes.length);
-    this.idle?.touch();
+    this.limits?.audioReceived();
     metrics.audioReceivedBytes.inc(bytes.length);
     metrics.audioReceivedSeconds.inc(chunkMs / 1000);
     this.queue.push(bytes, performance.now());
-    this.updateBacklog();
+    this.backpressure?.update(this.phase === 'streaming');
   }
 
   /**
@@ -247,58 +233,35 @@ export class Session implements Drainable {
   }
 
   private onResult(result: EmotionResult): void {
-    const { metrics, config } = this.ctx;
-    // Checked before sending, on what already waits: one large message never trips it.
-    if (this.ws.bufferedAmount > config.maxUnsentBytes) {
-      metrics.timeouts.inc({ kind: 'slow_consumer' });
-      this.fail(
-        new ProtocolError('slow_consumer', `expected the client to read its results, got ${this.ws.bufferedAmount} bytes unsent (limit ${config.maxUnsentBytes})`),
-      );
+    const { metrics } = this.ctx;
+    const slow = this.limits?.checkUnsent(this.ws.bufferedAmount) ?? null;
+    if (slow !== null) {
+      this.fail(slow);
       const ws = this.ws;
       setTimeout(() => ws.terminate(), SLOW_CONSUMER_CLOSE_GRACE_MS).unref();
       return;
     }
     this.resultCount += 1;
-    this.idle?.touch();
     this.send(result.message);
     metrics.resultsSent.inc();
     metrics.resultLatency.observe(Math.max(0, performance.now() - result.arrivedAtMs) / 1000);
     this.summary?.push(result.message, result.hopEndMs);
     this.backlog?.answered(result.hopEndMs);
-    this.updateBacklog();
+    this.backpressure?.update(this.phase === 'streaming');
   }
 
   private onComplete(): void {
     if (this.phase === 'closed' || this.summary === null) return;
     this.send(this.summary.build());
+    if (this.endError !== null) {
+      this.sendError(this.endError.code, this.endError.message);
+      this.finish('error');
+      this.ws.close(this.endError.closeCode, this.endError.code);
+      return;
+    }
     const code = this.closeCodeOnDone;
     this.finish(code === 1000 ? 'completed' : 'shutdown');
     this.ws.close(code, code === 1000 ? 'done' : 'server shutting down');
-  }
-
-  private updateBacklog(): void {
-    const { config, metrics } = this.ctx;
-    if (this.backlog === null) return;
-    const bytes = this.backlog.bytes;
-    metrics.backlogBytes.inc(bytes - this.reportedBacklogBytes);
-    this.reportedBacklogBytes = bytes;
-    if (config.backlogPolicy !== 'pause' || this.phase !== 'streaming') return;
-    const verdict = this.backlog.verdict(this.paused);
-    if (verdict === 'pause') {
-      this.paused = true;
-      this.ws.pause();
-      metrics.backlogPauses.inc();
-      metrics.sessionsPaused.inc();
-    } else if (verdict === 'resume') {
-      this.resume();
-    }
-  }
-
-  private resume(): void {
-    if (!this.paused) return;
-    this.paused = false;
-    this.ws.resume();
-    this.ctx.metrics.sessionsPaused.dec();
   }
 
   /** Completes the audio: the pipeline flushes, the final result and the summary follow. */
@@ -353,7 +316,7 @@ export class Session implements Drainable {
     const wasEnding = this.phase === 'ending';
     this.phase = 'closed';
     if (this.startTimer !== null) clearTimeout(this.startTimer);
-    this.idle?.stop();
+    this.limits?.stop();
     this.subscription?.unsubscribe();
     this.subscription = null;
     this.queue?.dispose();
@@ -362,10 +325,8 @@ export class Session implements Drainable {
     this.stream?.close();
     this.stream = null;
     // A paused socket would never read the peer's close frame.
-    this.resume();
+    this.backpressure?.release();
     const { metrics, registry } = this.ctx;
-    metrics.backlogBytes.dec(this.reportedBacklogBytes);
-    this.reportedBacklogBytes = 0;
     metrics.sessionsActive.dec();
     metrics.sessionsTotal.inc({ outcome });
     registry.remove(this);

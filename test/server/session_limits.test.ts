@@ -1,5 +1,5 @@
 /**
- * `slow_consumer` at the session level. Over loopback the kernel's socket buffers hold
+ * Session limits with a fake socket: `slow_consumer` and `max_duration`. Over loopback the kernel's socket buffers hold
  * several MB before ws's own send buffer grows (tcp_rmem/tcp_wmem autotuning), so a real
  * client that never reads needs minutes of audio to show it; here the session runs against
  * a socket whose `bufferedAmount` the test sets, and a pool whose pipeline answers each
@@ -11,7 +11,7 @@ import { describe, it } from 'node:test';
 import type { WebSocket } from 'ws';
 import { ERROR_CODES } from '../../shared/error_codes.js';
 import type { EmotionMessage, ServerMessage } from '../../shared/protocol.js';
-import { resolveConfig } from '../../server/config.js';
+import { resolveConfig, type ServerConfig } from '../../server/config.js';
 import { createLogger } from '../../server/logger.js';
 import { createMetrics } from '../../server/metrics.js';
 import type { InferencePool, PipelineHandlers, RemotePipeline } from '../../server/model/batcher.js';
@@ -81,8 +81,8 @@ function echoPool(): InferencePool {
   return pool as unknown as InferencePool;
 }
 
-function startSession(): { ws: FakeSocket; metrics: ReturnType<typeof createMetrics> } {
-  const config = resolveConfig({ maxUnsentBytes: MAX_UNSENT_BYTES, logLevel: 'silent', maxRealTimeMultiple: 10_000 });
+function startSession(overrides: Partial<ServerConfig> = {}): { ws: FakeSocket; metrics: ReturnType<typeof createMetrics> } {
+  const config = resolveConfig({ maxUnsentBytes: MAX_UNSENT_BYTES, logLevel: 'silent', maxRealTimeMultiple: 10_000, ...overrides });
   const metrics = createMetrics({ modelId: 'echo', engine: 'cpu', mode: 'streaming' });
   const ws = new FakeSocket();
   const ctx = { config, pool: echoPool(), metrics, logger: createLogger('silent'), registry: new SessionRegistry(10) };
@@ -135,6 +135,24 @@ describe('slow_consumer', () => {
     ws.emit('message', Buffer.from(JSON.stringify({ type: 'end' })), false);
     assert.ok(ws.sent.some((m) => m.type === 'summary'));
     assert.equal(ws.closedWith?.code, 1000);
+    metrics.stop();
+  });
+});
+
+describe('max_duration', () => {
+  it('at maxSessionSeconds the session finishes its audio (results, then the summary), then max_duration', async () => {
+    const { ws, metrics } = startSession({ maxSessionSeconds: 1 });
+    ws.emit('message', audio(), true);
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    ws.emit('message', audio(), true); // after the limit: not processed
+    const types = ws.sent.map((m) => m.type);
+    assert.deepEqual(types, ['ready', 'emotion', 'summary', 'error']);
+    const error = ws.sent.at(-1);
+    assert.equal(error?.type === 'error' ? error.code : null, 'max_duration');
+    assert.equal(error?.type === 'error' ? error.retryable : null, true);
+    assert.deepEqual(ws.closedWith, { code: ERROR_CODES.max_duration.closeCode, reason: 'max_duration' });
+    const text = await metrics.registry.metrics();
+    assert.match(text, /ser_timeouts_total\{kind="max_duration"\} 1/);
     metrics.stop();
   });
 });
