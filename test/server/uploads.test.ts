@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { request, type ClientRequest, type IncomingMessage } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import type { RunningServer } from '../../server/app.js';
-import { scrapeMetrics, startTestServer } from '../helpers/server.js';
+import { parsePrometheus, scrapeMetrics, startTestServer } from '../helpers/server.js';
 
 const KEY = 'upload-key-51c';
 const MAX_ANALYZE_BYTES = 4 * 1024 * 1024;
@@ -69,7 +69,6 @@ describe('uploads that cannot hurt', () => {
   });
 
   const metrics = async (): Promise<Map<string, number>> => {
-    const { parsePrometheus } = await import('../helpers/server.js');
     const response = await fetch(`${server.url}/metrics`, { headers: { Authorization: `Bearer ${KEY}` } });
     return parsePrometheus(await response.text());
   };
