@@ -23,7 +23,10 @@ export interface AugmentConfig {
   noiseProb: number;
   /** SNR range of the additive noise, dB, default [5, 30]. */
   snrDb: [number, number];
-  /** Gain range, dB, default [-6, 6]; applied to every copy. */
+  /**
+   * Gain range, dB, default [-20, 10]; applied to every copy (v1: [-6, 6]). Quiet
+   * microphones and lines are common; +10 dB clips at full scale, as a hot input does.
+   */
   gainDb: [number, number];
   /** Probability of a speed change, [0, 1], default 0.5. */
   speedProb: number;
@@ -46,7 +49,7 @@ export const DEFAULT_AUGMENT: AugmentConfig = {
   copies: 6,
   noiseProb: 0.5,
   snrDb: [5, 30],
-  gainDb: [-6, 6],
+  gainDb: [-20, 10],
   speedProb: 0.5,
   speedRange: [0.9, 1.1],
   telephoneProb: 0.5,

@@ -48,7 +48,8 @@ function validate(model: Model, data: TrainData, batchSize: number): Metrics {
   return computeMetrics(data.val.map((e) => e.labelIdx), probs.map((p) => argmax(p)), data.dataset.labels);
 }
 
-export async function runTraining(config: TrainConfig): Promise<TrainResult> {
+export async function runTraining(requested: TrainConfig): Promise<TrainResult> {
+  let config = requested;
   validateTrainConfig(config);
   if (config.valSpeakers !== null && config.valSpeakers.length === 0 && config.keep !== 'last') {
     throw new Error("expected keep 'last' when there are no validation speakers (nothing to choose the best epoch on), got 'best'");
@@ -63,7 +64,8 @@ export async function runTraining(config: TrainConfig): Promise<TrainResult> {
   say('engine', { engine });
 
   if (config.stepLossWeight > 0 && !hasStepOutputs(config.arch)) {
-    throw new Error(`--step-loss: expected an architecture with per-step outputs (cnn-attn-lstm), got ${config.arch}`);
+    say(`note: ${config.arch} has no per-step outputs; the per-step loss (weight ${config.stepLossWeight}) is off, the final result alone is trained`);
+    config = { ...config, stepLossWeight: 0 };
   }
   const stepFrames = stepFramesOf({ arch: config.arch, hyper: resolveHyper(config.arch, config.hyper) });
   const span = { stepFrames, resetAfterSilenceFrames: config.resetAfterSilenceFrames, maxFrames: config.maxFrames };
