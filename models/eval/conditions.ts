@@ -6,7 +6,7 @@
  * G.711 or GSM 06.10 — steep band edges, as real lines have); the rest (gain, noise, tilt)
  * are plain arithmetic on the samples.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import type { Encoding } from '../../shared/protocol.js';
 import { addNoiseAtSnr, applyGainDb } from '../train/augment.js';
 import { activePower } from '../train/level.js';
@@ -35,7 +35,7 @@ export interface Condition {
   description: string;
   /** Needs the `sox` binary. */
   sox: boolean;
-  make(samples16k: Float32Array, ctx: ConditionContext): StreamInput;
+  make(samples16k: Float32Array, ctx: ConditionContext): StreamInput | Promise<StreamInput>;
 }
 
 export function toS16le(samples: Float32Array): Uint8Array {
@@ -49,14 +49,28 @@ const pcm16k = (samples: Float32Array): StreamInput => ({ bytes: toS16le(samples
 const RAW_S16_16K = ['-t', 'raw', '-r', '16000', '-e', 'signed', '-b', '16', '-c', '1'];
 const TELEPHONE_BAND = ['sinc', '300-3400'];
 
-/** Runs sox over raw bytes (stdin → stdout); throws with sox's message on failure. */
-export function sox(input: Uint8Array, args: readonly string[]): Uint8Array {
-  const r = spawnSync('sox', ['-V1', ...args], { input, maxBuffer: 256 * 1024 * 1024 });
-  if (r.error !== undefined) {
-    throw new Error(`sox: ${r.error.message} (install it: apt-get install sox libsox-fmt-all)`);
-  }
-  if (r.status !== 0) throw new Error(`sox ${args.join(' ')}: exit ${r.status}: ${r.stderr.toString().trim()}`);
-  return new Uint8Array(r.stdout.buffer, r.stdout.byteOffset, r.stdout.byteLength);
+/**
+ * Runs sox over raw bytes (stdin → stdout) in a child process, so several clips convert at
+ * once; rejects with sox's message on failure.
+ */
+export function sox(input: Uint8Array, args: readonly string[]): Promise<Uint8Array> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('sox', ['-V1', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (b: Buffer) => out.push(b));
+    child.stderr.on('data', (b: Buffer) => err.push(b));
+    child.on('error', (e) => reject(new Error(`sox: ${e.message} (install it: apt-get install sox libsox-fmt-all)`)));
+    child.on('close', (code) => {
+      if (code !== 0) reject(new Error(`sox ${args.join(' ')}: exit ${code}: ${Buffer.concat(err).toString().trim()}`));
+      else {
+        const all = Buffer.concat(out);
+        resolve(new Uint8Array(all.buffer, all.byteOffset, all.byteLength));
+      }
+    });
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(input);
+  });
 }
 
 export function soxAvailable(): boolean {
@@ -65,18 +79,18 @@ export function soxAvailable(): boolean {
 }
 
 /** Steep 300–3400 Hz band limit, 8 kHz, G.711 μ-law or A-law bytes. */
-export function telephoneG711(samples16k: Float32Array, law: 'mu-law' | 'a-law'): Uint8Array {
+export function telephoneG711(samples16k: Float32Array, law: 'mu-law' | 'a-law'): Promise<Uint8Array> {
   return sox(toS16le(samples16k), [...RAW_S16_16K, '-', '-t', 'raw', '-r', '8000', '-e', law, '-b', '8', '-c', '1', '-', ...TELEPHONE_BAND]);
 }
 
 /** Steep 300–3400 Hz band limit, 8 kHz GSM 06.10 (13 kbit/s), decoded to s16 8 kHz. */
-export function telephoneGsm(samples16k: Float32Array): Uint8Array {
-  const gsm = sox(toS16le(samples16k), [...RAW_S16_16K, '-', '-t', 'gsm', '-r', '8000', '-c', '1', '-', ...TELEPHONE_BAND]);
+export async function telephoneGsm(samples16k: Float32Array): Promise<Uint8Array> {
+  const gsm = await sox(toS16le(samples16k), [...RAW_S16_16K, '-', '-t', 'gsm', '-r', '8000', '-c', '1', '-', ...TELEPHONE_BAND]);
   return sox(gsm, ['-t', 'gsm', '-r', '8000', '-c', '1', '-', '-t', 'raw', '-e', 'signed', '-b', '16', '-']);
 }
 
 /** Band limit only (steep, 300–3400 Hz), staying at 16 kHz s16. */
-export function bandLimited16k(samples16k: Float32Array): Uint8Array {
+export function bandLimited16k(samples16k: Float32Array): Promise<Uint8Array> {
   return sox(toS16le(samples16k), [...RAW_S16_16K, '-', ...RAW_S16_16K, '-', ...TELEPHONE_BAND]);
 }
 
@@ -108,21 +122,21 @@ const CONDITIONS: Condition[] = [
     name: 'telephone',
     description: 'steep 300–3400 Hz (sox sinc), 8 kHz G.711 μ-law',
     sox: true,
-    make: (s) => ({ bytes: telephoneG711(s, 'mu-law'), encoding: 'mulaw', sampleRateHz: 8000 }),
+    make: async (s) => ({ bytes: await telephoneG711(s, 'mu-law'), encoding: 'mulaw', sampleRateHz: 8000 }),
   },
   {
     name: 'telephone-alaw',
     description: 'steep 300–3400 Hz, 8 kHz G.711 A-law',
     sox: true,
-    make: (s) => ({ bytes: telephoneG711(s, 'a-law'), encoding: 'alaw', sampleRateHz: 8000 }),
+    make: async (s) => ({ bytes: await telephoneG711(s, 'a-law'), encoding: 'alaw', sampleRateHz: 8000 }),
   },
   {
     name: 'telephone-gsm',
     description: 'steep 300–3400 Hz, 8 kHz GSM 06.10 (13 kbit/s), sent as s16',
     sox: true,
-    make: (s) => ({ bytes: telephoneGsm(s), encoding: 'pcm_s16le', sampleRateHz: 8000 }),
+    make: async (s) => ({ bytes: await telephoneGsm(s), encoding: 'pcm_s16le', sampleRateHz: 8000 }),
   },
-  { name: 'bandlimit-16k', description: 'steep 300–3400 Hz band limit alone, 16 kHz', sox: true, make: (s) => ({ bytes: bandLimited16k(s), encoding: 'pcm_s16le', sampleRateHz: 16000 }) },
+  { name: 'bandlimit-16k', description: 'steep 300–3400 Hz band limit alone, 16 kHz', sox: true, make: async (s) => ({ bytes: await bandLimited16k(s), encoding: 'pcm_s16le', sampleRateHz: 16000 }) },
   ...[-20, -10, 10].map((db): Condition => ({
     name: `gain${db > 0 ? '+' : ''}${db}dB`,
     description: `gain ${db > 0 ? '+' : ''}${db} dB${db > 0 ? ' (clipped at full scale)' : ''}`,

@@ -128,7 +128,7 @@ async function scoreFold(
     for (const condition of conditions) {
       const started = performance.now();
       const outcomes = await mapLimited(clips, options.concurrency, async (clip, i) => {
-        const input = condition.make(samples[i] as Float32Array, {
+        const input = await condition.make(samples[i] as Float32Array, {
           seed: hashString32(`${condition.name}|${clip.relPath}`),
           others: () => samples.filter((_, j) => clips[j]?.speaker !== clip.speaker),
         });

@@ -42,14 +42,14 @@ describe('evaluation conditions', () => {
     }
   });
 
-  it('gain and white noise: levels as named', () => {
+  it('gain and white noise: levels as named', async () => {
     const [minus20, white10] = getConditions(['gain-20dB', 'white10dB']);
     const x = tone(440);
-    const quiet = minus20!.make(x, ctx);
+    const quiet = await minus20!.make(x, ctx);
     assert.equal(quiet.encoding, 'pcm_s16le');
     const q = new Int16Array(quiet.bytes.buffer, quiet.bytes.byteOffset, quiet.bytes.length / 2);
     assert.ok(Math.abs(db(rms(Float32Array.from(q, (v) => v / 32767)), rms(x)) + 20) < 0.1);
-    const noisy = white10!.make(x, ctx);
+    const noisy = await white10!.make(x, ctx);
     const n = Float32Array.from(new Int16Array(noisy.bytes.buffer, noisy.bytes.byteOffset, noisy.bytes.length / 2), (v, i) => v / 32767 - (x[i] as number));
     assert.ok(Math.abs(db(rms(x), rms(n)) - 10) < 0.3);
   });
@@ -69,24 +69,24 @@ describe('evaluation conditions', () => {
 
   const noSox = soxAvailable() ? false : 'sox is not installed (apt-get install sox libsox-fmt-all): telephone conditions not checked';
   if (noSox) console.log(`# ${noSox}`);
-  it('telephone (sox): 8 kHz μ-law bytes, 300–3400 Hz band: a 1 kHz tone passes, 150 Hz and 3.7 kHz are gone', { skip: noSox }, () => {
+  it('telephone (sox): 8 kHz μ-law bytes, 300–3400 Hz band: a 1 kHz tone passes, 150 Hz and 3.7 kHz are gone', { skip: noSox }, async () => {
     const [tel] = getConditions(['telephone']);
-    const level = (hz: number): number => {
-      const out = tel!.make(tone(hz), ctx);
+    const level = async (hz: number): Promise<number> => {
+      const out = await tel!.make(tone(hz), ctx);
       assert.equal(out.encoding, 'mulaw');
       assert.equal(out.sampleRateHz, 8000);
       assert.ok(Math.abs(out.bytes.length - 8000) <= 2);
       return rms(decodeMulaw(out.bytes).subarray(1000, 7000));
     };
-    const ref = level(1000);
+    const ref = await level(1000);
     assert.ok(Math.abs(db(ref, rms(tone(1000)))) < 1);
-    assert.ok(db(level(150), ref) < -40);
-    assert.ok(db(level(3700), ref) < -40);
+    assert.ok(db(await level(150), ref) < -40);
+    assert.ok(db(await level(3700), ref) < -40);
   });
 
-  it('GSM (sox): decoded s16 at 8 kHz of the same duration', { skip: noSox }, () => {
+  it('GSM (sox): decoded s16 at 8 kHz of the same duration', { skip: noSox }, async () => {
     const [gsm] = getConditions(['telephone-gsm']);
-    const out = gsm!.make(tone(800), ctx);
+    const out = await gsm!.make(tone(800), ctx);
     assert.equal(out.encoding, 'pcm_s16le');
     assert.equal(out.sampleRateHz, 8000);
     assert.ok(Math.abs(out.bytes.length / 2 - 8000) <= 160);
