@@ -55,7 +55,8 @@ const TELEPHONE_BAND = ['sinc', '300-3400'];
  */
 export function sox(input: Uint8Array, args: readonly string[]): Promise<Uint8Array> {
   return new Promise((resolve, reject) => {
-    const child = spawn('sox', ['-V1', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    // -D: no dither, so a clip converts to the same bytes on every run.
+    const child = spawn('sox', ['-V1', '-D', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (b: Buffer) => out.push(b));
