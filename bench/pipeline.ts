@@ -11,6 +11,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { loadClips } from '../loadtest/clips.js';
+import { VOICED_GATE_CONFIG } from '../shared/dsp/vad.js';
 import { MODEL_SAMPLE_RATE_HZ } from '../shared/protocol.js';
 import { mulberry32 } from '../shared/prng.js';
 import { PipelineShard } from '../server/model/shard.js';
@@ -54,6 +55,7 @@ async function run(bytes: Uint8Array, seed: number): Promise<{ cpuSeconds: numbe
   let framesStepped = 0;
   const shard = new PipelineShard({
     labels: LABELS,
+    voicedGate: VOICED_GATE_CONFIG,
     stepRule: { stepFrames: STEP_FRAMES, resetAfterSilenceFrames: 50 },
     step: (_sessionId, _frames, voiced) => {
       framesStepped += voiced.length;

@@ -4,6 +4,7 @@
  * the model card read it; nothing in it is inferred from the weights.
  */
 import type { ArchName, Hyper } from './architectures/types.js';
+import { VOICED_GATE_CONFIG, type VoicedGateConfig } from '../shared/dsp/vad.js';
 
 /**
  * The feature extractor the model was trained with (a copy of shared/dsp/mfcc.ts
@@ -125,4 +126,22 @@ export function normalizeFrames(frames: Float32Array, norm: FeatureNorm): Float3
   const out = new Float32Array(frames.length);
   normalizeInto(frames, 0, out, 0, frames.length / f, norm.mean, inverseStd(norm));
   return out;
+}
+
+/**
+ * The VoicedGate a model was trained with (meta.training.voicedGate, recorded by every
+ * training run), so the server gates its streams exactly as training cut its clips; models
+ * without the record get today's default. A model trained with another gate (v1: −55 dBFS
+ * floor) is therefore still served as it was trained.
+ */
+export function voicedGateOf(meta: Pick<ModelMeta, 'training'>): VoicedGateConfig {
+  const recorded = meta.training?.['voicedGate'];
+  const config: VoicedGateConfig = { ...VOICED_GATE_CONFIG };
+  if (recorded !== null && typeof recorded === 'object' && !Array.isArray(recorded)) {
+    for (const key of Object.keys(VOICED_GATE_CONFIG) as (keyof VoicedGateConfig)[]) {
+      const value = (recorded as Record<string, unknown>)[key];
+      if (typeof value === 'number' && Number.isFinite(value)) config[key] = value;
+    }
+  }
+  return config;
 }

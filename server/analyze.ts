@@ -19,6 +19,7 @@ import { PACE_BURST_SECONDS, Pacer } from './session/pacer.js';
 import type { SessionContext } from './session/session.js';
 import { formatFieldsFromQuery, resolveFormat, type StreamFormat } from './session/start.js';
 import type { InferenceStream } from './model/batcher.js';
+import type { ModelInfo } from './model/messages.js';
 import { SummaryAccumulator } from './session/summary.js';
 
 export interface AnalyzeResponse {
@@ -36,11 +37,14 @@ function isWav(body: Uint8Array): boolean {
   return body.length >= 12 && String.fromCharCode(...body.subarray(0, 4)) === 'RIFF' && String.fromCharCode(...body.subarray(8, 12)) === 'WAVE';
 }
 
+/** What the pipeline needs of the served model. */
+type AnalyzedModel = Pick<ModelInfo, 'labels' | 'voicedGate'>;
+
 /** The body as a stream source: its format and how to run it through the pipeline. */
 interface Prepared {
   format: StreamFormat;
   audioSeconds: number;
-  run(stream: InferenceStream, labels: readonly string[], pace: Pace): Observable<EmotionResult>;
+  run(stream: InferenceStream, model: AnalyzedModel, pace: Pace): Observable<EmotionResult>;
 }
 
 /** The analysis' real-time budget and where to count the audio that waited for it. */
@@ -109,10 +113,10 @@ function prepare(body: Uint8Array, query: Record<string, unknown>, defaults: { h
     return {
       format,
       audioSeconds: wav.samples.length / rate,
-      run: (stream, labels, pace) =>
+      run: (stream, { labels, voicedGate }, pace) =>
         pacedFrom(slices(wav.samples, rate * SLICE_SECONDS), (samples) => samples.length / rate, pace).pipe(
           map((samples) => ({ samples, arrivedAtMs: performance.now() })),
-          samplesToResults({ inputRateHz: rate, hopMs: format.hopMs, smoothing: format.smoothing, labels, stream }),
+          samplesToResults({ inputRateHz: rate, hopMs: format.hopMs, smoothing: format.smoothing, labels, voicedGate, stream }),
         ),
     };
   }
@@ -124,10 +128,10 @@ function prepare(body: Uint8Array, query: Record<string, unknown>, defaults: { h
   return {
     format,
     audioSeconds: body.length / bytesPerSecond,
-    run: (stream, labels, pace) =>
+    run: (stream, { labels, voicedGate }, pace) =>
       pacedFrom(slices(body, bytesPerSecond * SLICE_SECONDS), (bytes) => bytes.length / bytesPerSecond, pace).pipe(
         map((bytes) => ({ bytes, arrivedAtMs: performance.now() })),
-        audioToResults({ ...format, inputRateHz: format.sampleRateHz, labels, stream }),
+        audioToResults({ ...format, inputRateHz: format.sampleRateHz, labels, voicedGate, stream }),
       ),
   };
 }
@@ -174,7 +178,7 @@ export async function analyze(body: Uint8Array, query: Record<string, unknown>, 
   try {
     metrics.audioReceivedBytes.inc(body.length);
     metrics.audioReceivedSeconds.inc(audioSeconds);
-    const all = await collect(run(stream, pool.model.labels, pace), signal).catch((err: unknown) => {
+    const all = await collect(run(stream, pool.model, pace), signal).catch((err: unknown) => {
       if (signal.aborted) outcome = err instanceof ProtocolError && err.code === 'shutting_down' ? 'shutdown' : 'client_closed';
       throw err;
     });

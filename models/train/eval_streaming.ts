@@ -13,6 +13,7 @@ import { StreamingResampler } from '../../shared/dsp/resample.js';
 import { VoicedGate } from '../../shared/dsp/vad.js';
 import { decodeWavToMono, parseWav } from '../../shared/wav.js';
 import type { LoadedModel } from '../io.js';
+import { voicedGateOf } from '../meta.js';
 import { createStreamState, stepBatch, type StreamState } from '../streaming/runner.js';
 import type { ClipRef } from './dataset.js';
 import { Prng } from './prng.js';
@@ -72,7 +73,7 @@ function openStream(model: LoadedModel, input: StreamInput): Stream {
     decoder,
     resampler: new StreamingResampler(input.sampleRateHz, model.meta.sampleRateHz),
     mfcc: new MfccExtractor(),
-    gate: new VoicedGate(),
+    gate: new VoicedGate(voicedGateOf(model.meta)),
     state: createStreamState(model),
     last: null,
   };

@@ -6,6 +6,7 @@
  * `telephone` degrades every clip to an 8 kHz μ-law call first (the augmentation's function).
  */
 import type { LoadedModel } from '../io.js';
+import { voicedGateOf } from '../meta.js';
 import { scanDataset, type ClipRef, type Layout } from './dataset.js';
 import { toExample } from './examples.js';
 import { CHUNK_MS_RANGE, predictStreaming } from './eval_streaming.js';
@@ -61,6 +62,7 @@ export function evaluateModel(model: LoadedModel, options: EvaluateOptions): Eva
     seed: 0,
     cacheDir: options.cacheDir,
     telephone: options.telephone,
+    gate: voicedGateOf(meta),
   });
   if (loaded.skipped.length > 0) {
     options.log(`skipped ${loaded.skipped.length} file(s): ${loaded.skipped.map((s) => `${s.relPath} (${s.reason})`).join('; ')}`);

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { MFCC_CONFIG, computeMfcc } from '../../shared/dsp/mfcc.js';
 import { resampleWhole } from '../../shared/dsp/resample.js';
-import { VoicedGate } from '../../shared/dsp/vad.js';
+import { VoicedGate, type VoicedGateConfig } from '../../shared/dsp/vad.js';
 import { decodeWavToMono } from '../../shared/wav.js';
 
 export const MODEL_RATE_HZ = 16000;
@@ -23,10 +23,13 @@ export interface ClipFeatures {
   voiced: Uint8Array;
 }
 
-/** MFCC + voiced flags of 16 kHz mono samples, as the streaming path computes them. */
-export function featuresOfSamples(samples16k: Float32Array): ClipFeatures {
+/**
+ * MFCC + voiced flags of 16 kHz mono samples, as the streaming path computes them; `gate`
+ * is a model's VoicedGate when evaluating one trained with another (default: today's).
+ */
+export function featuresOfSamples(samples16k: Float32Array, gateConfig?: Partial<VoicedGateConfig>): ClipFeatures {
   const mfcc = computeMfcc(samples16k, MFCC_CONFIG);
-  const gate = new VoicedGate();
+  const gate = new VoicedGate(gateConfig);
   const voiced = new Uint8Array(mfcc.count);
   for (let i = 0; i < mfcc.count; i += 1) voiced[i] = gate.push(mfcc.energyDb[i] as number) ? 1 : 0;
   return { count: mfcc.count, numCoeffs: MFCC_CONFIG.numCoeffs, coeffs: mfcc.coeffs, voiced };

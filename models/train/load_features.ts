@@ -6,6 +6,7 @@
 import { applyAugment, drawAugmentSpec, type AugmentConfig, type AugmentSpec } from './augment.js';
 import type { ClipRef } from './dataset.js';
 import { cacheKey, cachedFeatures } from './feature_cache.js';
+import { VOICED_GATE_CONFIG, type VoicedGateConfig } from '../../shared/dsp/vad.js';
 import { featuresOfSamples, readWav16k, type ClipFeatures } from './features.js';
 import { telephoneDegrade } from './telephone.js';
 
@@ -31,6 +32,8 @@ export interface LoadOptions {
   cacheDir: string | null;
   /** Degrade every clip as a telephone call first (evaluation `--telephone`). */
   telephone?: boolean;
+  /** VoicedGate of the model being evaluated (voicedGateOf(meta)); default today's. Originals only. */
+  gate?: VoicedGateConfig;
   onClip?: (done: number, total: number) => void;
 }
 
@@ -53,8 +56,10 @@ export function loadFeatures(clips: readonly ClipRef[], options: LoadOptions): {
       return samples;
     };
     try {
-      const variant = options.telephone === true ? 'telephone' : null;
-      const original = cachedFeatures(options.cacheDir, cacheKey(clip.path, variant), () => featuresOfSamples(load()));
+      const ownGate = options.gate !== undefined && JSON.stringify(options.gate) !== JSON.stringify(VOICED_GATE_CONFIG) ? options.gate : undefined;
+      const channel = options.telephone === true ? 'telephone' : null;
+      const variant = ownGate === undefined ? channel : { channel, gate: ownGate };
+      const original = cachedFeatures(options.cacheDir, cacheKey(clip.path, variant), () => featuresOfSamples(load(), ownGate));
       if (original.count < MIN_FRAMES) {
         skipped.push({ relPath: clip.relPath, reason: `empty (${original.count} frames)` });
         return;

@@ -12,11 +12,14 @@ import { BYTES_PER_SAMPLE } from '../../shared/dsp/pcm_decode.js';
 import { ProtocolError } from '../../shared/error_codes.js';
 import type { StepRule } from '../../models/streaming/step_clock.js';
 import { audioToResults, type AudioChunk } from '../pipeline/index.js';
+import type { VoicedGateConfig } from '../../shared/dsp/vad.js';
 import type { StepOutcome } from './batcher.js';
 import type { PipelineEvent, PipelineOpen } from './messages.js';
 
 export interface ShardDeps {
   labels: readonly string[];
+  /** The model's VoicedGate (voicedGateOf(meta)). */
+  voicedGate: VoicedGateConfig;
   /** The model's step grid (streaming mode) or undefined (naive mode). */
   stepRule: StepRule | undefined;
   /** Queues one hop of the session for the next batched round. */
@@ -52,7 +55,7 @@ export class PipelineShard {
       close: () => undefined,
     };
     // Nothing is emitted before the first push, so the session is registered in time.
-    const subscription = input.pipe(audioToResults({ ...o, labels: deps.labels, stream })).subscribe({
+    const subscription = input.pipe(audioToResults({ ...o, labels: deps.labels, voicedGate: deps.voicedGate, stream })).subscribe({
       next: (result) => deps.emit({ kind: 'result', sessionId: o.sessionId, result }),
       error: (err: unknown) => {
         this.sessions.delete(o.sessionId);

@@ -23,6 +23,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { selectEngine } from '../../models/engine.js';
 import { loadModel } from '../../models/io.js';
+import { voicedGateOf } from '../../models/meta.js';
 import { createStreamState, predictOffline, stepBatch } from '../../models/streaming/runner.js';
 import type { StreamState } from '../../models/streaming/runner.js';
 import { naiveWindowFrames } from '../../models/streaming/span.js';
@@ -127,6 +128,7 @@ async function main(): Promise<void> {
   };
   const shard = new PipelineShard({
     labels: meta.labels,
+    voicedGate: voicedGateOf(meta),
     stepRule:
       init.mode === 'streaming' ? { stepFrames: meta.stepFrames, resetAfterSilenceFrames: meta.resetAfterSilenceFrames } : undefined,
     step: (sessionId, frames, voiced) =>
@@ -318,6 +320,7 @@ async function main(): Promise<void> {
       windowSteps: meta.windowSteps,
       resetAfterSilenceFrames: meta.resetAfterSilenceFrames,
       engine,
+      voicedGate: voicedGateOf(meta),
     },
   });
 }

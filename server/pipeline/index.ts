@@ -4,6 +4,7 @@
  * Used alike by WebSocket sessions and POST /v1/analyze, so both give the same numbers.
  */
 import { pipe, type OperatorFunction } from 'rxjs';
+import type { VoicedGateConfig } from '../../shared/dsp/vad.js';
 import { MODEL_SAMPLE_RATE_HZ, type Encoding } from '../../shared/protocol.js';
 import type { InferenceStream } from '../model/batcher.js';
 import { decode } from './decode.js';
@@ -24,6 +25,8 @@ export interface StreamParams {
   smoothing: number;
   labels: readonly string[];
   stream: InferenceStream;
+  /** The model's VoicedGate (voicedGateOf(meta)); default today's. */
+  voicedGate?: Partial<VoicedGateConfig>;
 }
 
 /** Mono samples at `inputRateHz` → one result per hop. */
@@ -31,7 +34,7 @@ export function samplesToResults(params: StreamParams): OperatorFunction<SampleC
   return pipe(
     resample(params.inputRateHz, MODEL_SAMPLE_RATE_HZ),
     mfcc(),
-    vad(),
+    vad(params.voicedGate),
     hop({ hopMs: params.hopMs, inputRateHz: params.inputRateHz, steps: params.stream.stepRule }),
     infer(params.stream),
     smooth(params.smoothing, params.labels.length),

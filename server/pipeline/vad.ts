@@ -4,13 +4,14 @@
  * changes a decision. The model resets its utterance state on the same flags.
  */
 import { Observable, type OperatorFunction } from 'rxjs';
-import { VoicedGate } from '../../shared/dsp/vad.js';
+import { VoicedGate, type VoicedGateConfig } from '../../shared/dsp/vad.js';
 import type { FeatureBlock, VoicedFeatureBlock } from './types.js';
 
-export function vad(): OperatorFunction<FeatureBlock, VoicedFeatureBlock> {
+/** `config`: the gate the model was trained with (models/meta.ts voicedGateOf); default today's. */
+export function vad(config?: Partial<VoicedGateConfig>): OperatorFunction<FeatureBlock, VoicedFeatureBlock> {
   return (source) =>
     new Observable<VoicedFeatureBlock>((subscriber) => {
-      let gate: VoicedGate | null = new VoicedGate();
+      let gate: VoicedGate | null = new VoicedGate(config);
       const subscription = source.subscribe({
         next: (block) => {
           if (gate === null) return;

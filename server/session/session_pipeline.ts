@@ -28,5 +28,5 @@ export function sessionPipeline(pool: InferencePool, dspThread: DspThread, sessi
     return { pipeline: remote((handlers) => pool.openPipeline({ sessionId, ...params }, handlers)), stream: null };
   }
   const stream = pool.open(sessionId);
-  return { pipeline: audioToResults({ ...params, labels: pool.model.labels, stream }), stream };
+  return { pipeline: audioToResults({ ...params, labels: pool.model.labels, voicedGate: pool.model.voicedGate, stream }), stream };
 }

@@ -5,7 +5,9 @@ import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { currentEngine, selectEngine } from '../../models/engine.js';
 import { loadModel, META_FILE } from '../../models/io.js';
-import { validateMeta } from '../../models/meta.js';
+import { readFileSync } from 'node:fs';
+import { validateMeta, voicedGateOf, type ModelMeta } from '../../models/meta.js';
+import { VOICED_GATE_CONFIG } from '../../shared/dsp/vad.js';
 import { createRandomModel } from '../../models/random_model.js';
 import { DEFAULT_MODEL_DIR } from '../../models/registry.js';
 import { predictOffline } from '../../models/streaming/runner.js';
@@ -93,5 +95,15 @@ describe('selectEngine in a fresh process', () => {
   it('SER_ENGINE forces an engine and rejects unknown names', async () => {
     assert.equal(await run({ SER_ENGINE: 'cpu' }), 'cpu');
     await assert.rejects(run({ SER_ENGINE: 'gpu' }), /expected engine one of auto, tfjs-node-gpu, tfjs-node, wasm, cpu, got "gpu"/);
+  });
+});
+
+describe('voicedGateOf: a model is served with the gate it was trained with', () => {
+  it('reads meta.training.voicedGate, else today\'s default; ignores junk', () => {
+    const v1 = JSON.parse(readFileSync(new URL('../../models/ravdess-cnn-attn-lstm-v1/meta.json', import.meta.url), 'utf8')) as ModelMeta;
+    assert.equal(voicedGateOf(v1).absoluteFloorDb, -55);
+    assert.deepEqual(voicedGateOf({}), { ...VOICED_GATE_CONFIG });
+    const junk = { training: { voicedGate: { absoluteFloorDb: 'x', hangoverFrames: 7 } } } as unknown as ModelMeta;
+    assert.deepEqual(voicedGateOf(junk), { ...VOICED_GATE_CONFIG, hangoverFrames: 7 });
   });
 });

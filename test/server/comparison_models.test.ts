@@ -13,6 +13,7 @@ import { loadModel } from '../../models/io.js';
 import { predictOffline } from '../../models/streaming/runner.js';
 import { computeMfcc } from '../../shared/dsp/mfcc.js';
 import { VoicedGate } from '../../shared/dsp/vad.js';
+import { voicedGateOf } from '../../models/meta.js';
 import type { RunningServer } from '../../server/app.js';
 import { framesEndingBy } from '../../server/pipeline/hop.js';
 import { FIXTURES, readWavMono, startTestServer, streamWav } from '../helpers/server.js';
@@ -28,7 +29,8 @@ async function offlineProbs(modelDir: string, path: string, endMs: number): Prom
   try {
     const clip = await readWavMono(path);
     const frames = computeMfcc(clip.samples);
-    const gate = new VoicedGate();
+    // The model's own gate (meta.training.voicedGate), as the server uses it.
+    const gate = new VoicedGate(voicedGateOf(model.meta));
     const voiced = Uint8Array.from(frames.energyDb, (e) => (gate.push(e) ? 1 : 0));
     const upTo = Math.min(frames.count, framesEndingBy(endMs * 16, 400, 160));
     const numCoeffs = frames.coeffs.length / frames.count;

@@ -10,6 +10,7 @@ import { encodeMulaw } from '../../shared/dsp/g711.js';
 import { computeMfcc } from '../../shared/dsp/mfcc.js';
 import { StreamingResampler } from '../../shared/dsp/resample.js';
 import { VoicedGate } from '../../shared/dsp/vad.js';
+import { voicedGateOf } from '../../models/meta.js';
 import type { EmotionMessage } from '../../shared/protocol.js';
 import type { RunningServer } from '../../server/app.js';
 import { framesEndingBy } from '../../server/pipeline/hop.js';
@@ -134,7 +135,8 @@ describe('streaming a clip', () => {
     try {
       const clip = await readWavMono(FIXTURES.angry);
       const frames = computeMfcc(clip.samples);
-      const gate = new VoicedGate();
+      // The model's own gate (meta.training.voicedGate), as the server uses it.
+    const gate = new VoicedGate(voicedGateOf(model.meta));
       const voiced = Uint8Array.from(frames.energyDb, (e) => (gate.push(e) ? 1 : 0));
       const offline = predictOffline(model, frames.coeffs, voiced);
       const final = stream.final;
