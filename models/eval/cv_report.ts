@@ -82,20 +82,23 @@ ${bars}
 `;
 }
 
-/** One row per recipe (its cv-report.json): the ablation table of the model card. */
+/**
+ * One row per recipe (its cv-report.json): the ablation table of the model card. The
+ * columns are conditions every ablation run scores (`--conditions wideband,telephone,gain-20dB`).
+ */
 export function ablationMarkdown(rows: readonly { name: string; report: CvReport }[]): string {
   const lines = [
-    '| Recipe (CV run) | Wideband final | Wideband live | Wideband summary | Telephone final | Telephone live | Worst other condition (final) | Live ECE (wideband) |',
+    '| Recipe (CV run) | Wideband final | Wideband live | Wideband summary | Telephone final | Telephone live | Gain −20 dB final | Live ECE (wideband) |',
     '|---|---|---|---|---|---|---|---|',
   ];
   for (const { name, report } of rows) {
-    const wide = report.conditions.find((c) => c.condition === 'wideband');
-    const tel = report.conditions.find((c) => c.condition === 'telephone');
-    const others = report.conditions.filter((c) => c.condition !== 'wideband');
-    const worst = others.reduce<ConditionSummary | null>((w, c) => (w === null || c.final.mean < w.final.mean ? c : w), null);
+    const get = (condition: string): ConditionSummary | undefined => report.conditions.find((c) => c.condition === condition);
+    const wide = get('wideband');
+    const tel = get('telephone');
+    const quiet = get('gain-20dB');
     const cellOf = (c: SummaryCell | undefined): string => (c === undefined ? '—' : pm(c));
     lines.push(
-      `| ${name} | **${cellOf(wide?.final)}** | ${cellOf(wide?.live)} | ${cellOf(wide?.summary)} | ${cellOf(tel?.final)} | ${cellOf(tel?.live)} | ${worst === null ? '—' : `${worst.condition} ${pm(worst.final)}`} | ${wide === undefined ? '—' : pct(wide.ece.mean)} |`,
+      `| ${name} | **${cellOf(wide?.final)}** | ${cellOf(wide?.live)} | ${cellOf(wide?.summary)} | ${cellOf(tel?.final)} | ${cellOf(tel?.live)} | ${cellOf(quiet?.final)} | ${wide === undefined ? '—' : pct(wide.ece.mean)} |`,
     );
   }
   return lines.join('\n');

@@ -70,7 +70,8 @@ export interface TrainConfig {
   /** Unvoiced frames after which the streaming runner resets a stream (meta), ≥ 1, default 50 (0.5 s). */
   resetAfterSilenceFrames: number;
   /**
-   * Weight of the every-step loss, [0, 1], default 0.5 (v1: 0): 0 trains the end-of-clip result only,
+   * Weight of the every-step loss, [0, 1], default 0 (5-fold CV: 0.5 cost ~4 points of final
+   * UAR and gained no live UAR; see models/README.md): 0 trains the end-of-clip result only,
    * w > 0 mixes in the mean loss of the result after every model step (what a live view
    * shows). Needs an architecture with per-step outputs (cnn-attn-lstm).
    */
@@ -105,7 +106,7 @@ export const DEFAULT_TRAIN_CONFIG: Omit<TrainConfig, 'dataDir' | 'outDir' | 'id'
   stopAfterEpoch: null,
   resetAfterSilenceFrames: 50,
   maxFrames: 800,
-  stepLossWeight: 0.5,
+  stepLossWeight: 0,
   dataDescription: '',
   quiet: false,
 };
