@@ -3,8 +3,9 @@
  * and can be created, reset and dropped freely. Only stepBatch mutates it.
  */
 import { streamingPlan, type StreamableModel } from './plan.js';
+import { StreamStateBase } from './stream_state_base.js';
 
-export class FusedStreamState {
+export class FusedStreamState extends StreamStateBase {
   /** Per conv layer: the last (kernel − stride) inputs of that layer, rows × inChannels. */
   readonly convContext: Float32Array[];
   /** Normalised frames waiting for a full step (< stepFrames rows × numCoeffs). */
@@ -22,21 +23,14 @@ export class FusedStreamState {
   /** Valid ring entries (≤ windowSteps) and the slot the next step writes. */
   ringCount = 0;
   ringNext = 0;
-  /** Consecutive unvoiced frames so far (see segment.ts). */
-  silenceRun = 0;
-  /** Frames received since creation / reset(). */
-  framesSeen = 0;
-  /** Frames absorbed by completed steps or dropped by a silence reset (≤ framesSeen). */
-  framesConsumed = 0;
-  /** The head's output after the last change to the ring (probsValues); null while the ring is empty. */
-  probs: Float32Array | null = null;
   /** Storage the head writes into, so a result costs no allocation besides the caller's copy. */
   readonly probsValues: Float32Array;
 
   constructor(
-    readonly model: StreamableModel,
+    model: StreamableModel,
     dims: { contextSizes: number[]; pendingSize: number; units: number; windowSteps: number; ringWidth: number; numClasses: number },
   ) {
+    super(model);
     this.convContext = dims.contextSizes.map((n) => new Float32Array(n));
     this.pending = new Float32Array(dims.pendingSize);
     this.h = new Float32Array(dims.units);
@@ -55,19 +49,6 @@ export class FusedStreamState {
     this.ringCount = 0;
     this.ringNext = 0;
     this.probs = null;
-  }
-
-  /** Back to a fresh stream (also clears the silence counter and frame counts). */
-  reset(): void {
-    this.resetSegment();
-    this.silenceRun = 0;
-    this.framesSeen = 0;
-    this.framesConsumed = 0;
-  }
-
-  /** Nothing to free (no tensors); present so streams follow one lifecycle. */
-  dispose(): void {
-    this.resetSegment();
   }
 }
 

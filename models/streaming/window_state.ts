@@ -11,18 +11,14 @@
 import { inverseStd, normalizeInto } from '../meta.js';
 import type { StreamableModel } from './plan.js';
 import { windowSpanFrames } from './span.js';
+import { StreamStateBase } from './stream_state_base.js';
 
-export class WindowStreamState {
+export class WindowStreamState extends StreamStateBase {
   /** Normalised rows of the current segment, heldFrames × numCoeffs used. */
   readonly rows: Float32Array;
   heldFrames = 0;
   /** The last rows that do not yet make a whole step (< stepFrames). */
   pendingFrames = 0;
-  silenceRun = 0;
-  framesSeen = 0;
-  framesConsumed = 0;
-  /** The model's output after the segment's latest step; null before its first. */
-  probs: Float32Array | null = null;
   readonly numCoeffs: number;
   readonly stepFrames: number;
   /** Whole-step frames the model sees at most (span.ts). */
@@ -30,7 +26,8 @@ export class WindowStreamState {
   private readonly mean: Float64Array;
   private readonly invStd: Float64Array;
 
-  constructor(readonly model: StreamableModel) {
+  constructor(model: StreamableModel) {
+    super(model);
     const { meta } = model;
     this.numCoeffs = meta.featureConfig.numCoeffs;
     this.stepFrames = meta.stepFrames;
@@ -81,18 +78,5 @@ export class WindowStreamState {
     this.heldFrames = 0;
     this.pendingFrames = 0;
     this.probs = null;
-  }
-
-  /** Back to a fresh stream (also clears the silence counter and frame counts). */
-  reset(): void {
-    this.resetSegment();
-    this.silenceRun = 0;
-    this.framesSeen = 0;
-    this.framesConsumed = 0;
-  }
-
-  /** Nothing to free (no tensors); present so streams follow one lifecycle. */
-  dispose(): void {
-    this.resetSegment();
   }
 }
