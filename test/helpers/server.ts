@@ -241,3 +241,12 @@ export function assertResultsClose(actual: EmotionMessage[], expected: EmotionMe
     for (const [x, y] of [[ac, ec], [aa, ea], [av, ev]] as const) assert.ok(Math.abs(x - y) <= tolerance, `${what} hop ${i}: ${x} vs ${y}`);
   });
 }
+
+/** Polls `condition` every 20 ms until it holds; throws naming `what` after `timeoutMs`. */
+export async function until(what: string, condition: () => Promise<boolean> | boolean, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

@@ -21,17 +21,11 @@ import {
   startTestServer,
   streamWav,
   type StreamOutcome,
+  until,
 } from '../helpers/server.js';
 
 const START = { type: 'start', sampleRate: 16_000, encoding: 'pcm_s16le', channels: 1 } as const;
 
-async function until(what: string, condition: () => Promise<boolean> | boolean, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 describe('hostile and careless clients', () => {
   /** Unpaced, short idle timeout. */

@@ -9,7 +9,10 @@ import assert from 'node:assert/strict';
 import { request, type ClientRequest, type IncomingMessage } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import type { RunningServer } from '../../server/app.js';
-import { parsePrometheus, scrapeMetrics, startTestServer } from '../helpers/server.js';
+import { parsePrometheus, scrapeMetrics, startTestServer, until as untilWithin } from '../helpers/server.js';
+
+/** Uploads settle fast: give up on a wait after 20 s. */
+const until = (what: string, condition: () => Promise<boolean>): Promise<void> => untilWithin(what, condition, 20_000);
 
 const KEY = 'upload-key-51c';
 const MAX_ANALYZE_BYTES = 4 * 1024 * 1024;
@@ -42,13 +45,6 @@ function partialUpload(server: RunningServer, path: string, declaredBytes: numbe
 
 const code = (body: string): string => (JSON.parse(body) as { code: string }).code;
 
-async function until(what: string, condition: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 describe('uploads that cannot hurt', () => {
   let server: RunningServer;
