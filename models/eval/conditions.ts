@@ -7,13 +7,11 @@
  * are plain arithmetic on the samples.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import type { Encoding } from '../../shared/protocol.js';
+import { MODEL_SAMPLE_RATE_HZ, type Encoding } from '../../shared/protocol.js';
 import { addNoiseAtSnr, applyGainDb } from '../train/augment.js';
 import { activePower } from '../train/level.js';
 import { Prng } from '../train/prng.js';
 import { spectralTilt } from '../train/tilt.js';
-
-export const MODEL_RATE_HZ = 16000;
 
 /** What a client streams for one clip. */
 export interface StreamInput {
@@ -44,7 +42,7 @@ export function toS16le(samples: Float32Array): Uint8Array {
   return new Uint8Array(out.buffer);
 }
 
-const pcm16k = (samples: Float32Array): StreamInput => ({ bytes: toS16le(samples), encoding: 'pcm_s16le', sampleRateHz: MODEL_RATE_HZ });
+const pcm16k = (samples: Float32Array): StreamInput => ({ bytes: toS16le(samples), encoding: 'pcm_s16le', sampleRateHz: MODEL_SAMPLE_RATE_HZ });
 
 const RAW_S16_16K = ['-t', 'raw', '-r', '16000', '-e', 'signed', '-b', '16', '-c', '1'];
 const TELEPHONE_BAND = ['sinc', '300-3400'];
@@ -160,7 +158,7 @@ const CONDITIONS: Condition[] = [
     name: `tilt${tilt > 0 ? '+' : ''}${tilt}dBoct`,
     description: `spectral tilt ${tilt > 0 ? '+' : ''}${tilt} dB/octave around 1 kHz, level kept`,
     sox: false,
-    make: (s) => pcm16k(spectralTilt(s, MODEL_RATE_HZ, tilt)),
+    make: (s) => pcm16k(spectralTilt(s, MODEL_SAMPLE_RATE_HZ, tilt)),
   })),
 ];
 
