@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { ARCH_NAMES, type ArchName, type Hyper } from '../architectures/index.js';
 import { ENGINE_NAMES, type EnginePreference } from '../engine.js';
 import { DEFAULT_AUGMENT, validateAugmentConfig } from './augment.js';
+import { DEFAULT_MASKS, type MaskConfig } from './batch_regularize.js';
 import { LAYOUTS, type Layout } from './dataset.js';
 import { parseSpeakerList } from './split.js';
 import { TELEPHONE_FILTERS, type TelephoneFilter } from './telephone.js';
@@ -48,11 +49,23 @@ Training
   --cache-dir <dir>         feature cache (default ${D.cacheDir}); --no-cache disables it
   --engine <e>              auto | ${ENGINE_NAMES.join(' | ')} (default auto, as the server)
   --step-loss <w>           weight of the loss on every step's result, 0-1 (default ${D.stepLossWeight}: final result only)
+  --masks <t:T:f:F>         SpecAugment: t time masks ≤ T frames, f feature masks ≤ F coefficients per clip
+                            ('default' = ${Object.values(DEFAULT_MASKS).join(':')}; default none)
+  --mixup <alpha>           mixup with Beta(alpha, alpha) per batch, 0 = none (default ${D.mixupAlpha})
   --keep <best|last>        save the best epoch on validation UAR, or the last epoch (default ${D.keep})
   --resume                  continue from <out>/checkpoint/ (same settings required)
   --stop-after <epoch>      pause (checkpointed) after this epoch; finish later with --resume
   --quiet                   no progress output
   --help`;
+
+/** "2:20:2:3" → MaskConfig ('default' = DEFAULT_MASKS). */
+export function parseMasks(spec: string): MaskConfig {
+  if (spec === 'default') return { ...DEFAULT_MASKS };
+  const parts = spec.split(':').map(Number);
+  if (parts.length !== 4 || parts.some((v) => !Number.isInteger(v) || v < 0)) throw new Error(`--masks: expected t:T:f:F (integers), got "${spec}"`);
+  const [timeMasks, maxTimeFrames, featureMasks, maxFeatures] = parts as [number, number, number, number];
+  return { timeMasks, maxTimeFrames, featureMasks, maxFeatures };
+}
 
 /** "lstmUnits=64,convChannels=32:32:32,dropout=0.3" → Hyper. */
 export function parseHyper(spec: string): Hyper {
@@ -107,6 +120,8 @@ export function parseTrainArgs(argv: string[]): TrainConfig | null {
       resume: { type: 'boolean' },
       keep: { type: 'string' },
       'step-loss': { type: 'string' },
+      masks: { type: 'string' },
+      mixup: { type: 'string' },
       'stop-after': { type: 'string' },
       quiet: { type: 'boolean' },
       help: { type: 'boolean' },
@@ -171,6 +186,8 @@ export function parseTrainArgs(argv: string[]): TrainConfig | null {
     resume: values.resume === true,
     keep: (values.keep ?? D.keep) as TrainConfig['keep'],
     stepLossWeight: num('step-loss', values['step-loss'], D.stepLossWeight),
+    masks: values.masks === undefined ? D.masks : parseMasks(values.masks),
+    mixupAlpha: num('mixup', values.mixup, D.mixupAlpha),
     stopAfterEpoch: values['stop-after'] === undefined ? null : num('stop-after', values['stop-after'], 0),
     quiet: values.quiet === true,
   };

@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import type { ArchName, Hyper } from '../architectures/index.js';
 import type { EnginePreference } from '../engine.js';
 import { DEFAULT_AUGMENT, type AugmentConfig } from './augment.js';
+import { validateMasks, type MaskConfig } from './batch_regularize.js';
 import type { Layout } from './dataset.js';
 
 export interface TrainConfig {
@@ -76,6 +77,10 @@ export interface TrainConfig {
    * shows). Needs an architecture with per-step outputs (cnn-attn-lstm).
    */
   stepLossWeight: number;
+  /** SpecAugment-style time and feature masks on every training batch; null (default) = none. */
+  masks: MaskConfig | null;
+  /** Mixup Beta(α, α) over each training batch, ≥ 0; 0 (default) = none. */
+  mixupAlpha: number;
   /** Longest training span, frames, default 800. */
   maxFrames: number;
   /** Corpus description for the model card / meta. */
@@ -107,6 +112,8 @@ export const DEFAULT_TRAIN_CONFIG: Omit<TrainConfig, 'dataDir' | 'outDir' | 'id'
   resetAfterSilenceFrames: 50,
   maxFrames: 800,
   stepLossWeight: 0,
+  masks: null,
+  mixupAlpha: 0,
   dataDescription: '',
   quiet: false,
 };
@@ -125,6 +132,8 @@ export function validateTrainConfig(c: TrainConfig): void {
     throw new Error(`expected minLearningRate in (0, ${c.learningRate}], got ${c.minLearningRate}`);
   }
   if (!(c.stepLossWeight >= 0 && c.stepLossWeight <= 1)) throw new Error(`expected stepLossWeight in [0, 1], got ${c.stepLossWeight}`);
+  if (!(c.mixupAlpha >= 0 && c.mixupAlpha <= 10)) throw new Error(`expected mixupAlpha in [0, 10], got ${c.mixupAlpha}`);
+  if (c.masks !== null) validateMasks(c.masks);
   if (c.keep !== 'best' && c.keep !== 'last') throw new Error(`expected keep 'best' or 'last', got ${String(c.keep)}`);
   if (!Number.isInteger(c.seed)) throw new Error(`expected an integer seed, got ${c.seed}`);
 }
@@ -137,7 +146,11 @@ export function configHash(c: TrainConfig): string {
   const { dataDir, layout, labels, arch, hyper, epochs, trainSpeakers, valSpeakers, valFraction, batchSize, learningRate, minLearningRate, seed, augment } = c;
   const { resetAfterSilenceFrames, maxFrames } = c;
   // Settings added after v1 enter the hash only when not at their v1 value, so v1 hashes hold.
-  const added = c.stepLossWeight === 0 ? {} : { stepLossWeight: c.stepLossWeight };
+  const added = {
+    ...(c.stepLossWeight === 0 ? {} : { stepLossWeight: c.stepLossWeight }),
+    ...(c.masks === null ? {} : { masks: c.masks }),
+    ...(c.mixupAlpha === 0 ? {} : { mixupAlpha: c.mixupAlpha }),
+  };
   return createHash('sha256')
     .update(JSON.stringify({ dataDir, layout, labels, arch, hyper, epochs, trainSpeakers, valSpeakers, valFraction, batchSize, learningRate, minLearningRate, seed, augment, resetAfterSilenceFrames, maxFrames, ...added }))
     .digest('hex')

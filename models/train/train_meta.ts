@@ -68,6 +68,8 @@ export function buildMeta(args: {
       optimizer: `adam, lr ${config.learningRate} → ${config.minLearningRate} cosine over ${config.epochs} epochs; grad clip norm 5`,
       earlyStopping: config.keep === 'last' ? 'none (fixed epochs, last weights kept)' : `validation UAR, patience ${config.patience}`,
       stepLossWeight: config.stepLossWeight,
+      masks: config.masks,
+      mixupAlpha: config.mixupAlpha,
       classWeights: Array.from(args.weightsPerClass, round4),
       augmentation,
       span: { rule: 'final segment as models/streaming/segment.ts cuts it; random trailing silence in training', maxFrames: config.maxFrames },

@@ -116,7 +116,12 @@ export async function runTraining(requested: TrainConfig): Promise<TrainResult> 
       let seen = 0;
       for (const idx of planBatches(chosen.map((e) => e.frames), config.batchSize, prng)) {
         const batch = idx.map((i) => chosen[i]!);
-        const r = trainStep(model, optimizer, batch, weightsPerClass, prng.int(0, 2 ** 30), 5, config.stepLossWeight);
+        const r = trainStep(model, optimizer, batch, weightsPerClass, prng.int(0, 2 ** 30), {
+          stepLossWeight: config.stepLossWeight,
+          masks: config.masks,
+          mixupAlpha: config.mixupAlpha,
+          prng,
+        });
         lossSum += r.loss * batch.length;
         correct += r.correct;
         seen += batch.length;

@@ -4,7 +4,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { forward, forwardSteps, stepFramesOf, trainableVariables, type Model, type ModelLike } from '../architectures/index.js';
+import { maskBatch, mixBatch, type MaskConfig } from './batch_regularize.js';
 import { padBatch, planBatches, type Example, type PaddedBatch } from './batching.js';
+import type { Prng } from './prng.js';
 
 /** Moving-average momentum of batch-norm statistics, [0, 1). */
 export const BATCH_NORM_MOMENTUM = 0.9;
@@ -49,10 +51,24 @@ function clipLosses(model: Model, x: tf.Tensor3D, batch: PaddedBatch, onehot: tf
   return { ce: tf.add(tf.mul(last, 1 - stepLossWeight), tf.mul(stepMean, stepLossWeight)) as tf.Tensor1D, finalLogits };
 }
 
+export interface TrainStepOptions {
+  /** Global gradient-norm clip, default 5. */
+  clipNorm?: number;
+  /** See TrainConfig.stepLossWeight; default 0. */
+  stepLossWeight?: number;
+  /** SpecAugment-style masks (training only); null/absent = none. */
+  masks?: MaskConfig | null;
+  /** Mixup Beta(α, α); 0/absent = none. */
+  mixupAlpha?: number;
+  /** Draws the masks and the mixup partners; required when either is on. */
+  prng?: Prng;
+}
+
 /**
  * Class-weighted softmax cross-entropy (see clipLosses), Adam step with the gradients
  * clipped to a global norm of `clipNorm` (LSTMs over 40+ steps occasionally produce large
- * gradients early on).
+ * gradients early on). With mixup the targets and class weights are blended like the clips;
+ * `correct` counts the clip's own (larger-share) label.
  */
 export function trainStep(
   model: Model,
@@ -60,21 +76,33 @@ export function trainStep(
   examples: readonly Example[],
   classWeight: Float32Array,
   dropoutSeed: number,
-  clipNorm = 5,
-  stepLossWeight = 0,
+  options: TrainStepOptions = {},
 ): StepResult {
+  const { clipNorm = 5, stepLossWeight = 0, masks = null, mixupAlpha = 0, prng } = options;
   const numCoeffs = model.hyper['numCoeffs'] as number;
   const numClasses = model.hyper['numClasses'] as number;
   const batch = padBatch(examples, numCoeffs);
-  const weights = Float32Array.from(batch.labels, (y) => classWeight[y] as number);
+  if ((masks !== null || mixupAlpha > 0) && prng === undefined) throw new Error('trainStep: masks and mixup need a prng');
+  if (masks !== null) maskBatch(batch, masks, prng!);
+  const mixed = mixupAlpha > 0 ? mixBatch(batch, mixupAlpha, prng!) : null;
+  const targets = new Float32Array(batch.batch * numClasses);
+  const weights = new Float32Array(batch.batch);
+  for (let b = 0; b < batch.batch; b += 1) {
+    const own = batch.labels[b] as number;
+    const l = mixed === null ? 1 : (mixed.lambda[b] as number);
+    const other = mixed === null ? own : (batch.labels[mixed.partner[b] as number] as number);
+    targets[b * numClasses + own] = (targets[b * numClasses + own] as number) + l;
+    targets[b * numClasses + other] = (targets[b * numClasses + other] as number) + (1 - l);
+    weights[b] = l * (classWeight[own] as number) + (1 - l) * (classWeight[other] as number);
+  }
   const varList = trainableVariables(model);
   let correct = 0;
   const loss = tf.tidy(() => {
     const x = tf.tensor3d(batch.x, [batch.batch, batch.maxFrames, numCoeffs]);
-    const onehot = tf.oneHot(tf.tensor1d(batch.labels, 'int32'), numClasses);
+    const onehot = tf.tensor2d(targets, [batch.batch, numClasses]);
     const w = tf.tensor1d(weights);
     const { value, grads } = tf.variableGrads(() => {
-      const { ce, finalLogits } = clipLosses(model, x, batch, onehot as tf.Tensor2D, dropoutSeed, stepLossWeight);
+      const { ce, finalLogits } = clipLosses(model, x, batch, onehot, dropoutSeed, stepLossWeight);
       const pred = tf.argMax(finalLogits, 1).dataSync();
       correct = 0;
       for (let i = 0; i < batch.batch; i += 1) if (pred[i] === batch.labels[i]) correct += 1;
