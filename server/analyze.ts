@@ -12,15 +12,17 @@ import { randomUUID } from 'node:crypto';
 import { Observable, map } from 'rxjs';
 import { BYTES_PER_SAMPLE } from '../shared/dsp/pcm_decode.js';
 import { ProtocolError } from '../shared/error_codes.js';
-import { MAX_SAMPLE_RATE_HZ, MIN_SAMPLE_RATE_HZ, type EmotionMessage, type SummaryMessage } from '../shared/protocol.js';
+import { MAX_SAMPLE_RATE_HZ, MIN_SAMPLE_RATE_HZ, type ChannelMode, type EmotionMessage, type SummaryMessage } from '../shared/protocol.js';
 import { decodeWavToMono } from '../shared/wav.js';
-import { audioToResults, samplesToResults, type EmotionResult } from './pipeline/index.js';
+import { prepareSeparateRaw, prepareSeparateWav, type OpenStream } from './analyze_channels.js';
+import { untagged, type ChannelResult } from './pipeline/channels.js';
+import { audioToResults, samplesToResults } from './pipeline/index.js';
 import { PACE_BURST_SECONDS, Pacer } from './session/pacer.js';
 import type { SessionContext } from './session/session.js';
 import { formatFieldsFromQuery, resolveFormat, type StreamFormat } from './session/start.js';
 import type { InferenceStream } from './model/batcher.js';
 import type { ModelInfo } from './model/messages.js';
-import { SummaryAccumulator } from './session/summary.js';
+import { ChannelSummaries } from './session/channel_summary.js';
 
 export interface AnalyzeResponse {
   model: { id: string; labels: string[] };
@@ -28,6 +30,10 @@ export interface AnalyzeResponse {
   sampleRate: number;
   hopMs: number;
   smoothing: number;
+  /** With channelMode=separate: the mode, the channel count and the labels when given. */
+  channelMode?: ChannelMode;
+  channels?: number;
+  channelLabels?: string[];
   /** Every hop's result, as a stream would have received them (the last has final: true). */
   results: EmotionMessage[];
   summary: SummaryMessage;
@@ -44,7 +50,7 @@ type AnalyzedModel = Pick<ModelInfo, 'labels' | 'voicedGate'>;
 interface Prepared {
   format: StreamFormat;
   audioSeconds: number;
-  run(stream: InferenceStream, model: AnalyzedModel, pace: Pace): Observable<EmotionResult>;
+  run(open: OpenStream, model: AnalyzedModel, pace: Pace): Observable<ChannelResult>;
 }
 
 /** The analysis' real-time budget and where to count the audio that waited for it. */
@@ -101,6 +107,17 @@ function pacedFrom<T>(items: readonly T[], seconds: (item: T) => number, pace: P
 
 function prepare(body: Uint8Array, query: Record<string, unknown>, defaults: { hopMs: number; smoothing: number }): Prepared {
   const fields = formatFieldsFromQuery(query);
+  if (fields.channelMode === 'separate') {
+    if (!isWav(body) && fields.sampleRate === undefined && fields.encoding === undefined) {
+      throw new ProtocolError('bad_message', 'expected a WAV body, or sampleRate and encoding in the query for raw audio, got neither');
+    }
+    const separate = isWav(body) ? prepareSeparateWav(body, fields, defaults, SLICE_SECONDS) : prepareSeparateRaw(body, fields, defaults, SLICE_SECONDS);
+    return {
+      format: separate.format,
+      audioSeconds: separate.audioSeconds,
+      run: (open, model, pace) => pacedFrom(separate.items, (item) => item.seconds, pace).pipe(separate.pipeline(open, model)),
+    };
+  }
   if (isWav(body)) {
     // WAV may hold encodings the stream protocol does not (24/32-bit int): decode it here
     // and enter the pipeline at the resampler, exactly where decoded stream audio enters.
@@ -113,10 +130,11 @@ function prepare(body: Uint8Array, query: Record<string, unknown>, defaults: { h
     return {
       format,
       audioSeconds: wav.samples.length / rate,
-      run: (stream, { labels, voicedGate }, pace) =>
+      run: (open, { labels, voicedGate }, pace) =>
         pacedFrom(slices(wav.samples, rate * SLICE_SECONDS), (samples) => samples.length / rate, pace).pipe(
           map((samples) => ({ samples, arrivedAtMs: performance.now() })),
-          samplesToResults({ inputRateHz: rate, hopMs: format.hopMs, smoothing: format.smoothing, labels, voicedGate, stream }),
+          samplesToResults({ inputRateHz: rate, hopMs: format.hopMs, smoothing: format.smoothing, labels, voicedGate, stream: open(0) }),
+          untagged(),
         ),
     };
   }
@@ -128,18 +146,19 @@ function prepare(body: Uint8Array, query: Record<string, unknown>, defaults: { h
   return {
     format,
     audioSeconds: body.length / bytesPerSecond,
-    run: (stream, { labels, voicedGate }, pace) =>
+    run: (open, { labels, voicedGate }, pace) =>
       pacedFrom(slices(body, bytesPerSecond * SLICE_SECONDS), (bytes) => bytes.length / bytesPerSecond, pace).pipe(
         map((bytes) => ({ bytes, arrivedAtMs: performance.now() })),
-        audioToResults({ ...format, inputRateHz: format.sampleRateHz, labels, voicedGate, stream }),
+        audioToResults({ ...format, inputRateHz: format.sampleRateHz, labels, voicedGate, stream: open(0) }),
+        untagged(),
       ),
   };
 }
 
 /** Every result of `source`, or the signal's reason as soon as it fires (unsubscribing at once). */
-function collect(source: Observable<EmotionResult>, signal: AbortSignal): Promise<EmotionResult[]> {
+function collect(source: Observable<ChannelResult>, signal: AbortSignal): Promise<ChannelResult[]> {
   return new Promise((resolve, reject) => {
-    const out: EmotionResult[] = [];
+    const out: ChannelResult[] = [];
     const onAbort = (): void => {
       subscription.unsubscribe();
       reject(signal.reason);
@@ -169,7 +188,13 @@ export async function analyze(body: Uint8Array, query: Record<string, unknown>, 
   const { format, audioSeconds, run } = prepare(body, query, { hopMs: config.defaultHopMs, smoothing: config.defaultSmoothing });
   metrics.sessionsActive.inc();
   const startedMs = performance.now();
-  const stream = pool.open(`analyze-${randomUUID()}`);
+  const id = `analyze-${randomUUID()}`;
+  const streams: InferenceStream[] = [];
+  const open: OpenStream = (channel) => {
+    const stream = pool.open(format.channelMode === 'separate' ? `${id}#${channel}` : id);
+    streams.push(stream);
+    return stream;
+  };
   let outcome: 'completed' | 'error' | 'client_closed' | 'shutdown' = 'error';
   const pace: Pace = {
     pacer: new Pacer(config.maxRealTimeMultiple, PACE_BURST_SECONDS, performance.now()),
@@ -178,12 +203,15 @@ export async function analyze(body: Uint8Array, query: Record<string, unknown>, 
   try {
     metrics.audioReceivedBytes.inc(body.length);
     metrics.audioReceivedSeconds.inc(audioSeconds);
-    const all = await collect(run(stream, pool.model, pace), signal).catch((err: unknown) => {
+    const all = await collect(run(open, pool.model, pace), signal).catch((err: unknown) => {
       if (signal.aborted) outcome = err instanceof ProtocolError && err.code === 'shutting_down' ? 'shutdown' : 'client_closed';
       throw err;
     });
-    const summary = new SummaryAccumulator(pool.model.labels);
+    const separate = format.channelMode === 'separate';
+    const summary = new ChannelSummaries(pool.model.labels, separate ? format.channels : 0, format.channelLabels);
     for (const r of all) summary.push(r.message, r.hopEndMs);
+    // Channels answer in any interleaving; the answer lists them by stream time, then channel.
+    if (separate) all.sort((a, b) => a.message.startMs - b.message.startMs || (a.channel ?? 0) - (b.channel ?? 0));
     metrics.resultsSent.inc(all.length);
     metrics.analyzeDuration.observe((performance.now() - startedMs) / 1000);
     outcome = 'completed';
@@ -192,11 +220,12 @@ export async function analyze(body: Uint8Array, query: Record<string, unknown>, 
       sampleRate: format.sampleRateHz,
       hopMs: format.hopMs,
       smoothing: format.smoothing,
+      ...(separate ? { channelMode: 'separate' as const, channels: format.channels, ...(format.channelLabels ? { channelLabels: format.channelLabels } : {}) } : {}),
       results: all.map((r) => r.message),
       summary: summary.build(),
     };
   } finally {
-    stream.close();
+    for (const stream of streams) stream.close();
     metrics.sessionsActive.dec();
     metrics.sessionsTotal.inc({ outcome });
   }

@@ -11,6 +11,7 @@ import { createLogger } from './logger.js';
 import { createMetrics, type ServerMetrics } from './metrics.js';
 import { InferencePool } from './model/batcher.js';
 import { SessionRegistry } from './session/registry.js';
+import { watchContext } from './watch/context.js';
 import { attachStreamServer } from './ws_server.js';
 
 export interface RunningServer {
@@ -75,7 +76,7 @@ export async function startServer(partial: Partial<ServerConfig> = {}): Promise<
   });
   const registry = new SessionRegistry(config.maxSessions);
   let draining = false;
-  const ctx = { config, pool, metrics, logger, registry, isDraining: () => draining };
+  const ctx = { config, pool, metrics, logger, registry, isDraining: () => draining, ...watchContext(config, pool.model.labels, metrics) };
 
   const httpServer = createServer(createHttpApp(ctx));
   const streams = attachStreamServer(httpServer, ctx);

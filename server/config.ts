@@ -12,6 +12,7 @@ import {
   MIN_HOP_MS,
 } from '../shared/protocol.js';
 import { DEFAULT_MODEL_DIR } from '../models/registry.js';
+import { DEFAULT_WATCH_CONFIG, validateWatchConfig, WATCH_CONFIG_SOURCES, type WatchConfig } from './config_watch.js';
 
 /**
  * One inference worker per core, at most 8: each worker runs its sessions' DSP and model
@@ -31,7 +32,8 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 export const BACKLOG_POLICIES = ['pause', 'reject'] as const;
 export type BacklogPolicy = (typeof BACKLOG_POLICIES)[number];
 
-export interface ServerConfig {
+/** The core fields below, plus watching, alerts and telephony (config_watch.ts). */
+export interface ServerConfig extends WatchConfig {
   /** TCP port; 0 picks an ephemeral one. 0–65535, default 8080 (env PORT). */
   port: number;
   /** Interface to bind. Default '0.0.0.0' (env HOST). */
@@ -177,6 +179,7 @@ export const DEFAULT_CONFIG: Readonly<ServerConfig> = Object.freeze({
   maxBatchStreams: 64,
   batchWindowMs: 5,
   staticDir: new URL('../client/browser/dist/', import.meta.url).pathname,
+  ...DEFAULT_WATCH_CONFIG,
 } satisfies ServerConfig);
 
 function checkInt(name: string, value: number, min: number, max: number): void {
@@ -239,6 +242,7 @@ export function resolveConfig(partial: Partial<ServerConfig> = {}): ServerConfig
   checkInt('drainGraceMs', config.drainGraceMs, 0, 600_000);
   checkInt('maxBatchStreams', config.maxBatchStreams, 1, 1024);
   checkNumber('batchWindowMs', config.batchWindowMs, 0, 100);
+  validateWatchConfig(config);
   return config;
 }
 
@@ -305,6 +309,7 @@ export const CONFIG_SOURCES: readonly Source[] = [
   { field: 'maxBatchStreams', env: 'SER_MAX_BATCH_STREAMS', flag: '--max-batch-streams', parse: asNumber },
   { field: 'batchWindowMs', env: 'SER_BATCH_WINDOW_MS', flag: '--batch-window-ms', parse: asNumber },
   { field: 'staticDir', env: 'SER_STATIC_DIR', flag: '--static-dir', parse: asString },
+  ...WATCH_CONFIG_SOURCES,
 ];
 
 /**

@@ -1,6 +1,7 @@
 /**
- * The HTTP side: `/` (the browser client, when built), `/healthz`, `/readyz`, `/metrics`
- * and `POST /v1/analyze`. Errors are the protocol's error object with the code's status.
+ * The HTTP side: `/` (the browser client, when built), `/healthz`, `/readyz`, `/metrics`,
+ * `POST /v1/analyze` and the watch routes (`/v1/sessions…`, watch/routes.ts). Errors are
+ * the protocol's error object with the code's status.
  */
 import { existsSync } from 'node:fs';
 import express, { type NextFunction, type Request, type Response } from 'express';
@@ -9,14 +10,14 @@ import { ANALYZE_PATH } from '../shared/protocol.js';
 import { analyze } from './analyze.js';
 import { admitAnalysis, type AdmissionContext, type AdmittedAnalysis } from './analyze_admission.js';
 import { isAuthorized, presentedKey } from './auth.js';
+import { sendHttpError } from './http_error.js';
 import { securityHeaders } from './security_headers.js';
+import { watchRoutes } from './watch/routes.js';
 
 export type HttpContext = AdmissionContext;
 
 function sendError(res: Response, ctx: HttpContext, code: ErrorCode, message: string): void {
-  ctx.metrics.countError(code);
-  const { httpStatus, retryable } = ERROR_CODES[code];
-  res.status(httpStatus).json({ type: 'error', code, message, retryable });
+  sendHttpError(res, ctx.metrics, code, message);
 }
 
 /** Status of a request whose client went away before the answer (nginx's convention). */
@@ -54,6 +55,8 @@ export function createHttpApp(ctx: HttpContext): express.Express {
     res.set('Content-Type', metrics.registry.contentType);
     res.send(await metrics.registry.metrics());
   });
+
+  app.use(watchRoutes(ctx));
 
   app.post(
     ANALYZE_PATH,

@@ -54,6 +54,9 @@ export interface ServerMetrics {
   analyzeInFlight: Gauge;
   timeouts: Counter<'kind'>;
   audioPacedSeconds: Counter;
+  watchersActive: Gauge;
+  watchersDropped: Counter<'reason'>;
+  alerts: Counter<'state'>;
   /** Records processing time against audio time for the real-time factor. */
   recordProcessing(audioSeconds: number, processingSeconds: number): void;
   countError(code: ErrorCode): void;
@@ -232,6 +235,23 @@ export function createMetrics(info: MetricsInfo): ServerMetrics {
     audioPacedSeconds: new Counter({
       name: 'ser_audio_paced_seconds_total',
       help: 'Stream seconds of audio that waited for their session\'s real-time budget (maxRealTimeMultiple) before processing',
+      registers: [registry],
+    }),
+    watchersActive: new Gauge({
+      name: 'ser_watchers_active',
+      help: 'Watchers subscribed now (GET /v1/sessions/{id}/events)',
+      registers: [registry],
+    }),
+    watchersDropped: new Counter({
+      name: 'ser_watchers_dropped_total',
+      help: 'Watchers dropped by the server, by reason (slow_consumer: too much unsent)',
+      labelNames: ['reason'],
+      registers: [registry],
+    }),
+    alerts: new Counter({
+      name: 'ser_alerts_total',
+      help: 'Alert messages sent, by state (raised, cleared)',
+      labelNames: ['state'],
       registers: [registry],
     }),
     recordProcessing(audioSeconds, processingSeconds) {

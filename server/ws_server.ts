@@ -1,5 +1,5 @@
 /**
- * `GET /v1/stream`: the WebSocket upgrade, admission (draining, origin, API key, capacity),
+ * `GET /v1/stream` (and `GET /v1/twilio`, telephony/twilio_wire.ts): the WebSocket upgrade, admission (draining, origin, API key, capacity),
  * message-size limits and the heartbeat. Each admitted socket becomes one Session.
  *
  * Refusals are sent as a protocol error on an accepted socket, then closed with the code's
@@ -9,10 +9,11 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { ProtocolError, type ErrorCode } from '../shared/error_codes.js';
-import { STREAM_PATH } from '../shared/protocol.js';
+import { STREAM_PATH, TWILIO_PATH } from '../shared/protocol.js';
 import { isAuthorized, isOriginAllowed, presentedKey } from './auth.js';
 import { heartbeatVerdict, stalledBeats } from './session/liveness.js';
 import { Session, type SessionContext } from './session/session.js';
+import { twilioWire } from './telephony/twilio_wire.js';
 
 /**
  * The socket-level payload cap is this multiple of maxMessageBytes. Messages between the two
@@ -56,20 +57,26 @@ export function attachStreamServer(
     if (!isOriginAllowed(config.allowedOrigins, request.headers.origin)) {
       return refuse(ws, 'forbidden_origin', `expected an allowed Origin, got ${JSON.stringify(request.headers.origin)}`);
     }
-    if (!isAuthorized(config.apiKeys, presentedKey(request.headers, url))) {
+    const key = presentedKey(request.headers, url);
+    const authorized = isAuthorized(config.apiKeys, key);
+    // Twilio may carry its key in the stream's custom parameters, checked at its `start`.
+    const twilio = url.pathname === TWILIO_PATH;
+    if (!authorized && !(twilio && key === null)) {
       return refuse(ws, 'unauthorized', 'expected a valid API key in "Authorization: Bearer <key>" or ?token=');
     }
     if (ctx.registry.capacityLeft === 0) {
       return refuse(ws, 'too_many_sessions', `expected fewer than ${config.maxSessions} live sessions, the server is full`);
     }
-    const session = new Session(ws, ctx);
+    const defaults = { hopMs: config.defaultHopMs, smoothing: config.defaultSmoothing };
+    const wire = twilio ? twilioWire({ apiKeys: config.apiKeys, authorizedAtUpgrade: authorized, defaults }) : undefined;
+    const session = new Session(ws, ctx, wire);
     beats.set(ws, { session, resultsSent: 0, stalled: 0 });
     ctx.registry.tryAdd(session);
   };
 
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
     const url = new URL(request.url ?? '/', 'http://localhost');
-    if (url.pathname !== STREAM_PATH) {
+    if (url.pathname !== STREAM_PATH && url.pathname !== TWILIO_PATH) {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
     }

@@ -37,6 +37,10 @@ export const ERROR_CODES = {
    * summary sent first), then this. Reconnect to go on.
    */
   max_duration: { closeCode: 1008, httpStatus: 408, retryable: true },
+  /** `GET /v1/sessions/{id}…` for a session that is not live on this server (ended, or never was). */
+  session_not_found: { closeCode: 1008, httpStatus: 404, retryable: false },
+  /** The session already has `maxWatchersPerSession` watchers. */
+  too_many_watchers: { closeCode: 1013, httpStatus: 429, retryable: true },
 } as const satisfies Record<string, { closeCode: number; httpStatus: number; retryable: boolean }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

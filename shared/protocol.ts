@@ -28,6 +28,18 @@ export const MAX_HOP_MS = 5_000;
 export const DEFAULT_SMOOTHING = 0.5;
 export const MAX_SMOOTHING = 0.99;
 
+/**
+ * How a stereo stream is analysed: 'mix' (default) averages the channels into one voice;
+ * 'separate' runs each channel as its own stream (agent on one, caller on the other).
+ */
+export const CHANNEL_MODES = ['mix', 'separate'] as const;
+export type ChannelMode = (typeof CHANNEL_MODES)[number];
+/** Longest channel label, characters; labels are 1–32 printable characters. */
+export const MAX_CHANNEL_LABEL_LENGTH = 32;
+/** Most external ids a session may carry, and the longest key / value, characters. */
+export const MAX_EXTERNAL_IDS = 16;
+export const MAX_EXTERNAL_ID_LENGTH = 128;
+
 /** Client → server: declares the audio format. Must precede any binary message. */
 export interface StartMessage {
   type: 'start';
@@ -40,6 +52,12 @@ export interface StartMessage {
   hopMs?: number;
   /** Optional, EMA factor in [0, 0.99], default 0.5. */
   smoothing?: number;
+  /** Optional, default 'mix'. 'separate': each channel is analysed on its own; results carry `channel`. */
+  channelMode?: ChannelMode;
+  /** Optional with 'separate': one label per channel (e.g. ["agent", "caller"]), echoed in results. */
+  channelLabels?: string[];
+  /** Optional: ids of this call in other systems (string values), shown to watchers (`GET /v1/sessions`). */
+  externalIds?: Record<string, string>;
 }
 
 /** Client → server: no more audio; the server flushes, sends a final result and a summary. */
@@ -59,6 +77,10 @@ export interface ReadyMessage {
   hopMs: number;
   /** The smoothing actually used. */
   smoothing: number;
+  /** Present with channelMode 'separate': the mode, the channel count and the labels when given. */
+  channelMode?: ChannelMode;
+  channels?: number;
+  channelLabels?: string[];
 }
 
 /** Server → client: one per hop of stream time. */
@@ -81,6 +103,10 @@ export interface EmotionMessage {
   valence: number;
   /** True on the last result of a session, after `end`. */
   final?: boolean;
+  /** With channelMode 'separate': the channel (0-based) this result is about; `seq` counts per channel. */
+  channel?: number;
+  /** With channelMode 'separate' and channelLabels: that channel's label. */
+  channelLabel?: string;
 }
 
 export interface SummarySegment {
@@ -90,6 +116,8 @@ export interface SummarySegment {
   label: string;
   /** Mean confidence of that label over the segment. */
   confidence: number;
+  /** With channelMode 'separate', in the pooled summary's segments: the segment's channel. */
+  channel?: number;
 }
 
 /** Server → client: after the final result; then the server closes with 1000. */
@@ -101,6 +129,37 @@ export interface SummaryMessage {
   mean: Record<string, number>;
   dominant: string;
   segments: SummarySegment[];
+  /** With channelMode 'separate': one summary per channel; the fields above pool all channels. */
+  channels?: ChannelSummary[];
+}
+
+/** One channel's summary (channelMode 'separate'). */
+export interface ChannelSummary {
+  channel: number;
+  channelLabel?: string;
+  durationMs: number;
+  voicedMs: number;
+  mean: Record<string, number>;
+  dominant: string;
+  segments: SummarySegment[];
+}
+
+/**
+ * Server → client and watchers: a configured alert rule changed state on a channel
+ * (`raised` once the smoothed probability held at/above the threshold for the rule's time;
+ * `cleared` once it held below the release level for the rule's clear time).
+ */
+export interface AlertMessage {
+  type: 'alert';
+  rule: string;
+  state: 'raised' | 'cleared';
+  label: string;
+  /** The smoothed probability of `label` on the hop that changed the state. */
+  value: number;
+  /** Stream time of the end of that hop, ms. */
+  atMs: number;
+  channel?: number;
+  channelLabel?: string;
 }
 
 export interface ErrorMessage {
@@ -110,7 +169,10 @@ export interface ErrorMessage {
   retryable: boolean;
 }
 
-export type ServerMessage = ReadyMessage | EmotionMessage | SummaryMessage | ErrorMessage;
+export type ServerMessage = ReadyMessage | EmotionMessage | SummaryMessage | AlertMessage | ErrorMessage;
 
 export const STREAM_PATH = '/v1/stream';
 export const ANALYZE_PATH = '/v1/analyze';
+export const SESSIONS_PATH = '/v1/sessions';
+export const TWILIO_PATH = '/v1/twilio';
+

@@ -163,6 +163,21 @@ export function decodeInterleavedToMono(data: Uint8Array, encoding: WavEncoding,
   return out;
 }
 
+/** Decodes one channel (0-based) of interleaved samples of any WAV encoding. */
+export function decodeInterleavedChannel(data: Uint8Array, encoding: WavEncoding, channels: number, channel: number): Float32Array {
+  const bytesPerSample = BYTES_PER_SAMPLE[encoding];
+  const blockBytes = bytesPerSample * channels;
+  const frames = Math.floor(data.length / blockBytes);
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  const out = new Float32Array(frames);
+  for (let i = 0; i < frames; i++) {
+    const v = sampleAt(view, data, i * blockBytes + channel * bytesPerSample, encoding);
+    if (!Number.isFinite(v)) throw new ProtocolError('bad_audio', `expected finite samples, got ${v} at frame ${i} of channel ${channel}`);
+    out[i] = v;
+  }
+  return out;
+}
+
 export function decodeWavToMono(bytes: Uint8Array): { sampleRateHz: number; samples: Float32Array } {
   const wav = parseWav(bytes);
   return { sampleRateHz: wav.sampleRateHz, samples: decodeInterleavedToMono(wav.data, wav.encoding, wav.channels) };

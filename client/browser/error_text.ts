@@ -25,6 +25,8 @@ const SERVER_TEXT: Record<ErrorCode, string> = {
   slow_consumer: 'This page did not read the results fast enough, so the server closed the stream.',
   idle_timeout: 'No audio reached the server for too long, so it closed the stream.',
   max_duration: 'The stream reached the server’s longest session; start again to go on.',
+  session_not_found: 'That session is not live on this server (it ended, or the id is wrong).',
+  too_many_watchers: 'That session already has as many watchers as the server allows.',
 };
 
 export function noticeFor(err: unknown, serverUrl: string): Notice {

@@ -1,5 +1,5 @@
 /** Terminal rendering of results and summaries: bars in the emotion colours (palette.ts). */
-import type { SummaryMessage } from '../../shared/protocol.js';
+import type { EmotionMessage, SummaryMessage } from '../../shared/protocol.js';
 import type { EmotionResult } from '../sdk/index.js';
 import { colorOf, rgbOf } from '../palette.js';
 
@@ -63,8 +63,8 @@ export function resultBlock(result: EmotionResult, labels: readonly string[], st
   return [head, ...distributionLines(result.probs, labels, style)];
 }
 
-/** A compact one-line form of a result, for output that is not a terminal. */
-export function resultLine(result: EmotionResult): string {
+/** A compact one-line form of a result, for output that is not a terminal (or a watcher's). */
+export function resultLine(result: EmotionMessage): string {
   const top3 = ranked(result.probs)
     .slice(0, 3)
     .map(([l, p]) => `${l} ${p.toFixed(2)}`)

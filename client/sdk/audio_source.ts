@@ -14,7 +14,7 @@ import {
   MODEL_SAMPLE_RATE_HZ,
   type Encoding,
 } from '../../shared/protocol.js';
-import { decodeInterleavedToMono, parseWav } from '../../shared/wav.js';
+import { decodeInterleavedChannel, decodeInterleavedToMono, parseWav } from '../../shared/wav.js';
 
 export interface AudioSource {
   sampleRate: number;
@@ -50,13 +50,27 @@ export function fromFloat32(samples: Float32Array, sampleRateHz: number): AudioS
   };
 }
 
-/** A WAV file's bytes as a source. Throws ProtocolError('unsupported_format' | 'bad_audio'). */
-export function fromWav(bytes: Uint8Array): AudioSource {
+/**
+ * A WAV file's bytes as a source. Throws ProtocolError('unsupported_format' | 'bad_audio').
+ * With `keepStereo` (for channelMode 'separate'), a stereo WAV the protocol cannot carry
+ * as is (8/24/32-bit int, 64-bit float) becomes interleaved stereo float32 instead of mono.
+ */
+export function fromWav(bytes: Uint8Array, options: { keepStereo?: boolean } = {}): AudioSource {
   const wav = parseWav(bytes);
   const native = (ENCODINGS as readonly string[]).includes(wav.encoding);
   const rateOk = wav.sampleRateHz >= MIN_SAMPLE_RATE_HZ && wav.sampleRateHz <= MAX_SAMPLE_RATE_HZ;
   if (native && rateOk && (wav.channels === 1 || wav.channels === 2)) {
     return { sampleRate: wav.sampleRateHz, encoding: wav.encoding as Encoding, channels: wav.channels, data: wav.data };
+  }
+  if (options.keepStereo === true && wav.channels === 2 && rateOk) {
+    const left = decodeInterleavedChannel(wav.data, wav.encoding, 2, 0);
+    const right = decodeInterleavedChannel(wav.data, wav.encoding, 2, 1);
+    const out = new Float32Array(left.length * 2);
+    for (let i = 0; i < left.length; i += 1) {
+      out[2 * i] = left[i] as number;
+      out[2 * i + 1] = right[i] as number;
+    }
+    return { sampleRate: wav.sampleRateHz, encoding: 'pcm_f32le', channels: 2, data: new Uint8Array(out.buffer) };
   }
   return fromFloat32(decodeInterleavedToMono(wav.data, wav.encoding, wav.channels), wav.sampleRateHz);
 }

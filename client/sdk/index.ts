@@ -23,3 +23,5 @@ export { durationMsOf, frameBytesOf, fromFloat32, fromWav, type AudioSource } fr
 export { streamAudio, type Pace, type StreamAudioOptions } from './stream_audio.js';
 export type { Socket, SocketFactory, SocketHandlers } from './socket.js';
 export { browserSocketFactory } from './socket_browser.js';
+export { listSessions, watch, watchIterable, type WatchOptions } from './watch.js';
+export type { ChannelState, SessionInfo, WatchMessage } from '../../shared/watch.js';

@@ -8,7 +8,7 @@
  * keeps up: at most `maxAheadMs` of audio beyond the last result, so a file never
  * outruns the server's backlog limit whatever its policy.
  */
-import type { SummaryMessage } from '../../shared/protocol.js';
+import type { StartMessage, SummaryMessage } from '../../shared/protocol.js';
 import type { EmotionStreamClient } from './client.js';
 import { durationMsOf, frameBytesOf, type AudioSource } from './audio_source.js';
 
@@ -26,6 +26,10 @@ export interface StreamAudioOptions {
   /** Passed in `start`; server defaults when omitted. */
   hopMs?: number;
   smoothing?: number;
+  /** Passed in `start`: 'separate' analyses each channel of a stereo source on its own. */
+  channelMode?: StartMessage['channelMode'];
+  channelLabels?: string[];
+  externalIds?: Record<string, string>;
   /** Aborting closes the client and rejects with the signal's reason. */
   signal?: AbortSignal;
   /** After each chunk: audio sent so far and in total, ms. */
@@ -65,6 +69,9 @@ export async function streamAudio(
       channels: source.channels,
       ...(options.hopMs !== undefined ? { hopMs: options.hopMs } : {}),
       ...(options.smoothing !== undefined ? { smoothing: options.smoothing } : {}),
+      ...(options.channelMode !== undefined ? { channelMode: options.channelMode } : {}),
+      ...(options.channelLabels !== undefined ? { channelLabels: options.channelLabels } : {}),
+      ...(options.externalIds !== undefined ? { externalIds: options.externalIds } : {}),
     });
     const aheadLimitMs = Math.max(maxAheadMs, 4 * ready.hopMs, 2 * chunkMs);
     const frameBytes = frameBytesOf(source);

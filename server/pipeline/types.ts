@@ -8,6 +8,11 @@
 export interface AudioChunk {
   bytes: Uint8Array;
   arrivedAtMs: number;
+  /**
+   * channelMode 'separate' only: the channel these bytes already belong to (a telephony
+   * track), so they are not de-interleaved; undefined for interleaved audio.
+   */
+  channel?: number;
 }
 
 /** Mono samples at `rateHz`. */

@@ -57,14 +57,16 @@ export class AudioQueue {
     return this.slices.length;
   }
 
-  push(bytes: Uint8Array, arrivedAtMs: number): void {
+  /** Queues `bytes` (of one `channel` when they are already split, a telephony track). */
+  push(bytes: Uint8Array, arrivedAtMs: number, channel?: number): void {
     if (this.disposed || this.ending) return;
+    const chunk = (part: Uint8Array): AudioChunk => (channel === undefined ? { bytes: part, arrivedAtMs } : { bytes: part, arrivedAtMs, channel });
     if (this.slices.length === 0 && this.scheduled === null && bytes.length <= this.sliceBytes && this.waitMs() === 0) {
-      this.feedPaced({ bytes, arrivedAtMs });
+      this.feedPaced(chunk(bytes));
       return;
     }
     for (let offset = 0; offset < bytes.length; offset += this.sliceBytes) {
-      this.slices.push({ bytes: bytes.subarray(offset, offset + this.sliceBytes), arrivedAtMs });
+      this.slices.push(chunk(bytes.subarray(offset, offset + this.sliceBytes)));
     }
     this.schedule();
   }

@@ -22,21 +22,26 @@ import { Subject, type Subscription } from 'rxjs';
 import type { RawData, WebSocket } from 'ws';
 import { BYTES_PER_SAMPLE } from '../../shared/dsp/pcm_decode.js';
 import { ProtocolError, type ErrorCode } from '../../shared/error_codes.js';
-import { PROTOCOL_VERSION, type ServerMessage } from '../../shared/protocol.js';
+import type { ServerMessage } from '../../shared/protocol.js';
+import type { ResolvedAlertRule } from '../alerts/rules.js';
 import type { ServerConfig } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { ServerMetrics, SessionOutcome } from '../metrics.js';
-import type { InferencePool, InferenceStream } from '../model/batcher.js';
-import type { AudioChunk, EmotionResult } from '../pipeline/index.js';
+import type { InferencePool } from '../model/batcher.js';
+import type { ChannelResult } from '../pipeline/channels.js';
+import type { AudioChunk } from '../pipeline/index.js';
+import type { WatchRegistry } from '../watch/registry.js';
+import type { WatchedSession } from '../watch/watched_session.js';
 import type { Drainable, SessionRegistry } from './registry.js';
-import { parseClientMessage, resolveFormat, type StreamFormat } from './start.js';
+import type { StreamFormat } from './start.js';
 import { AudioQueue, SLICE_SECONDS } from './audio_queue.js';
 import { Backlog } from './backlog.js';
 import { Backpressure } from './backpressure.js';
 import { SessionLimits } from './limits.js';
 import { PACE_BURST_SECONDS, Pacer } from './pacer.js';
+import { SessionOutputs } from './outputs.js';
 import { sessionPipeline } from './session_pipeline.js';
-import { SummaryAccumulator } from './summary.js';
+import { streamWire, toBytes, type Wire, type WireAction } from './wire.js';
 import { WorkerFailedError } from '../model/slot.js';
 
 /** After `slow_consumer`, how long the peer gets to take the close frame before the socket is destroyed, ms. */
@@ -48,6 +53,10 @@ export interface SessionContext {
   metrics: ServerMetrics;
   logger: Logger;
   registry: SessionRegistry;
+  /** Live sessions as watchers find them (server/watch/). */
+  watch: WatchRegistry;
+  /** The configured alert rules, validated against the model's labels. */
+  alertRules: readonly ResolvedAlertRule[];
 }
 
 type Phase = 'awaiting_start' | 'streaming' | 'ending' | 'closed';
@@ -59,8 +68,9 @@ export class Session implements Drainable {
   private audio$: Subject<AudioChunk> | null = null;
   private queue: AudioQueue | null = null;
   private subscription: Subscription | null = null;
-  private stream: InferenceStream | null = null;
-  private summary: SummaryAccumulator | null = null;
+  private closePipeline: (() => void) | null = null;
+  private outputs: SessionOutputs | null = null;
+  private watched: WatchedSession | null = null;
   private backlog: Backlog | null = null;
   private backpressure: Backpressure | null = null;
   private closeCodeOnDone = 1000;
@@ -75,6 +85,7 @@ export class Session implements Drainable {
   constructor(
     private readonly ws: WebSocket,
     private readonly ctx: SessionContext,
+    private readonly wire: Wire = streamWire({ hopMs: ctx.config.defaultHopMs, smoothing: ctx.config.defaultSmoothing }),
   ) {
     this.log = ctx.logger.child({ sessionId: this.id });
     this.closed = new Promise((resolve) => {
@@ -82,7 +93,12 @@ export class Session implements Drainable {
     });
     ctx.metrics.sessionsActive.inc();
     ws.on('message', (data, isBinary) => this.onMessage(data, isBinary));
-    ws.on('close', () => this.finish('client_closed'));
+    ws.on('close', () => {
+      // A platform that hangs up after its last audio (Twilio sends `stop`, then closes) has
+      // its received audio finished for the watchers; a stream client's close ends it at once.
+      if (!this.wire.repliesToPeer && this.phase !== 'awaiting_start') this.end(1000);
+      else this.finish('client_closed');
+    });
     ws.on('error', (err: Error & { code?: string }) => {
       if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
         // Past the hard payload cap ws has already closed with 1009; count it as the error it is.
@@ -116,21 +132,19 @@ export class Session implements Drainable {
       if (bytes.length > maxMessageBytes) {
         throw new ProtocolError('message_too_large', `expected messages of at most ${maxMessageBytes} bytes, got ${bytes.length}`);
       }
-      if (isBinary) this.onAudio(bytes);
-      else this.onControl(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
+      for (const action of this.wire.parse(bytes, isBinary)) this.act(action);
     } catch (err) {
       this.fail(err);
     }
   }
 
-  private onControl(text: string): void {
-    const message = parseClientMessage(text);
-    if (message.type === 'start') {
+  private act(action: WireAction): void {
+    if (this.phase === 'closed') return;
+    if (action.kind === 'audio') {
+      this.onAudio(action.bytes, action.channel);
+    } else if (action.kind === 'start') {
       if (this.phase !== 'awaiting_start') throw new ProtocolError('bad_message', `expected one start per session, got another in phase ${this.phase}`);
-      this.start(resolveFormat(message as unknown as Record<string, unknown>, {
-        hopMs: this.ctx.config.defaultHopMs,
-        smoothing: this.ctx.config.defaultSmoothing,
-      }));
+      this.start(action.format);
     } else if (this.phase === 'streaming') {
       this.end(1000);
     } else if (this.phase === 'awaiting_start') {
@@ -147,7 +161,7 @@ export class Session implements Drainable {
       this.ctx.config.maxBacklogSeconds * 1000,
     );
     this.backpressure = new Backpressure(this.backlog, this.ctx.config.backlogPolicy, this.ctx.metrics, this.ws);
-    this.summary = new SummaryAccumulator(pool.model.labels);
+    this.outputs = new SessionOutputs(pool.model, format, this.ctx.alertRules, metrics);
     this.audio$ = new Subject<AudioChunk>();
     const sliceBytes = Math.max(1, Math.round(this.backlog.bytesPerSecond * SLICE_SECONDS));
     this.queue = new AudioQueue(sliceBytes, (chunk) => this.feed(chunk), () => this.audio$?.complete(), {
@@ -165,8 +179,9 @@ export class Session implements Drainable {
       },
     });
     this.phase = 'streaming';
-    const { pipeline, stream } = sessionPipeline(pool, config.dspThread, this.id, format);
-    this.stream = stream;
+    const { pipeline, close } = sessionPipeline(pool, config.dspThread, this.id, format);
+    this.closePipeline = close;
+    this.watched = this.ctx.watch.open(this.outputs.watchInit(this.id, this.wire.source));
     this.subscription = this.audio$
       .pipe(pipeline)
       .subscribe({
@@ -174,23 +189,18 @@ export class Session implements Drainable {
         error: (err: unknown) => this.fail(err),
         complete: () => this.onComplete(),
       });
-    this.send({
-      type: 'ready',
-      sessionId: this.id,
-      protocol: PROTOCOL_VERSION,
-      model: { id: pool.model.id, labels: [...pool.model.labels] },
-      hopMs: format.hopMs,
-      smoothing: format.smoothing,
-    });
+    this.send(this.outputs.ready(this.id));
     this.log.info('session started', {
+      source: this.wire.source,
       sampleRateHz: format.sampleRateHz,
       encoding: format.encoding,
       channels: format.channels,
+      channelMode: format.channelMode,
       hopMs: format.hopMs,
     });
   }
 
-  private onAudio(bytes: Uint8Array): void {
+  private onAudio(bytes: Uint8Array, channel?: number): void {
     const { config, metrics } = this.ctx;
     if (this.phase === 'awaiting_start') throw new ProtocolError('bad_message', 'expected a start message before audio, got binary data');
     if (this.phase !== 'streaming' || this.queue === null || this.backlog === null) {
@@ -210,7 +220,7 @@ export class Session implements Drainable {
     this.limits?.audioReceived();
     metrics.audioReceivedBytes.inc(bytes.length);
     metrics.audioReceivedSeconds.inc(chunkMs / 1000);
-    this.queue.push(bytes, performance.now());
+    this.queue.push(bytes, performance.now(), channel);
     this.backpressure?.update(this.phase === 'streaming');
   }
 
@@ -232,7 +242,7 @@ export class Session implements Drainable {
     metrics.recordProcessing(this.backlog.durationMs(chunk.bytes.length) / 1000, seconds);
   }
 
-  private onResult(result: EmotionResult): void {
+  private onResult(result: ChannelResult): void {
     const { metrics } = this.ctx;
     const slow = this.limits?.checkUnsent(this.ws.bufferedAmount) ?? null;
     if (slow !== null) {
@@ -242,17 +252,16 @@ export class Session implements Drainable {
       return;
     }
     this.resultCount += 1;
-    this.send(result.message);
+    for (const message of this.outputs?.messagesFor(result) ?? []) this.send(message);
     metrics.resultsSent.inc();
     metrics.resultLatency.observe(Math.max(0, performance.now() - result.arrivedAtMs) / 1000);
-    this.summary?.push(result.message, result.hopEndMs);
-    this.backlog?.answered(result.hopEndMs);
+    this.backlog?.answered(result.answeredMs);
     this.backpressure?.update(this.phase === 'streaming');
   }
 
   private onComplete(): void {
-    if (this.phase === 'closed' || this.summary === null) return;
-    this.send(this.summary.build());
+    if (this.phase === 'closed' || this.outputs === null) return;
+    this.send(this.outputs.summary());
     if (this.endError !== null) {
       this.sendError(this.endError.code, this.endError.message);
       this.finish('error');
@@ -294,7 +303,7 @@ export class Session implements Drainable {
       this.log.error('session failed', { error: err instanceof Error ? err.message : String(err) });
     }
     // The worker that held this stream crashed: what was answered still makes a summary.
-    if (err instanceof WorkerFailedError && this.summary !== null) this.send(this.summary.build());
+    if (err instanceof WorkerFailedError && this.outputs !== null) this.send(this.outputs.summary());
     this.sendError(error.code, error.message);
     this.finish(error.code === 'shutting_down' ? 'shutdown' : 'error');
     this.ws.close(error.closeCode, error.code);
@@ -306,8 +315,11 @@ export class Session implements Drainable {
     this.send({ type: 'error', code, message, retryable: new ProtocolError(code, message).retryable });
   }
 
+  /** To the peer (when its wire wants replies) and to the session's watchers. */
   private send(message: ServerMessage): void {
-    if (this.ws.readyState === this.ws.OPEN) this.ws.send(JSON.stringify(message));
+    const text = JSON.stringify(message);
+    if (this.wire.repliesToPeer && this.ws.readyState === this.ws.OPEN) this.ws.send(text);
+    this.watched?.publish(message, text);
   }
 
   /** Releases everything exactly once, whatever ended the session. */
@@ -322,14 +334,15 @@ export class Session implements Drainable {
     this.queue?.dispose();
     this.queue = null;
     this.audio$ = null;
-    this.stream?.close();
-    this.stream = null;
+    this.closePipeline?.();
+    this.closePipeline = null;
     // A paused socket would never read the peer's close frame.
     this.backpressure?.release();
     const { metrics, registry } = this.ctx;
     metrics.sessionsActive.dec();
     metrics.sessionsTotal.inc({ outcome });
     registry.remove(this);
+    this.ctx.watch.close(this.id, outcome);
     this.log.info('session closed', {
       outcome,
       wasEnding,
@@ -337,10 +350,4 @@ export class Session implements Drainable {
     });
     this.resolveClosed();
   }
-}
-
-function toBytes(data: RawData): Uint8Array {
-  if (Array.isArray(data)) return Buffer.concat(data);
-  if (data instanceof ArrayBuffer) return new Uint8Array(data);
-  return data;
 }

@@ -14,9 +14,10 @@ import {
   type ClientMessage,
   type Encoding,
 } from '../../shared/protocol.js';
+import { resolveChannelFormat, type ChannelFormat } from './channel_format.js';
 
-/** Validated parameters of one stream. */
-export interface StreamFormat {
+/** Validated parameters of one stream (the channel fields: channel_format.ts). */
+export interface StreamFormat extends ChannelFormat {
   sampleRateHz: number;
   encoding: Encoding;
   channels: 1 | 2;
@@ -84,7 +85,7 @@ export function resolveFormat(
   if (typeof alpha !== 'number' || !(alpha >= 0 && alpha <= MAX_SMOOTHING)) {
     throw new ProtocolError('bad_message', `expected smoothing a number in 0–${MAX_SMOOTHING}, got ${show(smoothing)}`);
   }
-  return { sampleRateHz: sampleRate, encoding: encoding as Encoding, channels, hopMs: hop, smoothing: alpha };
+  return { sampleRateHz: sampleRate, encoding: encoding as Encoding, channels, hopMs: hop, smoothing: alpha, ...resolveChannelFormat(fields, channels) };
 }
 
 /** Query-string values are strings; numbers are converted before `resolveFormat`. */
@@ -96,5 +97,7 @@ export function formatFieldsFromQuery(query: Record<string, unknown>): Record<st
     channels: num(query.channels ?? '1'),
     hopMs: num(query.hopMs),
     smoothing: num(query.smoothing),
+    channelMode: query.channelMode,
+    channelLabels: typeof query.channelLabels === 'string' ? query.channelLabels.split(',') : query.channelLabels,
   };
 }

@@ -18,6 +18,7 @@ import type { InferencePool, PipelineHandlers, RemotePipeline } from '../../serv
 import type { PipelineOpen } from '../../server/model/messages.js';
 import { SessionRegistry } from '../../server/session/registry.js';
 import { Session } from '../../server/session/session.js';
+import { watchContext } from '../../server/watch/context.js';
 
 const LABELS = ['neutral', 'angry'];
 const MAX_UNSENT_BYTES = 16_384;
@@ -85,7 +86,7 @@ function startSession(overrides: Partial<ServerConfig> = {}): { ws: FakeSocket; 
   const config = resolveConfig({ maxUnsentBytes: MAX_UNSENT_BYTES, logLevel: 'silent', maxRealTimeMultiple: 10_000, ...overrides });
   const metrics = createMetrics({ modelId: 'echo', engine: 'cpu', mode: 'streaming' });
   const ws = new FakeSocket();
-  const ctx = { config, pool: echoPool(), metrics, logger: createLogger('silent'), registry: new SessionRegistry(10) };
+  const ctx = { config, pool: echoPool(), metrics, logger: createLogger('silent'), registry: new SessionRegistry(10), ...watchContext(config, LABELS, metrics) };
   ctx.registry.tryAdd(new Session(ws as unknown as WebSocket, ctx));
   ws.emit('message', Buffer.from(JSON.stringify({ type: 'start', sampleRate: 16_000, encoding: 'pcm_s16le', channels: 1 })), false);
   return { ws, metrics };

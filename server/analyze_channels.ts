@@ -1,0 +1,95 @@
+/**
+ * POST /v1/analyze with `channelMode=separate`: each channel of a stereo body is analysed
+ * as its own stream, exactly as a `GET /v1/stream` session with channelMode 'separate'
+ * would (pipeline/channels.ts), so a channel's results equal that channel streamed alone.
+ *
+ * Raw bodies are de-interleaved as bytes; a WAV body is decoded channel by channel to
+ * 32-bit float (any WAV encoding) and each channel enters as pcm_f32le mono, which decodes
+ * back to the same floats.
+ */
+import { map, type Observable } from 'rxjs';
+import { BYTES_PER_SAMPLE } from '../shared/dsp/pcm_decode.js';
+import { ProtocolError } from '../shared/error_codes.js';
+import { MAX_SAMPLE_RATE_HZ, MIN_SAMPLE_RATE_HZ } from '../shared/protocol.js';
+import { decodeInterleavedChannel, parseWav } from '../shared/wav.js';
+import type { InferenceStream } from './model/batcher.js';
+import type { ModelInfo } from './model/messages.js';
+import { separateChannels, type ChannelResult } from './pipeline/channels.js';
+import { audioToResults, type AudioChunk } from './pipeline/index.js';
+import { resolveFormat, type StreamFormat } from './session/start.js';
+
+/** Opens one model stream per channel (closed by the caller). */
+export type OpenStream = (channel: number) => InferenceStream;
+type AnalyzedModel = Pick<ModelInfo, 'labels' | 'voicedGate'>;
+
+/** A body cut into paced items: each carries its bytes and its stream seconds. */
+export interface PacedItem {
+  chunk: Omit<AudioChunk, 'arrivedAtMs'>;
+  seconds: number;
+}
+
+export interface SeparatePrepared {
+  format: StreamFormat;
+  audioSeconds: number;
+  items: PacedItem[];
+  /** The pipeline the items go through once paced (`arrivedAtMs` stamped on entry). */
+  pipeline(open: OpenStream, model: AnalyzedModel): (items: Observable<PacedItem>) => Observable<ChannelResult>;
+}
+
+function pipelineFor(format: StreamFormat, encoding: StreamFormat['encoding']) {
+  return (open: OpenStream, { labels, voicedGate }: AnalyzedModel) =>
+    (items: Observable<PacedItem>): Observable<ChannelResult> =>
+      items.pipe(
+        map((item): AudioChunk => ({ ...item.chunk, arrivedAtMs: performance.now() })),
+        separateChannels({
+          channels: format.channels,
+          sampleBytes: BYTES_PER_SAMPLE[encoding],
+          labels: format.channelLabels,
+          open: (channel) =>
+            audioToResults({
+              encoding,
+              channels: 1,
+              inputRateHz: format.sampleRateHz,
+              hopMs: format.hopMs,
+              smoothing: format.smoothing,
+              labels,
+              voicedGate,
+              stream: open(channel),
+            }),
+        }),
+      );
+}
+
+/** A WAV body, each channel decoded to float and sent as pcm_f32le, slice by slice, channels alternating. */
+export function prepareSeparateWav(body: Uint8Array, fields: Record<string, unknown>, defaults: { hopMs: number; smoothing: number }, sliceSeconds: number): SeparatePrepared {
+  const wav = parseWav(body);
+  const rate = wav.sampleRateHz;
+  if (rate < MIN_SAMPLE_RATE_HZ || rate > MAX_SAMPLE_RATE_HZ) {
+    throw new ProtocolError('unsupported_format', `expected a WAV at ${MIN_SAMPLE_RATE_HZ}–${MAX_SAMPLE_RATE_HZ} Hz, got ${rate} Hz`);
+  }
+  const format = resolveFormat({ ...fields, sampleRate: rate, encoding: 'pcm_f32le', channels: wav.channels }, defaults);
+  const perChannel = Array.from({ length: format.channels }, (_, c) => decodeInterleavedChannel(wav.data, wav.encoding, wav.channels, c));
+  const frames = perChannel[0]?.length ?? 0;
+  const sliceFrames = Math.max(1, Math.round(rate * sliceSeconds));
+  const items: PacedItem[] = [];
+  for (let offset = 0; offset < frames; offset += sliceFrames) {
+    perChannel.forEach((samples, channel) => {
+      const part = samples.slice(offset, offset + sliceFrames);
+      items.push({ chunk: { bytes: new Uint8Array(part.buffer), channel }, seconds: part.length / rate / format.channels });
+    });
+  }
+  return { format, audioSeconds: frames / rate, items, pipeline: pipelineFor(format, 'pcm_f32le') };
+}
+
+/** A raw interleaved body described by the query, de-interleaved as a stream is. */
+export function prepareSeparateRaw(body: Uint8Array, fields: Record<string, unknown>, defaults: { hopMs: number; smoothing: number }, sliceSeconds: number): SeparatePrepared {
+  const format = resolveFormat(fields, defaults);
+  const bytesPerSecond = BYTES_PER_SAMPLE[format.encoding] * format.channels * format.sampleRateHz;
+  const size = Math.max(1, Math.round(bytesPerSecond * sliceSeconds));
+  const items: PacedItem[] = [];
+  for (let offset = 0; offset < body.length; offset += size) {
+    const bytes = body.subarray(offset, offset + size);
+    items.push({ chunk: { bytes }, seconds: bytes.length / bytesPerSecond });
+  }
+  return { format, audioSeconds: body.length / bytesPerSecond, items, pipeline: pipelineFor(format, format.encoding) };
+}

@@ -1,0 +1,53 @@
+/**
+ * Configuration of watching (GET /v1/sessions…), alerts and telephony ingest: the fields
+ * ServerConfig adds for them, their defaults, validation and env/flag names. Kept apart
+ * from config.ts so that file stays one screen of the core server's fields.
+ */
+import { parseAlertRules, resolveAlertRules, type AlertRule } from './alerts/rules.js';
+
+export interface WatchConfig {
+  /** Most watchers (`GET /v1/sessions/{id}/events`) of one session at once. 1–1000, default 16. */
+  maxWatchersPerSession: number;
+  /**
+   * Most recent messages of a session kept to replay to a new watcher (≈ 450 bytes each).
+   * 0–10000, default 60 (15 s of one channel at the default hop).
+   */
+  watchHistoryMessages: number;
+  /**
+   * Most bytes waiting unsent to one watcher before it is dropped with `slow_consumer`.
+   * 16384–67108864, default 262144 (256 KiB).
+   */
+  watcherMaxUnsentBytes: number;
+  /** Alert rules (alerts/rules.ts); default none. From the environment as a JSON list. */
+  alertRules: AlertRule[];
+}
+
+export const DEFAULT_WATCH_CONFIG: Readonly<WatchConfig> = Object.freeze({
+  maxWatchersPerSession: 16,
+  watchHistoryMessages: 60,
+  watcherMaxUnsentBytes: 256 * 1024,
+  alertRules: [],
+});
+
+function checkInt(name: string, value: number, min: number, max: number): void {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new RangeError(`${name}: expected an integer in ${min}–${max}, got ${String(value)}`);
+  }
+}
+
+/** Validates the watch fields of a resolved config (alert labels are checked against the model at start-up). */
+export function validateWatchConfig(config: WatchConfig): void {
+  checkInt('maxWatchersPerSession', config.maxWatchersPerSession, 1, 1000);
+  checkInt('watchHistoryMessages', config.watchHistoryMessages, 0, 10_000);
+  checkInt('watcherMaxUnsentBytes', config.watcherMaxUnsentBytes, 16_384, 64 * 1024 * 1024);
+  resolveAlertRules(config.alertRules);
+}
+
+const asNumber = (raw: string): number => (raw.trim() === '' ? Number.NaN : Number(raw));
+
+export const WATCH_CONFIG_SOURCES = [
+  { field: 'maxWatchersPerSession', env: 'SER_MAX_WATCHERS_PER_SESSION', flag: '--max-watchers-per-session', parse: asNumber },
+  { field: 'watchHistoryMessages', env: 'SER_WATCH_HISTORY_MESSAGES', flag: '--watch-history-messages', parse: asNumber },
+  { field: 'watcherMaxUnsentBytes', env: 'SER_WATCHER_MAX_UNSENT_BYTES', flag: '--watcher-max-unsent-bytes', parse: asNumber },
+  { field: 'alertRules', env: 'SER_ALERT_RULES', flag: '--alert-rules', parse: parseAlertRules },
+] as const;

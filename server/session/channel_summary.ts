@@ -1,0 +1,52 @@
+/**
+ * The summary of a session in either channel mode. 'mix': one accumulator, the v1 summary.
+ * 'separate': one accumulator per channel (`channels` of the summary) plus a pooled one for
+ * the top-level fields — durationMs the longest channel, voicedMs the sum, mean over every
+ * voiced hop of every channel, dominant its arg-max — whose segments are every channel's
+ * segments tagged with their channel, ordered by start.
+ */
+import type { ChannelSummary, EmotionMessage, SummaryMessage } from '../../shared/protocol.js';
+import { SummaryAccumulator } from './summary.js';
+
+export class ChannelSummaries {
+  private readonly pooled: SummaryAccumulator;
+  private readonly perChannel: SummaryAccumulator[];
+
+  /**
+   * @param channels channels summarised on their own: 0 for 'mix'
+   * @param channelLabels their labels, when the client gave them
+   */
+  constructor(
+    labels: readonly string[],
+    channels: number,
+    private readonly channelLabels?: readonly string[],
+  ) {
+    this.pooled = new SummaryAccumulator(labels);
+    this.perChannel = Array.from({ length: channels }, () => new SummaryAccumulator(labels));
+  }
+
+  push(message: EmotionMessage, hopEndMs: number): void {
+    const own = message.channel === undefined ? undefined : this.perChannel[message.channel];
+    if (own === undefined) {
+      this.pooled.push(message, hopEndMs);
+      return;
+    }
+    own.push(message, hopEndMs);
+    // The pooled accumulator's own segments would interleave channels; only its sums are used.
+    this.pooled.push({ ...message, top: '' }, hopEndMs);
+  }
+
+  build(): SummaryMessage {
+    const pooled = this.pooled.build();
+    if (this.perChannel.length === 0) return pooled;
+    const channels: ChannelSummary[] = this.perChannel.map((acc, channel) => {
+      const { type: _type, channels: _none, ...rest } = acc.build();
+      const label = this.channelLabels?.[channel];
+      return label === undefined ? { channel, ...rest } : { channel, channelLabel: label, ...rest };
+    });
+    const segments = channels
+      .flatMap((c) => c.segments.map((s) => ({ ...s, channel: c.channel })))
+      .sort((a, b) => a.startMs - b.startMs || a.channel - b.channel);
+    return { ...pooled, segments, channels };
+  }
+}
