@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { resolveConfig, type ServerConfig } from './config.js';
 import { createHttpApp } from './http_app.js';
 import { createLogger } from './logger.js';
+import { Shutdown } from './drain.js';
 import { createMetrics, type ServerMetrics } from './metrics.js';
 import { InferencePool } from './model/batcher.js';
 import { SessionRegistry } from './session/registry.js';
@@ -25,9 +26,10 @@ export interface RunningServer {
   /** Model id and labels being served. */
   model: { id: string; labels: string[] };
   /**
-   * Stops accepting sessions (new ones get `shutting_down`, /readyz answers 503), lets live
-   * sessions finish the audio they sent (final result + summary, close 1001) within
-   * `drainGraceMs`, then closes what is left with `shutting_down`.
+   * Turns /readyz 503 and keeps admitting for `drainDelayMs` (default 0), then stops
+   * accepting sessions (new ones get `shutting_down`), lets live sessions finish the audio
+   * they sent (final result + summary, close 1001) within `drainGraceMs`, then closes what
+   * is left with `shutting_down` (server/drain.ts).
    */
   drain(): Promise<void>;
   /** Closes everything now (live sessions get `shutting_down`), then releases the port and workers. */
@@ -72,13 +74,20 @@ export async function startServer(partial: Partial<ServerConfig> = {}): Promise<
     modelId: pool.model.id,
     engine: pool.engine,
     mode: config.mode,
+    maxSessions: config.maxSessions,
     tensorCount: async () => (await pool.stats()).numTensors,
   });
   const registry = new SessionRegistry(config.maxSessions);
-  let draining = false;
-  const ctx = { config, pool, metrics, logger, registry, isDraining: () => draining, ...watchContext(config, pool.model.labels, metrics) };
+  const shutdown = new Shutdown({
+    registry,
+    logger,
+    drainDelayMs: config.drainDelayMs,
+    drainGraceMs: config.drainGraceMs,
+    onPhase: (phase) => metrics?.draining.set(phase === 'serving' ? 0 : 1),
+  });
+  const ctx = { config, pool, metrics, logger, registry, isDraining: () => shutdown.draining, ...watchContext(config, pool.model.labels, metrics) };
 
-  const httpServer = createServer(createHttpApp(ctx));
+  const httpServer = createServer(createHttpApp({ ...ctx, isUnready: () => shutdown.unready }));
   const streams = attachStreamServer(httpServer, ctx);
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);
@@ -106,27 +115,10 @@ export async function startServer(partial: Partial<ServerConfig> = {}): Promise<
     logger.warn('authentication is off on a non-loopback interface: anyone who reaches this port can stream (set SER_API_KEYS)', { host: config.host });
   }
 
-  let drained: Promise<void> | null = null;
-  const drain = (): Promise<void> => {
-    drained ??= (async () => {
-      draining = true;
-      const live = registry.all();
-      logger.info('draining', { sessions: live.length, graceMs: config.drainGraceMs });
-      let timer: NodeJS.Timeout | undefined;
-      const grace = new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, config.drainGraceMs);
-      });
-      await Promise.race([Promise.all(live.map((s) => s.drain())), grace]);
-      clearTimeout(timer);
-      for (const s of registry.all()) s.abort();
-    })();
-    return drained;
-  };
-
   let closed: Promise<void> | null = null;
   const close = (): Promise<void> => {
     closed ??= (async () => {
-      draining = true;
+      shutdown.stopAdmitting();
       for (const s of registry.all()) s.abort();
       await streams.close();
       await new Promise<void>((resolve) => {
@@ -146,7 +138,7 @@ export async function startServer(partial: Partial<ServerConfig> = {}): Promise<
     port,
     config,
     model: { id: pool.model.id, labels: [...pool.model.labels] },
-    drain,
+    drain: () => shutdown.drain(),
     close,
     modelStats: async () => ({ ...(await pool.stats()), inFlight: pool.inFlight }),
     crashInferenceWorker: (index = 0) => pool.crashWorker(index),

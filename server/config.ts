@@ -137,6 +137,12 @@ export interface ServerConfig extends WatchConfig {
   maxConcurrentAnalyses: number;
   /** On drain, time live sessions get to finish their audio, ms. 0–600000, default 10000. */
   drainGraceMs: number;
+  /**
+   * On SIGTERM, time /readyz answers 503 while sessions are still admitted, before the drain
+   * proper: at least a load balancer's health-check interval × its fall count, so it stops
+   * sending sessions here before any is refused (server/drain.ts). 0–600000, default 0.
+   */
+  drainDelayMs: number;
   /** Most streams in one model call. 1–1024, default 64. */
   maxBatchStreams: number;
   /**
@@ -176,6 +182,7 @@ export const DEFAULT_CONFIG: Readonly<ServerConfig> = Object.freeze({
   maxRealTimeMultiple: 4,
   maxConcurrentAnalyses: 2,
   drainGraceMs: 10_000,
+  drainDelayMs: 0,
   maxBatchStreams: 64,
   batchWindowMs: 5,
   staticDir: new URL('../client/browser/dist/', import.meta.url).pathname,
@@ -240,6 +247,7 @@ export function resolveConfig(partial: Partial<ServerConfig> = {}): ServerConfig
   checkNumber('maxRealTimeMultiple', config.maxRealTimeMultiple, 1, 10_000);
   checkInt('maxConcurrentAnalyses', config.maxConcurrentAnalyses, 1, 1024);
   checkInt('drainGraceMs', config.drainGraceMs, 0, 600_000);
+  checkInt('drainDelayMs', config.drainDelayMs, 0, 600_000);
   checkInt('maxBatchStreams', config.maxBatchStreams, 1, 1024);
   checkNumber('batchWindowMs', config.batchWindowMs, 0, 100);
   validateWatchConfig(config);
@@ -306,6 +314,7 @@ export const CONFIG_SOURCES: readonly Source[] = [
   { field: 'maxRealTimeMultiple', env: 'SER_MAX_REAL_TIME_MULTIPLE', flag: '--max-real-time-multiple', parse: asNumber },
   { field: 'maxConcurrentAnalyses', env: 'SER_MAX_CONCURRENT_ANALYSES', flag: '--max-concurrent-analyses', parse: asNumber },
   { field: 'drainGraceMs', env: 'SER_DRAIN_GRACE_MS', flag: '--drain-grace-ms', parse: asNumber },
+  { field: 'drainDelayMs', env: 'SER_DRAIN_DELAY_MS', flag: '--drain-delay-ms', parse: asNumber },
   { field: 'maxBatchStreams', env: 'SER_MAX_BATCH_STREAMS', flag: '--max-batch-streams', parse: asNumber },
   { field: 'batchWindowMs', env: 'SER_BATCH_WINDOW_MS', flag: '--batch-window-ms', parse: asNumber },
   { field: 'staticDir', env: 'SER_STATIC_DIR', flag: '--static-dir', parse: asString },

@@ -14,7 +14,10 @@ import { sendHttpError } from './http_error.js';
 import { securityHeaders } from './security_headers.js';
 import { watchRoutes } from './watch/routes.js';
 
-export type HttpContext = AdmissionContext;
+export interface HttpContext extends AdmissionContext {
+  /** /readyz answers 503 (server/drain.ts): true from the drain's start, before admission stops. */
+  isUnready(): boolean;
+}
 
 function sendError(res: Response, ctx: HttpContext, code: ErrorCode, message: string): void {
   sendHttpError(res, ctx.metrics, code, message);
@@ -36,14 +39,14 @@ export function createHttpApp(ctx: HttpContext): express.Express {
   app.get('/readyz', (_req, res) => {
     // Not ready while draining, while no inference worker runs (one is being respawned), or
     // while full: a load balancer should send new sessions elsewhere.
-    const status = ctx.isDraining() ? 'draining' : pool.liveWorkers === 0 ? 'no_worker' : registry.capacityLeft === 0 ? 'full' : 'ready';
+    const status = ctx.isUnready() ? 'draining' : pool.liveWorkers === 0 ? 'no_worker' : registry.capacityLeft === 0 ? 'full' : 'ready';
     const body = {
       status,
       model: { id: pool.model.id, labels: pool.model.labels },
       engine: pool.engine,
       mode: config.mode,
       sessions: registry.size,
-      capacityLeft: ctx.isDraining() ? 0 : registry.capacityLeft,
+      capacityLeft: ctx.isUnready() ? 0 : registry.capacityLeft,
     };
     res.status(status === 'ready' ? 200 : 503).json(body);
   });

@@ -32,6 +32,8 @@ const LAG_BUCKETS_S = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 
 export interface ServerMetrics {
   registry: Registry;
   sessionsActive: Gauge;
+  sessionsMax: Gauge;
+  draining: Gauge;
   sessionsTotal: Counter<'outcome'>;
   audioReceivedSeconds: Counter;
   audioReceivedBytes: Counter;
@@ -68,6 +70,8 @@ export interface MetricsInfo {
   modelId: string;
   engine: string;
   mode: string;
+  /** The configured maxSessions, exported so alerts can compare ser_sessions_active with it. */
+  maxSessions?: number;
   /** Live tfjs tensors in the inference workers, read at scrape time. */
   tensorCount?: () => Promise<number>;
 }
@@ -106,6 +110,16 @@ export function createMetrics(info: MetricsInfo): ServerMetrics {
     sessionsActive: new Gauge({
       name: 'ser_sessions_active',
       help: 'Streams being served now (WebSocket sessions and running analyses)',
+      registers: [registry],
+    }),
+    sessionsMax: new Gauge({
+      name: 'ser_sessions_max',
+      help: 'The configured maxSessions: beyond it new streams get too_many_sessions and /readyz answers 503 full',
+      registers: [registry],
+    }),
+    draining: new Gauge({
+      name: 'ser_draining',
+      help: '1 from the start of a drain (SIGTERM; /readyz 503) until exit, else 0',
       registers: [registry],
     }),
     sessionsTotal: new Counter({
@@ -267,6 +281,9 @@ export function createMetrics(info: MetricsInfo): ServerMetrics {
       clearTimeout(lagTimer);
     },
   };
+
+  if (info.maxSessions !== undefined) metrics.sessionsMax.set(info.maxSessions);
+  metrics.draining.set(0);
 
   // Lag probe: a timer that re-arms itself and records how late it fired. A blocked loop
   // shows up as a late timer, whatever blocked it.
