@@ -84,6 +84,10 @@ export async function runStream(argv: string[]): Promise<number> {
       labels = ev.model.labels;
       const split = ev.channelMode === 'separate' ? ` · ${ev.channels} channels${ev.channelLabels ? ` (${ev.channelLabels.join(', ')})` : ''}` : '';
       process.stdout.write(`session ${ev.sessionId} · model ${ev.model.id} · hop ${ev.hopMs} ms${split}\n`);
+    } else if (ev.type === 'alert') {
+      const where = ev.channel !== undefined ? ` on ${ev.channelLabel ?? `ch${ev.channel}`}` : '';
+      process.stdout.write(`ALERT ${ev.rule} ${ev.state}: ${ev.label} ${ev.value.toFixed(2)}${where} at ${(ev.atMs / 1000).toFixed(2)} s\n`);
+      drawnLines = 0;
     } else if (ev.type === 'emotion' && ev.channel !== undefined) {
       // Two channels cannot share one redrawn block: one line per result, channel first.
       process.stdout.write(`[${ev.channelLabel ?? `ch${ev.channel}`}] ${resultLine(ev)}\n`);

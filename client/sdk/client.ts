@@ -172,6 +172,9 @@ export class EmotionStreamClient implements AsyncIterable<StreamEvent> {
       onSummary: (summary) => {
         if (connection === this.connection) this.subject.next(summary);
       },
+      onAlert: (alert) => {
+        if (connection === this.connection) this.subject.next(alert);
+      },
       onClosed: (error) => {
         if (connection === this.connection) this.onClosed(error);
       },

@@ -5,7 +5,7 @@
  * Connection at a time and replaces it when reconnecting.
  */
 import { BYTES_PER_SAMPLE } from '../../shared/dsp/pcm_decode.js';
-import type { ReadyMessage, StartMessage, SummaryMessage } from '../../shared/protocol.js';
+import type { AlertMessage, ReadyMessage, StartMessage, SummaryMessage } from '../../shared/protocol.js';
 import { ClientStateError, ConnectionError, EmotionServerError, type EmotionStreamError } from './errors.js';
 import type { EmotionResult } from './events.js';
 import { LatencyTracker } from './latency.js';
@@ -15,6 +15,8 @@ import { parseServerMessage } from './wire.js';
 export interface ConnectionEvents {
   onResult(result: EmotionResult): void;
   onSummary(summary: SummaryMessage): void;
+  /** A server-side alert rule changed state (only when the server has rules). */
+  onAlert(alert: AlertMessage): void;
   /**
    * The socket closed after it had opened: `error` is null after a summary, else the
    * server's error or a ConnectionError. Not called after `close()`.
@@ -123,6 +125,9 @@ export class Connection {
         this.events.onResult({ ...msg, latencyMs });
         break;
       }
+      case 'alert':
+        this.events.onAlert(msg);
+        break;
       case 'summary':
         this.summarised = true;
         this.events.onSummary(msg);
