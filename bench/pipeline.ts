@@ -12,6 +12,7 @@
 import { fileURLToPath } from 'node:url';
 import { loadClips } from '../loadtest/clips.js';
 import { VOICED_GATE_CONFIG } from '../shared/dsp/vad.js';
+import { MFCC_CONFIG } from '../shared/dsp/mfcc.js';
 import { MODEL_SAMPLE_RATE_HZ } from '../shared/protocol.js';
 import { mulberry32 } from '../shared/prng.js';
 import { PipelineShard } from '../server/model/shard.js';
@@ -56,6 +57,7 @@ async function run(bytes: Uint8Array, seed: number): Promise<{ cpuSeconds: numbe
   const shard = new PipelineShard({
     labels: LABELS,
     voicedGate: VOICED_GATE_CONFIG,
+    numCoeffs: MFCC_CONFIG.numCoeffs,
     stepRule: { stepFrames: STEP_FRAMES, resetAfterSilenceFrames: 50 },
     step: (_sessionId, _frames, voiced) => {
       framesStepped += voiced.length;

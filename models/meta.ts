@@ -4,6 +4,7 @@
  * the model card read it; nothing in it is inferred from the weights.
  */
 import type { ArchName, Hyper } from './architectures/types.js';
+import { MFCC_CONFIG } from '../shared/dsp/mfcc.js';
 import { VOICED_GATE_CONFIG, type VoicedGateConfig } from '../shared/dsp/vad.js';
 
 /**
@@ -89,6 +90,24 @@ export function validateMeta(meta: ModelMeta): void {
   }
   const badStd = meta.norm.std.find((s) => !(s > 0));
   if (badStd !== undefined) throw new Error(`meta.norm.std: expected values > 0, got ${badStd}`);
+  checkFeatureExtractor(meta.featureConfig);
+}
+
+/**
+ * The server computes one extractor (MFCC_CONFIG) and only the coefficient count follows the
+ * model, so any other setting recorded in meta must equal today's, or the model would be
+ * served features it was not trained on.
+ */
+export function checkFeatureExtractor(featureConfig: FeatureConfigMeta): void {
+  if (featureConfig.numCoeffs > MFCC_CONFIG.numMelBins) {
+    throw new Error(`meta.featureConfig.numCoeffs: expected 1…${MFCC_CONFIG.numMelBins} (the mel bands), got ${featureConfig.numCoeffs}`);
+  }
+  const expectedHopMs = (1000 * MFCC_CONFIG.hopSamples) / MFCC_CONFIG.sampleRateHz;
+  if (featureConfig.hopMs !== expectedHopMs) throw new Error(`meta.featureConfig.hopMs: expected ${expectedHopMs}, got ${featureConfig.hopMs}`);
+  for (const [key, value] of Object.entries(MFCC_CONFIG)) {
+    if (key === 'numCoeffs' || featureConfig[key] === undefined) continue;
+    if (featureConfig[key] !== value) throw new Error(`meta.featureConfig.${key}: expected ${value} (the server's extractor), got ${featureConfig[key]}`);
+  }
 }
 
 /** 1 / std per coefficient, computed the one way both offline and streaming use. */

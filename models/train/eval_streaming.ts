@@ -72,7 +72,7 @@ function openStream(model: LoadedModel, input: StreamInput): Stream {
     bytesPerMs: (decoder.frameBytes * input.sampleRateHz) / 1000,
     decoder,
     resampler: new StreamingResampler(input.sampleRateHz, model.meta.sampleRateHz),
-    mfcc: new MfccExtractor(),
+    mfcc: new MfccExtractor({ numCoeffs: model.meta.featureConfig.numCoeffs }),
     gate: new VoicedGate(voicedGateOf(model.meta)),
     state: createStreamState(model),
     last: null,

@@ -63,6 +63,7 @@ export function evaluateModel(model: LoadedModel, options: EvaluateOptions): Eva
     cacheDir: options.cacheDir,
     telephone: options.telephone,
     gate: voicedGateOf(meta),
+    numCoeffs: meta.featureConfig.numCoeffs,
   });
   if (loaded.skipped.length > 0) {
     options.log(`skipped ${loaded.skipped.length} file(s): ${loaded.skipped.map((s) => `${s.relPath} (${s.reason})`).join('; ')}`);

@@ -23,16 +23,21 @@ export interface ClipFeatures {
   voiced: Uint8Array;
 }
 
-/**
- * MFCC + voiced flags of 16 kHz mono samples, as the streaming path computes them; `gate`
- * is a model's VoicedGate when evaluating one trained with another (default: today's).
- */
-export function featuresOfSamples(samples16k: Float32Array, gateConfig?: Partial<VoicedGateConfig>): ClipFeatures {
-  const mfcc = computeMfcc(samples16k, MFCC_CONFIG);
-  const gate = new VoicedGate(gateConfig);
+export interface FeatureOptions {
+  /** A model's VoicedGate when evaluating one trained with another (default: today's). */
+  gate?: Partial<VoicedGateConfig>;
+  /** Cepstral coefficients per frame, 1…numMelBins (default MFCC_CONFIG.numCoeffs). */
+  numCoeffs?: number;
+}
+
+/** MFCC + voiced flags of 16 kHz mono samples, as the streaming path computes them. */
+export function featuresOfSamples(samples16k: Float32Array, options: FeatureOptions = {}): ClipFeatures {
+  const numCoeffs = options.numCoeffs ?? MFCC_CONFIG.numCoeffs;
+  const mfcc = computeMfcc(samples16k, { ...MFCC_CONFIG, numCoeffs });
+  const gate = new VoicedGate(options.gate);
   const voiced = new Uint8Array(mfcc.count);
   for (let i = 0; i < mfcc.count; i += 1) voiced[i] = gate.push(mfcc.energyDb[i] as number) ? 1 : 0;
-  return { count: mfcc.count, numCoeffs: MFCC_CONFIG.numCoeffs, coeffs: mfcc.coeffs, voiced };
+  return { count: mfcc.count, numCoeffs, coeffs: mfcc.coeffs, voiced };
 }
 
 /** Reads a WAV file of any supported format and rate as 16 kHz mono samples. */

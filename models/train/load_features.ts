@@ -7,6 +7,7 @@ import { applyAugment, drawAugmentSpec, type AugmentConfig, type AugmentSpec } f
 import type { ClipRef } from './dataset.js';
 import { cacheKey, cachedFeatures } from './feature_cache.js';
 import { VOICED_GATE_CONFIG, type VoicedGateConfig } from '../../shared/dsp/vad.js';
+import { MFCC_CONFIG } from '../../shared/dsp/mfcc.js';
 import { featuresOfSamples, readWav16k, type ClipFeatures } from './features.js';
 import { telephoneDegrade } from './telephone.js';
 
@@ -34,6 +35,8 @@ export interface LoadOptions {
   telephone?: boolean;
   /** VoicedGate of the model being evaluated (voicedGateOf(meta)); default today's. Originals only. */
   gate?: VoicedGateConfig;
+  /** Cepstral coefficients per frame (the model's featureConfig.numCoeffs); default MFCC_CONFIG's. */
+  numCoeffs?: number;
   onClip?: (done: number, total: number) => void;
 }
 
@@ -57,9 +60,11 @@ export function loadFeatures(clips: readonly ClipRef[], options: LoadOptions): {
     };
     try {
       const ownGate = options.gate !== undefined && JSON.stringify(options.gate) !== JSON.stringify(VOICED_GATE_CONFIG) ? options.gate : undefined;
+      // A non-default coefficient count is part of every key; the default keeps the old keys.
+      const coeffs = options.numCoeffs === undefined || options.numCoeffs === MFCC_CONFIG.numCoeffs ? {} : { numCoeffs: options.numCoeffs };
       const channel = options.telephone === true ? 'telephone' : null;
-      const variant = ownGate === undefined ? channel : { channel, gate: ownGate };
-      const original = cachedFeatures(options.cacheDir, cacheKey(clip.path, variant), () => featuresOfSamples(load(), ownGate));
+      const variant = ownGate === undefined && coeffs.numCoeffs === undefined ? channel : { channel, gate: ownGate, ...coeffs };
+      const original = cachedFeatures(options.cacheDir, cacheKey(clip.path, variant), () => featuresOfSamples(load(), { gate: ownGate, ...coeffs }));
       if (original.count < MIN_FRAMES) {
         skipped.push({ relPath: clip.relPath, reason: `empty (${original.count} frames)` });
         return;
@@ -68,7 +73,7 @@ export function loadFeatures(clips: readonly ClipRef[], options: LoadOptions): {
       const copies = options.augment?.copies ?? 0;
       for (let c = 0; c < copies; c += 1) {
         const spec: AugmentSpec = drawAugmentSpec(options.augment as AugmentConfig, options.seed, clip.relPath, c);
-        versions.push(cachedFeatures(options.cacheDir, cacheKey(clip.path, spec), () => featuresOfSamples(applyAugment(load(), spec))));
+        versions.push(cachedFeatures(options.cacheDir, cacheKey(clip.path, coeffs.numCoeffs === undefined ? spec : { ...spec, ...coeffs }), () => featuresOfSamples(applyAugment(load(), spec), coeffs)));
       }
       items.push({ clip, labelIdx, versions });
     } catch (err) {

@@ -51,6 +51,7 @@ Training
   --step-loss <w>           weight of the loss on every step's result, 0-1 (default ${D.stepLossWeight}: final result only)
   --masks <t:T:f:F>         SpecAugment: t time masks ≤ T frames, f feature masks ≤ F coefficients per clip
                             ('default' = ${Object.values(DEFAULT_MASKS).join(':')}; default none)
+  --num-coeffs <n>          cepstral coefficients per frame, 1-40 (default ${D.numCoeffs}; 40 = the whole log-mel spectrum)
   --mixup <alpha>           mixup with Beta(alpha, alpha) per batch, 0 = none (default ${D.mixupAlpha})
   --keep <best|last>        save the best epoch on validation UAR, or the last epoch (default ${D.keep})
   --resume                  continue from <out>/checkpoint/ (same settings required)
@@ -122,6 +123,7 @@ export function parseTrainArgs(argv: string[]): TrainConfig | null {
       'step-loss': { type: 'string' },
       masks: { type: 'string' },
       mixup: { type: 'string' },
+      'num-coeffs': { type: 'string' },
       'stop-after': { type: 'string' },
       quiet: { type: 'boolean' },
       help: { type: 'boolean' },
@@ -188,6 +190,7 @@ export function parseTrainArgs(argv: string[]): TrainConfig | null {
     stepLossWeight: num('step-loss', values['step-loss'], D.stepLossWeight),
     masks: values.masks === undefined ? D.masks : parseMasks(values.masks),
     mixupAlpha: num('mixup', values.mixup, D.mixupAlpha),
+    numCoeffs: num('num-coeffs', values['num-coeffs'], D.numCoeffs),
     stopAfterEpoch: values['stop-after'] === undefined ? null : num('stop-after', values['stop-after'], 0),
     quiet: values.quiet === true,
   };

@@ -3,6 +3,7 @@
  * fills it from flags; tests build it directly.
  */
 import { createHash } from 'node:crypto';
+import { MFCC_CONFIG } from '../../shared/dsp/mfcc.js';
 import type { ArchName, Hyper } from '../architectures/index.js';
 import type { EnginePreference } from '../engine.js';
 import { DEFAULT_AUGMENT, type AugmentConfig } from './augment.js';
@@ -81,6 +82,11 @@ export interface TrainConfig {
   masks: MaskConfig | null;
   /** Mixup Beta(α, α) over each training batch, ≥ 0; 0 (default) = none. */
   mixupAlpha: number;
+  /**
+   * Cepstral coefficients per frame, 1–40 (the mel bands), default 20. 40 keeps all of the
+   * log-mel spectrum (an invertible DCT of the 40 bands); the server computes what meta says.
+   */
+  numCoeffs: number;
   /** Longest training span, frames, default 800. */
   maxFrames: number;
   /** Corpus description for the model card / meta. */
@@ -114,6 +120,7 @@ export const DEFAULT_TRAIN_CONFIG: Omit<TrainConfig, 'dataDir' | 'outDir' | 'id'
   stepLossWeight: 0,
   masks: null,
   mixupAlpha: 0,
+  numCoeffs: MFCC_CONFIG.numCoeffs,
   dataDescription: '',
   quiet: false,
 };
@@ -127,6 +134,7 @@ export function validateTrainConfig(c: TrainConfig): void {
   intIn('batchSize', c.batchSize, 1, 256);
   intIn('resetAfterSilenceFrames', c.resetAfterSilenceFrames, 1, 100_000);
   intIn('maxFrames', c.maxFrames, 8, 100_000);
+  intIn('numCoeffs', c.numCoeffs, 1, 40);
   if (!(c.learningRate > 0 && c.learningRate <= 0.1)) throw new Error(`expected learningRate in (0, 0.1], got ${c.learningRate}`);
   if (!(c.minLearningRate > 0 && c.minLearningRate <= c.learningRate)) {
     throw new Error(`expected minLearningRate in (0, ${c.learningRate}], got ${c.minLearningRate}`);
@@ -150,6 +158,7 @@ export function configHash(c: TrainConfig): string {
     ...(c.stepLossWeight === 0 ? {} : { stepLossWeight: c.stepLossWeight }),
     ...(c.masks === null ? {} : { masks: c.masks }),
     ...(c.mixupAlpha === 0 ? {} : { mixupAlpha: c.mixupAlpha }),
+    ...(c.numCoeffs === MFCC_CONFIG.numCoeffs ? {} : { numCoeffs: c.numCoeffs }),
   };
   return createHash('sha256')
     .update(JSON.stringify({ dataDir, layout, labels, arch, hyper, epochs, trainSpeakers, valSpeakers, valFraction, batchSize, learningRate, minLearningRate, seed, augment, resetAfterSilenceFrames, maxFrames, ...added }))

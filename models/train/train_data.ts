@@ -69,11 +69,12 @@ export function prepareTrainData(
     augment: config.augment,
     seed: config.seed,
     cacheDir: config.cacheDir,
+    numCoeffs: config.numCoeffs,
     onClip: (done, total) => {
       if (done % progressEvery === 0 || done === total) log(`features (train, ${1 + (config.augment?.copies ?? 0)} versions per clip): ${done}/${total}`);
     },
   });
-  const valLoaded = loadFeatures(split.val, { labels: dataset.labels, augment: null, seed: config.seed, cacheDir: config.cacheDir });
+  const valLoaded = loadFeatures(split.val, { labels: dataset.labels, augment: null, seed: config.seed, cacheDir: config.cacheDir, numCoeffs: config.numCoeffs });
   const skipped = [...trainLoaded.skipped, ...valLoaded.skipped];
   if (skipped.length > 0) {
     log(`skipped ${skipped.length} unreadable, corrupt or empty file(s)`, { skipped });

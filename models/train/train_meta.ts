@@ -38,6 +38,7 @@ export function buildMeta(args: {
     sampleRateHz: MFCC_CONFIG.sampleRateHz,
     featureConfig: {
       ...MFCC_CONFIG,
+      numCoeffs: config.numCoeffs,
       hopMs: (1000 * MFCC_CONFIG.hopSamples) / MFCC_CONFIG.sampleRateHz,
       frameMs: (1000 * MFCC_CONFIG.frameSamples) / MFCC_CONFIG.sampleRateHz,
       featureCodeHash: featureCodeHash().slice(0, 16),

@@ -30,6 +30,8 @@ export interface InferenceStream {
    * all its frames (naive mode).
    */
   readonly stepRule?: StepRule;
+  /** Feature coefficients per frame the model reads (its meta.featureConfig.numCoeffs). */
+  readonly numCoeffs: number;
   /** Steps n frames (n × numCoeffs values, n voiced flags); the arrays are copied when sent. */
   step(frames: Float32Array, voiced: Uint8Array): Promise<StepOutcome>;
   /** Releases the session's state in the worker. Idempotent. */
@@ -102,6 +104,7 @@ export class InferencePool {
     return {
       sessionId,
       stepRule,
+      numCoeffs: this.model.numCoeffs,
       step: (frames, voiced) => {
         if (closed) return Promise.reject(new ProtocolError('internal', 'stream already closed'));
         if (!slot.alive) return Promise.reject(new WorkerFailedError('not running'));

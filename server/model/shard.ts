@@ -22,6 +22,8 @@ export interface ShardDeps {
   voicedGate: VoicedGateConfig;
   /** The model's step grid (streaming mode) or undefined (naive mode). */
   stepRule: StepRule | undefined;
+  /** Feature coefficients per frame (meta.featureConfig.numCoeffs). */
+  numCoeffs: number;
   /** Queues one hop of the session for the next batched round. */
   step(sessionId: string, frames: Float32Array, voiced: Uint8Array): Promise<StepOutcome>;
   emit(event: PipelineEvent): void;
@@ -51,6 +53,7 @@ export class PipelineShard {
     const stream = {
       sessionId: o.sessionId,
       stepRule: deps.stepRule,
+      numCoeffs: deps.numCoeffs,
       step: (frames: Float32Array, voiced: Uint8Array) => deps.step(o.sessionId, frames, voiced),
       close: () => undefined,
     };

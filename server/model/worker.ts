@@ -129,6 +129,7 @@ async function main(): Promise<void> {
   const shard = new PipelineShard({
     labels: meta.labels,
     voicedGate: voicedGateOf(meta),
+    numCoeffs,
     stepRule:
       init.mode === 'streaming' ? { stepFrames: meta.stepFrames, resetAfterSilenceFrames: meta.resetAfterSilenceFrames } : undefined,
     step: (sessionId, frames, voiced) =>

@@ -85,10 +85,13 @@ export interface HopOptions {
    * inside them. Absent: each hop waits for its last frame.
    */
   steps?: StepRule;
+  /** Coefficients per frame, default MFCC_CONFIG.numCoeffs. */
+  numCoeffs?: number;
 }
 
 export function hop(options: HopOptions): OperatorFunction<VoicedFeatureBlock, Hop> {
-  const { frameSamples, hopSamples, sampleRateHz, numCoeffs } = MFCC_CONFIG;
+  const { frameSamples, hopSamples, sampleRateHz } = MFCC_CONFIG;
+  const numCoeffs = options.numCoeffs ?? MFCC_CONFIG.numCoeffs;
   const hopModelSamples = (options.hopMs * sampleRateHz) / 1000;
   return (source) =>
     new Observable<Hop>((subscriber) => {

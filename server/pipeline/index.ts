@@ -33,9 +33,9 @@ export interface StreamParams {
 export function samplesToResults(params: StreamParams): OperatorFunction<SampleChunk, EmotionResult> {
   return pipe(
     resample(params.inputRateHz, MODEL_SAMPLE_RATE_HZ),
-    mfcc(),
+    mfcc(params.stream.numCoeffs),
     vad(params.voicedGate),
-    hop({ hopMs: params.hopMs, inputRateHz: params.inputRateHz, steps: params.stream.stepRule }),
+    hop({ hopMs: params.hopMs, inputRateHz: params.inputRateHz, steps: params.stream.stepRule, numCoeffs: params.stream.numCoeffs }),
     infer(params.stream),
     smooth(params.smoothing, params.labels.length),
     result({

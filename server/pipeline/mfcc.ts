@@ -4,13 +4,14 @@
  * clock (`samplesTotal`) that the hop stage cuts on: sample counts, never timers.
  */
 import { Observable, type OperatorFunction } from 'rxjs';
-import { MfccExtractor } from '../../shared/dsp/mfcc.js';
+import { MFCC_CONFIG, MfccExtractor } from '../../shared/dsp/mfcc.js';
 import type { FeatureBlock, ResampledChunk } from './types.js';
 
-export function mfcc(): OperatorFunction<ResampledChunk, FeatureBlock> {
+/** `numCoeffs`: the model's coefficients per frame (its meta.featureConfig); the rest of the extractor is MFCC_CONFIG. */
+export function mfcc(numCoeffs: number = MFCC_CONFIG.numCoeffs): OperatorFunction<ResampledChunk, FeatureBlock> {
   return (source) =>
     new Observable<FeatureBlock>((subscriber) => {
-      let extractor: MfccExtractor | null = new MfccExtractor();
+      let extractor: MfccExtractor | null = new MfccExtractor({ numCoeffs });
       let samplesTotal = 0;
       const subscription = source.subscribe({
         next: (chunk) => {

@@ -24,6 +24,7 @@ import { Backlog } from '../../server/session/backlog.js';
 import { AudioQueue } from '../../server/session/audio_queue.js';
 import { packHops, packResults, unpackHops, unpackResults } from '../../server/model/pack.js';
 import type { EmotionMessage } from '../../shared/protocol.js';
+import { MFCC_CONFIG } from '../../shared/dsp/mfcc.js';
 
 const LABELS = ['neutral', 'happy', 'angry'];
 
@@ -110,6 +111,7 @@ describe('infer stage', () => {
     const resolvers: ((o: StepOutcome) => void)[] = [];
     const stream: InferenceStream = {
       sessionId: 's',
+      numCoeffs: MFCC_CONFIG.numCoeffs,
       step: () => new Promise<StepOutcome>((resolve) => resolvers.push(resolve)),
       close: () => undefined,
     };
@@ -132,6 +134,7 @@ describe('infer stage', () => {
   it('turns a failed model call into the stream error', async () => {
     const stream: InferenceStream = {
       sessionId: 's',
+      numCoeffs: MFCC_CONFIG.numCoeffs,
       step: () => Promise.reject(new ProtocolError('internal', 'boom')),
       close: () => undefined,
     };

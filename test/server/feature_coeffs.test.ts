@@ -1,0 +1,68 @@
+/**
+ * The coefficient count follows the model: a model trained on all 40 cepstra (the whole
+ * log-mel spectrum) is served 40-coefficient frames, and its streamed final result equals
+ * the offline model on the same clip; a model whose extractor differs from the server's in
+ * anything else is refused at load, naming the setting.
+ */
+import assert from 'node:assert/strict';
+import { rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { MFCC_CONFIG, computeMfcc } from '../../shared/dsp/mfcc.js';
+import { VoicedGate } from '../../shared/dsp/vad.js';
+import { voicedGateOf } from '../../models/meta.js';
+import { createRandomModel } from '../../models/random_model.js';
+import { startServer, type RunningServer } from '../../server/app.js';
+import { framesEndingBy } from '../../server/pipeline/hop.js';
+import { FIXTURES, readWavMono, streamWav } from '../helpers/server.js';
+
+const NUM_COEFFS = 40;
+
+describe('a 40-coefficient model', () => {
+  let dir = '';
+  let server: RunningServer;
+  before(async () => {
+    ({ dir } = await createRandomModel('cnn-attn-lstm', 7, { hyper: { numCoeffs: NUM_COEFFS } }));
+    server = await startServer({ port: 0, host: '127.0.0.1', logLevel: 'silent', modelDir: dir });
+  });
+  after(async () => {
+    await server.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('is served 40-coefficient frames: the stream equals the offline model', async () => {
+    const stream = await streamWav(server.wsUrl, FIXTURES.angry, { seed: 5, smoothing: 0, hopMs: 500 });
+    // The last voiced hop (smoothing 0: its raw distribution) against the offline model on
+    // the frames up to its end.
+    const last = stream.results.filter((r) => r.voiced).at(-1);
+    assert.ok(last !== undefined, 'a voiced hop');
+    const [{ loadModel }, { predictOffline }] = await Promise.all([import('../../models/io.js'), import('../../models/streaming/runner.js')]);
+    const model = await loadModel(dir);
+    try {
+      assert.equal(model.meta.featureConfig.numCoeffs, NUM_COEFFS);
+      const clip = await readWavMono(FIXTURES.angry);
+      const frames = computeMfcc(clip.samples, { ...MFCC_CONFIG, numCoeffs: NUM_COEFFS });
+      const gate = new VoicedGate(voicedGateOf(model.meta));
+      const voiced = Uint8Array.from(frames.energyDb, (e) => (gate.push(e) ? 1 : 0));
+      const upTo = framesEndingBy((last.startMs + 500) * 16, MFCC_CONFIG.frameSamples, MFCC_CONFIG.hopSamples);
+      const offline = predictOffline(model, frames.coeffs.subarray(0, upTo * NUM_COEFFS), voiced.subarray(0, upTo));
+      model.meta.labels.forEach((label, i) => {
+        assert.ok(Math.abs((last.probs[label] ?? NaN) - (offline[i] as number)) <= 1e-4, `${label}: stream ${last.probs[label]}, offline ${offline[i]}`);
+      });
+    } finally {
+      model.dispose();
+    }
+  });
+});
+
+it('refuses a model whose feature extractor differs from the server’s, naming the setting', async () => {
+  const { dir, meta } = await createRandomModel('cnn-attn-lstm', 7);
+  try {
+    // Saving checks meta too, so the mismatch is written behind its back.
+    const patched = { ...meta, featureConfig: { ...meta.featureConfig, numMelBins: 64 } };
+    await writeFile(join(dir, 'meta.json'), JSON.stringify(patched));
+    await assert.rejects(startServer({ port: 0, host: '127.0.0.1', logLevel: 'silent', modelDir: dir }), /featureConfig\.numMelBins: expected 40/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
