@@ -20,6 +20,16 @@ export interface WatchConfig {
   watcherMaxUnsentBytes: number;
   /** Alert rules (alerts/rules.ts); default none. From the environment as a JSON list. */
   alertRules: AlertRule[];
+  /**
+   * Twilio auth token: when set, `GET /v1/twilio` requires a valid `X-Twilio-Signature`
+   * (telephony/twilio_signature.ts) besides the API key. Default '' (not checked).
+   */
+  twilioAuthToken: string;
+  /**
+   * The public URL of `/v1/twilio` exactly as in the TwiML `<Stream url>` (what Twilio
+   * signs), for deployments behind a proxy. Default '' (rebuilt from the request).
+   */
+  twilioStreamUrl: string;
 }
 
 export const DEFAULT_WATCH_CONFIG: Readonly<WatchConfig> = Object.freeze({
@@ -27,6 +37,8 @@ export const DEFAULT_WATCH_CONFIG: Readonly<WatchConfig> = Object.freeze({
   watchHistoryMessages: 60,
   watcherMaxUnsentBytes: 256 * 1024,
   alertRules: [],
+  twilioAuthToken: '',
+  twilioStreamUrl: '',
 });
 
 function checkInt(name: string, value: number, min: number, max: number): void {
@@ -41,6 +53,10 @@ export function validateWatchConfig(config: WatchConfig): void {
   checkInt('watchHistoryMessages', config.watchHistoryMessages, 0, 10_000);
   checkInt('watcherMaxUnsentBytes', config.watcherMaxUnsentBytes, 16_384, 64 * 1024 * 1024);
   resolveAlertRules(config.alertRules);
+  if (typeof config.twilioAuthToken !== 'string') throw new RangeError('twilioAuthToken: expected a string');
+  if (typeof config.twilioStreamUrl !== 'string' || (config.twilioStreamUrl !== '' && !/^wss?:\/\//.test(config.twilioStreamUrl))) {
+    throw new RangeError(`twilioStreamUrl: expected a ws:// or wss:// URL or nothing, got ${JSON.stringify(config.twilioStreamUrl)}`);
+  }
 }
 
 const asNumber = (raw: string): number => (raw.trim() === '' ? Number.NaN : Number(raw));
@@ -50,4 +66,6 @@ export const WATCH_CONFIG_SOURCES = [
   { field: 'watchHistoryMessages', env: 'SER_WATCH_HISTORY_MESSAGES', flag: '--watch-history-messages', parse: asNumber },
   { field: 'watcherMaxUnsentBytes', env: 'SER_WATCHER_MAX_UNSENT_BYTES', flag: '--watcher-max-unsent-bytes', parse: asNumber },
   { field: 'alertRules', env: 'SER_ALERT_RULES', flag: '--alert-rules', parse: parseAlertRules },
+  { field: 'twilioAuthToken', env: 'SER_TWILIO_AUTH_TOKEN', flag: '--twilio-auth-token', parse: (raw: string): string => raw },
+  { field: 'twilioStreamUrl', env: 'SER_TWILIO_STREAM_URL', flag: '--twilio-stream-url', parse: (raw: string): string => raw },
 ] as const;

@@ -13,6 +13,7 @@ import { STREAM_PATH, TWILIO_PATH } from '../shared/protocol.js';
 import { isAuthorized, isOriginAllowed, presentedKey } from './auth.js';
 import { heartbeatVerdict, stalledBeats } from './session/liveness.js';
 import { Session, type SessionContext } from './session/session.js';
+import { isValidTwilioSignature, signedUrl, TWILIO_SIGNATURE_HEADER } from './telephony/twilio_signature.js';
 import { twilioWire } from './telephony/twilio_wire.js';
 
 /**
@@ -61,6 +62,9 @@ export function attachStreamServer(
     const authorized = isAuthorized(config.apiKeys, key);
     // Twilio may carry its key in the stream's custom parameters, checked at its `start`.
     const twilio = url.pathname === TWILIO_PATH;
+    if (twilio && config.twilioAuthToken !== '' && !isValidTwilioSignature(config.twilioAuthToken, signedUrl(request, config.twilioStreamUrl), request.headers[TWILIO_SIGNATURE_HEADER])) {
+      return refuse(ws, 'unauthorized', 'expected a valid X-Twilio-Signature for this URL');
+    }
     if (!authorized && !(twilio && key === null)) {
       return refuse(ws, 'unauthorized', 'expected a valid API key in "Authorization: Bearer <key>" or ?token=');
     }

@@ -13,6 +13,7 @@ import type { WatchMessage } from '../../shared/watch.js';
 import type { RunningServer } from '../../server/app.js';
 import { listSessions, watch } from '../../client/sdk/node.js';
 import { channelResults, clipPair, encodeSamples, streamBytes } from '../helpers/channels.js';
+import { twilioSignature } from '../../server/telephony/twilio_signature.js';
 import { FIXTURES, assertResultsClose, startTestServer, until } from '../helpers/server.js';
 
 const KEY = 'twilio-test-key';
@@ -28,8 +29,8 @@ class TwilioPeer {
   private sequenceNumber = 0;
   private readonly chunks = new Map<string, number>();
 
-  constructor(url: string, readonly streamSid: string, readonly callSid: string) {
-    this.ws = new WebSocket(url);
+  constructor(url: string, readonly streamSid: string, readonly callSid: string, headers: Record<string, string> = {}) {
+    this.ws = new WebSocket(url, { headers });
     this.ws.on('error', () => undefined);
     this.opened = new Promise((resolve, reject) => {
       this.ws.once('open', () => resolve());
@@ -165,5 +166,32 @@ describe('Twilio Media Streams ingest', () => {
     await early.opened;
     early.media('inbound', new Uint8Array(160), 0);
     assert.deepEqual(await early.closed, { code: 1008, reason: 'bad_message' });
+  });
+});
+
+describe('Twilio request signature (twilioAuthToken set)', () => {
+  const AUTH_TOKEN = 'twilio-auth-token-for-tests';
+  let server: RunningServer;
+  before(async () => {
+    server = await startTestServer({ apiKeys: [KEY], twilioAuthToken: AUTH_TOKEN });
+  });
+  after(async () => {
+    await server.close();
+  });
+
+  it('admits a stream signed for its URL; refuses a wrong or missing X-Twilio-Signature (1008 unauthorized)', async () => {
+    const url = `ws://127.0.0.1:${server.port}/v1/twilio`;
+    const signed = new TwilioPeer(url, 'MZ7', 'CA7', { 'X-Twilio-Signature': twilioSignature(AUTH_TOKEN, url) });
+    await signed.opened;
+    signed.connected();
+    signed.start(['inbound'], { token: KEY });
+    await until('the signed call is listed', async () => (await listSessions({ url: server.url, token: KEY }, { callSid: 'CA7' })).length === 1);
+    signed.stop();
+    assert.equal((await signed.closed).code, 1000);
+
+    for (const headers of [{ 'X-Twilio-Signature': twilioSignature('another-token', url) }, {}] as Record<string, string>[]) {
+      const peer = new TwilioPeer(url, 'MZ8', 'CA8', headers);
+      assert.deepEqual(await peer.closed, { code: 1008, reason: 'unauthorized' });
+    }
   });
 });
