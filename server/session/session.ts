@@ -1,6 +1,8 @@
 /**
  * One WebSocket stream: control messages, the RxJS pipeline, backpressure, the summary,
- * and an idempotent end. Phases: awaiting_start → streaming → ending → closed.
+ * and an idempotent end. Phases: awaiting_start → streaming → ending → closed. What the
+ * socket speaks is its Wire (wire.ts: the stream protocol, or Twilio's); every message
+ * the session sends also goes to its watchers (server/watch/).
  *
  * Audio goes through the synchronous front of the pipeline (decode … hop) in slices of at
  * most 0.25 s, one per macrotask (AudioQueue), so a big message cannot stall other sockets;
@@ -93,12 +95,9 @@ export class Session implements Drainable {
     });
     ctx.metrics.sessionsActive.inc();
     ws.on('message', (data, isBinary) => this.onMessage(data, isBinary));
-    ws.on('close', () => {
-      // A platform that hangs up after its last audio (Twilio sends `stop`, then closes) has
-      // its received audio finished for the watchers; a stream client's close ends it at once.
-      if (!this.wire.repliesToPeer && this.phase !== 'awaiting_start') this.end(1000);
-      else this.finish('client_closed');
-    });
+    // A platform hanging up after its audio (Twilio: `stop`, then close) has it finished for
+    // the watchers; a stream client's close ends the session at once.
+    ws.on('close', () => (!this.wire.repliesToPeer && this.phase !== 'awaiting_start' ? this.end(1000) : this.finish('client_closed')));
     ws.on('error', (err: Error & { code?: string }) => {
       if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
         // Past the hard payload cap ws has already closed with 1009; count it as the error it is.
@@ -190,14 +189,8 @@ export class Session implements Drainable {
         complete: () => this.onComplete(),
       });
     this.send(this.outputs.ready(this.id));
-    this.log.info('session started', {
-      source: this.wire.source,
-      sampleRateHz: format.sampleRateHz,
-      encoding: format.encoding,
-      channels: format.channels,
-      channelMode: format.channelMode,
-      hopMs: format.hopMs,
-    });
+    const { sampleRateHz, encoding, channels, channelMode, hopMs } = format;
+    this.log.info('session started', { source: this.wire.source, sampleRateHz, encoding, channels, channelMode, hopMs });
   }
 
   private onAudio(bytes: Uint8Array, channel?: number): void {
