@@ -91,6 +91,8 @@ export function createHttpApp(ctx: HttpContext): express.Express {
   );
 
   if (existsSync(config.staticDir)) {
+    // The supervisor's wallboard (client/browser/wallboard.ts) at a clean path.
+    app.get('/wallboard', (_req, res) => res.sendFile('wallboard.html', { root: config.staticDir }));
     app.use('/', express.static(config.staticDir));
   } else {
     app.get('/', (_req, res) => {

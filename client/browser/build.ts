@@ -1,6 +1,7 @@
 /**
  * Bundles the dashboard into client/browser/dist/ (served by the server at `/`):
- * app.js (page), capture-worklet.js (AudioWorklet, loaded by URL), index.html, styles.css.
+ * app.js (page), capture-worklet.js (AudioWorklet, loaded by URL), index.html, styles.css;
+ * wallboard.js, wallboard.html, wallboard.css (the supervisor's wallboard, served at /wallboard).
  * Run with `npm run build:client`; tests call `buildClient()`.
  * The bundle targets the browser platform, so a Node-only import (e.g. `ws`) fails the build.
  */
@@ -12,7 +13,7 @@ import { build } from 'esbuild';
 export const BROWSER_DIR = fileURLToPath(new URL('.', import.meta.url));
 export const DIST_DIR = join(BROWSER_DIR, 'dist');
 /** Files copied as they are. */
-const STATIC_FILES = ['index.html', 'styles.css'];
+const STATIC_FILES = ['index.html', 'styles.css', 'wallboard.html', 'wallboard.css'];
 
 export interface BuildOptions {
   /** Minify the bundles. Default true. */
@@ -26,6 +27,7 @@ export async function buildClient(options: BuildOptions = {}): Promise<string> {
     entryPoints: {
       app: join(BROWSER_DIR, 'app.ts'),
       'capture-worklet': join(BROWSER_DIR, 'capture_worklet.ts'),
+      wallboard: join(BROWSER_DIR, 'wallboard.ts'),
     },
     outdir: DIST_DIR,
     bundle: true,
