@@ -44,6 +44,7 @@ function pipelineFor(format: StreamFormat, encoding: StreamFormat['encoding']) {
         separateChannels({
           channels: format.channels,
           sampleBytes: BYTES_PER_SAMPLE[encoding],
+          sampleRateHz: format.sampleRateHz,
           labels: format.channelLabels,
           open: (channel) =>
             audioToResults({

@@ -20,9 +20,11 @@ import type { AudioChunk } from './types.js';
 export interface ChannelResult extends EmotionResult {
   channel: number | undefined;
   /**
-   * Stream time answered on every channel, ms: the least of the channels' latest hop ends
-   * (a channel that has sent its final result no longer holds it back). The session's backlog
-   * counts audio as answered only up to here.
+   * How far the stream counts as answered, ms, for the session's backlog (received − this =
+   * unanswered): the channels' mean received stream time less the largest lag of any
+   * channel (its received audio beyond its latest hop end). With interleaved audio that is
+   * the least of the channels' hop ends; with separately fed tracks, a track that stops
+   * arriving (nothing unanswered) holds nothing back.
    */
   answeredMs: number;
 }
@@ -31,6 +33,8 @@ export interface SeparateOptions {
   channels: number;
   /** Bytes of one sample of one channel in the stream's encoding. */
   sampleBytes: number;
+  /** Input rate, Hz: with `sampleBytes`, turns a channel's bytes into stream time. */
+  sampleRateHz: number;
   /** Echoed as `channelLabel` on each channel's results. */
   labels?: readonly string[];
   /** The mono pipeline of one channel (opened once per channel, on subscription). */
@@ -44,22 +48,38 @@ export function untagged(): OperatorFunction<EmotionResult, ChannelResult> {
 
 export function separateChannels(options: SeparateOptions): OperatorFunction<AudioChunk, ChannelResult> {
   const { channels, sampleBytes, labels } = options;
+  const bytesPerMs = (sampleBytes * options.sampleRateHz) / 1000;
   return (source) =>
     new Observable<ChannelResult>((subscriber) => {
       const inputs = Array.from({ length: channels }, () => new Subject<AudioChunk>());
       /** Latest hop end per channel, ms; +∞ once the channel's final result is out. */
       const answered = new Float64Array(channels);
-      let latestMs = 0;
+      /** Bytes fed to each channel. */
+      const fedBytes = new Float64Array(channels);
+      const answeredMs = (): number => {
+        let lagMs = 0;
+        let fedMs = 0;
+        for (let c = 0; c < channels; c += 1) {
+          const receivedMs = (fedBytes[c] ?? 0) / bytesPerMs;
+          fedMs += receivedMs / channels;
+          lagMs = Math.max(lagMs, receivedMs - (answered[c] ?? 0));
+        }
+        return fedMs - lagMs;
+      };
+      const feed = (channel: number, chunk: AudioChunk): void => {
+        const input = inputs[channel];
+        if (input === undefined) return;
+        fedBytes[channel] = (fedBytes[channel] ?? 0) + chunk.bytes.length;
+        input.next(chunk);
+      };
       const tagged = inputs.map((input, channel) =>
         input.pipe(
           options.open(channel),
           map((r): ChannelResult => {
             answered[channel] = r.message.final === true ? Number.POSITIVE_INFINITY : r.hopEndMs;
-            latestMs = Math.max(latestMs, r.hopEndMs);
-            const least = Math.min(...answered);
             const label = labels?.[channel];
             const message = label === undefined ? { ...r.message, channel } : { ...r.message, channel, channelLabel: label };
-            return { ...r, message, channel, answeredMs: Number.isFinite(least) ? least : latestMs };
+            return { ...r, message, channel, answeredMs: answeredMs() };
           }),
         ),
       );
@@ -68,12 +88,12 @@ export function separateChannels(options: SeparateOptions): OperatorFunction<Aud
       const input = source.subscribe({
         next: (chunk) => {
           if (chunk.channel !== undefined) {
-            inputs[chunk.channel]?.next({ bytes: chunk.bytes, arrivedAtMs: chunk.arrivedAtMs });
+            feed(chunk.channel, { bytes: chunk.bytes, arrivedAtMs: chunk.arrivedAtMs });
             return;
           }
           const parts = splitter.split(chunk.bytes);
           parts.forEach((bytes, channel) => {
-            if (bytes.length > 0) inputs[channel]?.next({ bytes, arrivedAtMs: chunk.arrivedAtMs });
+            if (bytes.length > 0) feed(channel, { bytes, arrivedAtMs: chunk.arrivedAtMs });
           });
         },
         error: (err: unknown) => subscriber.error(err),

@@ -43,6 +43,7 @@ export function sessionPipeline(pool: InferencePool, dspThread: DspThread, sessi
   const pipeline = separateChannels({
     channels: format.channels,
     sampleBytes: BYTES_PER_SAMPLE[format.encoding],
+    sampleRateHz: format.sampleRateHz,
     labels: format.channelLabels,
     open: (channel) => mono(`${sessionId}#${channel}`, 1),
   });

@@ -10,7 +10,11 @@
  *                                  labelled with the track ("inbound" = the caller's
  *                                  audio, "outbound" = what the call sends them)
  *   media  {media: {track, chunk, timestamp, payload (base64 μ-law)}}
- *                                  audio of that track's channel
+ *                                  audio of that track's channel; where `timestamp` (ms
+ *                                  from the stream's start) is ahead of the track's audio
+ *                                  so far (a track that starts late or pauses), the gap is
+ *                                  filled with digital silence first, up to 60 s per gap,
+ *                                  so both channels keep one clock
  *   mark, dtmf                     nothing
  *   stop                           end: the received audio is finished, results go to watchers
  *
@@ -30,6 +34,12 @@ import type { Wire, WireAction } from '../session/wire.js';
 /** Twilio's encodings → the protocol's. */
 const ENCODINGS: Readonly<Record<string, 'mulaw' | 'alaw'>> = { 'audio/x-mulaw': 'mulaw', 'audio/x-alaw': 'alaw' };
 const TRACKS = ['inbound', 'outbound'] as const;
+/** A track's timestamp ahead of its audio by more than this is a gap to fill, ms (Twilio sends 20 ms per message). */
+const GAP_TOLERANCE_MS = 40;
+/** Most silence inserted for one gap, ms (bounds what one message can make the server hold). */
+export const MAX_GAP_FILL_MS = 60_000;
+/** G.711 digital silence (the code of 0), by encoding. */
+const SILENCE_BYTE = { mulaw: 0xff, alaw: 0xd5 } as const;
 /** The custom parameter that may carry the API key; never shown to watchers. */
 export const TWILIO_TOKEN_PARAMETER = 'token';
 
@@ -50,6 +60,10 @@ function show(value: unknown): string {
 
 export function twilioWire(options: TwilioWireOptions): Wire {
   let tracks: string[] = [];
+  let encodingInUse: 'mulaw' | 'alaw' = 'mulaw';
+  let bytesPerMs = 8;
+  /** Bytes received per track (channel), for the gap rule. */
+  let trackBytes: number[] = [];
   const parseJson = (data: Uint8Array, isBinary: boolean): unknown => {
     if (isBinary) throw new ProtocolError('bad_message', 'expected Twilio Media Streams JSON text messages, got binary data');
     try {
@@ -85,6 +99,8 @@ export function twilioWire(options: TwilioWireOptions): Wire {
       throw new ProtocolError('bad_message', `expected start.tracks one or both of ${TRACKS.join(', ')}, got ${show(declared)}`);
     }
     tracks = declared as string[];
+    trackBytes = tracks.map(() => 0);
+    encodingInUse = encoding;
     const ids: Record<string, unknown> = {};
     for (const key of ['streamSid', 'callSid', 'accountSid']) {
       const id = field(meta, key);
@@ -101,17 +117,31 @@ export function twilioWire(options: TwilioWireOptions): Wire {
       channelMode: 'separate',
       channelLabels: tracks,
     };
-    return { kind: 'start', format: { ...resolveFormat(fields, options.defaults), externalIds } };
+    const resolved = resolveFormat(fields, options.defaults);
+    bytesPerMs = resolved.sampleRateHz / 1000;
+    return { kind: 'start', format: { ...resolved, externalIds } };
   };
 
-  const media = (message: unknown): WireAction => {
+  const media = (message: unknown): WireAction[] => {
     const body = field(message, 'media');
     const track = field(body, 'track') ?? (tracks.length === 1 ? tracks[0] : undefined);
     const channel = tracks.indexOf(String(track));
     if (tracks.length > 0 && channel < 0) throw new ProtocolError('bad_message', `expected media.track one of ${tracks.join(', ')}, got ${show(track)}`);
     const payload = field(body, 'payload');
     if (typeof payload !== 'string') throw new ProtocolError('bad_message', `expected media.payload a base64 string, got ${show(payload)}`);
-    return { kind: 'audio', bytes: new Uint8Array(Buffer.from(payload, 'base64')), channel: Math.max(0, channel) };
+    const bytes = new Uint8Array(Buffer.from(payload, 'base64'));
+    if (tracks.length === 0) return [{ kind: 'audio', bytes, channel: 0 }];
+    const actions: WireAction[] = [];
+    const timestampMs = Number(field(body, 'timestamp'));
+    const heldMs = (trackBytes[channel] ?? 0) / bytesPerMs;
+    if (Number.isFinite(timestampMs) && timestampMs - heldMs > GAP_TOLERANCE_MS) {
+      const fill = new Uint8Array(Math.round(Math.min(timestampMs - heldMs, MAX_GAP_FILL_MS) * bytesPerMs)).fill(SILENCE_BYTE[encodingInUse]);
+      actions.push({ kind: 'audio', bytes: fill, channel });
+      trackBytes[channel] = (trackBytes[channel] ?? 0) + fill.length;
+    }
+    trackBytes[channel] = (trackBytes[channel] ?? 0) + bytes.length;
+    actions.push({ kind: 'audio', bytes, channel });
+    return actions;
   };
 
   return {
@@ -124,7 +154,7 @@ export function twilioWire(options: TwilioWireOptions): Wire {
         case 'start':
           return [start(message)];
         case 'media':
-          return [media(message)];
+          return media(message);
         case 'stop':
           return [{ kind: 'end' }];
         case 'connected':

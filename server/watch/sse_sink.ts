@@ -43,6 +43,8 @@ export function sseSink(res: Response, options: SseOptions): WatcherSink {
     options.onClose();
   };
   res.on('close', finish);
+  // A write racing the peer's disconnect must not become an unhandled 'error' event.
+  res.on('error', finish);
   const event = (text: string): string => `data: ${text}\n\n`;
   return {
     write: (text) => {

@@ -96,7 +96,16 @@ export class WatchedSession {
     }
     this.remember(text);
     for (const watcher of this.watchers) {
-      if (!watcher.write(text)) this.dropSlow(watcher);
+      if (!this.offer(watcher, text)) this.dropSlow(watcher);
+    }
+  }
+
+  /** A sink that throws is treated as one that refused: its failure stays its own. */
+  private offer(watcher: WatcherSink, text: string): boolean {
+    try {
+      return watcher.write(text);
+    } catch {
+      return false;
     }
   }
 
@@ -107,7 +116,7 @@ export class WatchedSession {
     this.watchers.add(sink);
     const texts = [JSON.stringify({ type: 'watching', session: this.info(), replayed: replay.length }), ...replay];
     for (const text of texts) {
-      if (!sink.write(text)) {
+      if (!this.offer(sink, text)) {
         this.dropSlow(sink);
         break;
       }
@@ -120,7 +129,13 @@ export class WatchedSession {
     if (this.ended) return;
     this.ended = true;
     const text = JSON.stringify({ type: 'ended', outcome });
-    for (const watcher of this.watchers) watcher.end(text);
+    for (const watcher of this.watchers) {
+      try {
+        watcher.end(text);
+      } catch {
+        // The watcher's connection is already gone; nothing to end.
+      }
+    }
     this.watchers.clear();
     this.history.fill(undefined);
   }
@@ -128,14 +143,17 @@ export class WatchedSession {
   private dropSlow(watcher: WatcherSink): void {
     if (!this.watchers.delete(watcher)) return;
     this.onDrop('slow_consumer');
-    watcher.drop(
-      JSON.stringify({
-        type: 'error',
-        code: 'slow_consumer',
-        message: 'expected the watcher to read its events, got too many unsent; reconnect to watch again',
-        retryable: true,
-      }),
-    );
+    const text = JSON.stringify({
+      type: 'error',
+      code: 'slow_consumer',
+      message: 'expected the watcher to read its events, got too many unsent; reconnect to watch again',
+      retryable: true,
+    });
+    try {
+      watcher.drop(text);
+    } catch {
+      // Its connection is already gone.
+    }
   }
 
   private remember(text: string): void {

@@ -91,7 +91,7 @@ describe('Twilio Media Streams ingest', () => {
   });
   const twilioUrl = (query = ''): string => server.wsUrl.replace('/v1/stream', `/v1/twilio${query}`);
 
-  it('streams both tracks of a call; a watcher found by callSid sees both channels, each equal to its track alone', async () => {
+  it('streams both tracks of a call; a watcher found by callSid sees both channels, each equal to its track alone (a paused track filled with silence)', async () => {
     const [inbound, outbound] = await clipPair(FIXTURES.angry, FIXTURES.neutral, 8_000);
     const [inBytes, outBytes] = [encodeSamples(inbound, 'mulaw'), encodeSamples(outbound, 'mulaw')];
     const peer = new TwilioPeer(twilioUrl(), 'MZ00000000000000000000000000000001', 'CA00000000000000000000000000000001');
@@ -110,9 +110,12 @@ describe('Twilio Media Streams ingest', () => {
     });
     await until('the watcher subscribed', () => seen.length > 0);
 
+    // The outbound track pauses for a second (no messages; its timestamps go on): the gap
+    // is filled with silence, so the channel equals the track with that second silent.
+    const paused = (t: number): boolean => t >= 1000 && t < 2000;
     for (let at = 0, t = 0; at < inBytes.length; at += MEDIA_BYTES, t += 20) {
       peer.media('inbound', inBytes.subarray(at, at + MEDIA_BYTES), t);
-      peer.media('outbound', outBytes.subarray(at, at + MEDIA_BYTES), t);
+      if (!paused(t)) peer.media('outbound', outBytes.subarray(at, at + MEDIA_BYTES), t);
       if (t % 1000 === 0) peer.mark(`t${t}`);
     }
     peer.stop();
@@ -125,7 +128,7 @@ describe('Twilio Media Streams ingest', () => {
     const mono = { sampleRate: 8_000, encoding: 'mulaw' as const, channels: 1 as const };
     const [aloneIn, aloneOut] = await Promise.all([
       streamBytes(`${server.wsUrl}?token=${KEY}`, mono, inBytes, 7),
-      streamBytes(`${server.wsUrl}?token=${KEY}`, mono, outBytes, 8),
+      streamBytes(`${server.wsUrl}?token=${KEY}`, mono, outBytes.slice().fill(0xff, 8 * 1000, 8 * 2000), 8),
     ]);
     assertResultsClose(channelResults(emotions, 0), aloneIn.results, 'inbound track');
     assertResultsClose(channelResults(emotions, 1), aloneOut.results, 'outbound track');

@@ -143,3 +143,29 @@ describe('sseSink', () => {
     assert.equal(closes, 1);
   });
 });
+
+describe('a watcher that throws', () => {
+  it('is dropped like a slow one; the publisher and the other watchers carry on', () => {
+    const drops: string[] = [];
+    const registry = new WatchRegistry({ historyMessages: 2, maxWatchers: 3 }, (reason) => drops.push(reason));
+    const watched = registry.open(INIT);
+    const broken: WatcherSink = {
+      write: () => {
+        throw new Error('socket gone');
+      },
+      end: () => {
+        throw new Error('socket gone');
+      },
+      drop: () => {
+        throw new Error('socket gone');
+      },
+    };
+    const fine = new FakeSink();
+    watched.subscribe(fine);
+    watched.subscribe(broken);
+    assert.doesNotThrow(() => publish(watched, emotion(0, 0, 'sad')));
+    assert.deepEqual(drops, ['slow_consumer']);
+    assert.equal(fine.types.at(-1), 'emotion');
+    assert.doesNotThrow(() => registry.close('s1', 'completed'));
+  });
+});
