@@ -10,7 +10,7 @@ import { BYTES_PER_SAMPLE } from '../../shared/dsp/pcm_decode.js';
 import type { Encoding, SummaryMessage } from '../../shared/protocol.js';
 import type { RunningServer } from '../../server/app.js';
 import { channelResults, clipPair, encodeSamples, interleave, ravdessPair, stereoWav16, streamBytes } from '../helpers/channels.js';
-import { FIXTURES, TestClient, assertResultsClose, isError, startTestServer } from '../helpers/server.js';
+import { FIXTURES, TestClient, assertResultsClose, isError, startTestServer, until } from '../helpers/server.js';
 
 function assertSummaryClose(actual: Omit<SummaryMessage, 'type'> | undefined, expected: SummaryMessage | undefined, what: string): void {
   assert.ok(actual !== undefined && expected !== undefined, `${what}: both summaries present`);
@@ -60,6 +60,9 @@ describe('channelMode separate', () => {
     server = await startTestServer();
   });
   after(async () => {
+    // Every channel's model stream was released with its session.
+    const stats = await server.modelStats();
+    assert.deepEqual([stats.sessions, stats.inFlight], [0, 0]);
     await server.close();
   });
 
@@ -83,6 +86,19 @@ describe('channelMode separate', () => {
       return;
     }
     await checkPair(server, pair[0], pair[1], 'pcm_s16le', 16_000, 15);
+  });
+
+  it('a bad sample on one channel fails the session once (bad_audio); nothing is left open', async () => {
+    const [a, b] = await clipPair(FIXTURES.angry, FIXTURES.happy, 16_000);
+    const right = b.slice();
+    right[20_000] = Number.NaN;
+    const outcome = await streamBytes(server.wsUrl, { sampleRate: 16_000, encoding: 'pcm_f32le', channels: 2, channelMode: 'separate' }, interleave(encodeSamples(a, 'pcm_f32le'), encodeSamples(right, 'pcm_f32le'), 4));
+    assert.deepEqual(outcome.errors.map((e) => e.code), ['bad_audio']);
+    assert.equal(outcome.closeCode, 1007);
+    await until('both channels\' model streams closed', async () => {
+      const stats = await server.modelStats();
+      return stats.sessions === 0 && stats.inFlight === 0;
+    });
   });
 
   it('the default stays mix: stereo is averaged and results carry no channel', async () => {
