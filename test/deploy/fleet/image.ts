@@ -1,0 +1,84 @@
+/**
+ * The image, built and run with podman/buildah. Running prefers `podman run` (the image's
+ * own ENTRYPOINT, tini as PID 1); where the machine's OCI runtime cannot start containers
+ * (seen on a Firecracker VM: crun and runc both fail setting rlimits), it falls back to
+ * `buildah run --isolation chroot` with the same entrypoint and command, as the image's user.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { join } from 'node:path';
+import { REPO_ROOT, run, which } from './tools.js';
+
+export const IMAGE_TAG = 'localhost/speech-emotion-stream:test';
+/** The Dockerfile's ENTRYPOINT + CMD and USER (kept in step by image.test.ts). */
+export const IMAGE_COMMAND = ['/usr/bin/tini', '--', 'node', '--import', 'tsx', 'server/main.ts'];
+export const IMAGE_USER = '10001:10001';
+
+export function buildImage(baseImage: string | undefined): string {
+  const args = ['build', '--isolation=chroot', '--network=host', '-f', 'deploy/Dockerfile', '--format', 'docker', '-t', IMAGE_TAG];
+  if (baseImage !== undefined) args.push('--build-arg', `BASE_IMAGE=${baseImage}`);
+  // Behind a TLS-intercepting proxy npm needs the machine's CA (a build secret, not a layer).
+  const ca = process.env.NODE_EXTRA_CA_CERTS;
+  if (ca !== undefined && ca !== '') args.push('--secret', `id=ca,src=${ca}`);
+  return run(which('podman') ?? 'podman', [...args, '.'], { cwd: REPO_ROOT, timeoutMs: 900_000 });
+}
+
+export interface RunningImage {
+  how: 'podman run' | 'buildah run --isolation chroot';
+  child: ChildProcess;
+  /** Sends SIGTERM to the image's PID 1 (tini) and resolves with the exit code. */
+  stop(): Promise<number | null>;
+}
+
+export async function runImage(port: number, logFile: string): Promise<RunningImage> {
+  const env = ['-e', `PORT=${port}`, '-e', 'HOST=127.0.0.1', '-e', 'SER_WORKERS=1'];
+  const log = createWriteStream(logFile);
+  const exited = (child: ChildProcess): Promise<number | null> => new Promise((resolve) => child.once('close', (code) => resolve(code)));
+  const closeLog = (): Promise<void> => new Promise((resolve) => log.end(() => resolve()));
+  const podman = which('podman');
+  if (podman !== null) {
+    const child = spawn(podman, ['run', '--rm', '--name', 'ser-image-test', '--network=host', ...env, IMAGE_TAG], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout?.pipe(log, { end: false });
+    child.stderr?.pipe(log, { end: false });
+    const done = exited(child);
+    const early = await Promise.race([done, new Promise<'running'>((resolve) => setTimeout(() => resolve('running'), 5000))]);
+    if (early === 'running') {
+      return {
+        how: 'podman run',
+        child,
+        stop: async () => {
+          run(podman, ['kill', '--signal', 'TERM', 'ser-image-test']);
+          const code = await done;
+          await closeLog();
+          return code;
+        },
+      };
+    }
+    run(podman, ['rm', '--force', '--ignore', 'ser-image-test']);
+  }
+  const buildah = which('buildah') ?? 'buildah';
+  const container = run(buildah, ['from', IMAGE_TAG]).trim().split('\n').at(-1) ?? '';
+  const child = spawn(buildah, ['run', '--isolation', 'chroot', '--network', 'host', '--user', IMAGE_USER, ...env, container, '--', ...IMAGE_COMMAND], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout?.pipe(log, { end: false });
+  child.stderr?.pipe(log, { end: false });
+  const done = exited(child);
+  return {
+    how: 'buildah run --isolation chroot',
+    child,
+    stop: async () => {
+      // tini is not PID 1 under buildah run; signal it directly, it forwards to node.
+      const tini = run('pgrep', ['-f', '-n', `^${IMAGE_COMMAND.join(' ')}`]).trim();
+      process.kill(Number(tini), 'SIGTERM');
+      const code = await done;
+      run(buildah, ['rm', container]);
+      await closeLog();
+      return code;
+    },
+  };
+}
+
+export function imageLog(dir: string): string {
+  return join(dir, 'image.log');
+}
