@@ -20,10 +20,13 @@ export function which(command: string): string | null {
   return null;
 }
 
-/** `undefined` when every command exists, else the skip message that names the missing ones. */
+/**
+ * `undefined` when every command exists, else the skip message that names the missing ones.
+ * With SER_REQUIRE_DEPLOY_TOOLS=1 (.ci/run) nothing skips: a missing program fails the test.
+ */
 export function skipUnless(commands: readonly string[], install: string): string | undefined {
   const missing = commands.filter((c) => which(c) === null);
-  if (missing.length === 0) return undefined;
+  if (missing.length === 0 || process.env.SER_REQUIRE_DEPLOY_TOOLS === '1') return undefined;
   return `needs ${missing.join(', ')} (not found on PATH; ${install})`;
 }
 
