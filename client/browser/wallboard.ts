@@ -14,6 +14,8 @@ import { renderDetail, renderTile } from './wallboard_view.js';
 
 /** How long an ended call stays on the board, ms. */
 const ENDED_LINGER_MS = 5_000;
+/** After a watch stream failed (e.g. the session's watcher limit), how long before that call is watched again, ms. */
+const RETRY_WATCH_MS = 15_000;
 
 const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
 const tilesEl = $('tiles');
@@ -40,6 +42,8 @@ interface Call {
 }
 
 const calls = new Map<string, Call>();
+/** Calls whose watch stream failed, and when to try them again (Date.now() ms). */
+const retryAt = new Map<string, number>();
 const dirty = new Set<string>();
 let detailId: string | null = null;
 let frameRequested = false;
@@ -105,7 +109,10 @@ function add(info: SessionInfo): void {
     complete: () => ended(info.id, model.ended ?? 'completed'),
     // The session may have ended between the list and the subscription (404), or this
     // watcher was dropped: the tile says so and goes.
-    error: (err: unknown) => ended(info.id, (err as { code?: string }).code ?? 'error'),
+    error: (err: unknown) => {
+      retryAt.set(info.id, Date.now() + RETRY_WATCH_MS);
+      ended(info.id, (err as { code?: string }).code ?? 'error');
+    },
   });
   calls.set(info.id, { model, tile, subscription });
   requestRender(info.id);
@@ -127,7 +134,12 @@ async function refresh(): Promise<void> {
   try {
     const sessions = await listSessions(connection);
     setStatus('ok', 'Live');
-    for (const info of sessions) if (!calls.has(info.id)) add(info);
+    const now = Date.now();
+    for (const info of sessions) {
+      if (calls.has(info.id) || (retryAt.get(info.id) ?? 0) > now) continue;
+      retryAt.delete(info.id);
+      add(info);
+    }
   } catch (err) {
     setStatus('error', err instanceof Error ? `${(err as { code?: string }).code ?? 'error'}: ${err.message}` : String(err));
   }
