@@ -88,7 +88,8 @@ export const USAGE = `Usage: npm run loadtest -- [options]
   --cooldown S            pause between runs                             [2]
   --coverage-tolerance-ms MS  slack of the missing-result check          [30]`;
 
-function num(name: string, raw: string | undefined, fallback: number, min: number, max: number, integer = false): number {
+/** A numeric flag's value in [min, max] (an integer if asked), or `fallback` when absent. */
+export function num(name: string, raw: string | undefined, fallback: number, min: number, max: number, integer = false): number {
   if (raw === undefined) return fallback;
   const value = Number(raw);
   if (!Number.isFinite(value) || value < min || value > max || (integer && !Number.isInteger(value))) {
@@ -102,7 +103,8 @@ function parseStreams(raw: string | undefined): number[] {
   return raw.split(',').map((part) => num('streams', part.trim(), 0, 1, 100_000, true));
 }
 
-function parseChunkMs(raw: string | undefined): { min: number; max: number } {
+/** `A` or `A-B`, ms, 5–1000. */
+export function parseChunkMs(raw: string | undefined): { min: number; max: number } {
   if (raw === undefined) return { min: 20, max: 100 };
   const [a, b] = raw.split('-');
   const min = num('chunk-ms', a, 0, 5, 1000, true);

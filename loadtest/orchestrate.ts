@@ -63,6 +63,18 @@ async function measureOne(
   return record;
 }
 
+/** The machine a run measured on, with its load at the start. */
+export function describeMachine(): LoadtestReport['machine'] {
+  return {
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model ?? 'unknown',
+    totalMemoryGb: totalmem() / 2 ** 30,
+    loadAverage1m: loadavg()[0] ?? Number.NaN,
+    node: process.version,
+    platform: `${process.platform}-${process.arch}`,
+  };
+}
+
 export async function runLoadtest(o: LoadtestOptions, argv: string[], log: Log = (l) => console.error(l)): Promise<LoadtestReport> {
   const padSamples = Math.ceil((o.chunkMs.max * 16_000) / 1000) + 1;
   const audio = await loadClips(o.clipsDir, padSamples);
@@ -71,14 +83,7 @@ export async function runLoadtest(o: LoadtestOptions, argv: string[], log: Log =
     reportVersion: 1,
     createdAt: new Date().toISOString(),
     argv,
-    machine: {
-      cpus: cpus().length,
-      cpuModel: cpus()[0]?.model ?? 'unknown',
-      totalMemoryGb: totalmem() / 2 ** 30,
-      loadAverage1m: loadavg()[0] ?? Number.NaN,
-      node: process.version,
-      platform: `${process.platform}-${process.arch}`,
-    },
+    machine: describeMachine(),
     options: { ...o },
     clips: { dir: o.clipsDir, count: audio.clipNames.length, loopSeconds: audio.loopSamples / audio.sampleRateHz },
     trials: [],

@@ -4,6 +4,13 @@
  */
 import { mulberry32 } from '../shared/prng.js';
 
+/**
+ * How a client behaves: `stream` (default) streams its audio in real time and ends; the
+ * careless kinds of the soak (misbehaving_session.ts) never end by themselves: `idle` goes
+ * silent after `ready`, `slow_reader` stops reading its socket and sends audio flat out.
+ */
+export type ClientBehavior = 'stream' | 'idle' | 'slow_reader';
+
 export interface StreamPlan {
   /** 0-based stream number within the run. */
   streamId: number;
@@ -13,8 +20,10 @@ export interface StreamPlan {
   audioOffsetSamples: number;
   /** Samples per chunk (the last chunk may be shorter). */
   chunkSamples: number;
-  /** Samples the stream sends in all. */
+  /** Samples the stream sends in all (a slow reader: at most). */
   totalSamples: number;
+  /** Default 'stream'. */
+  behavior?: ClientBehavior;
 }
 
 export interface PlanConfig {

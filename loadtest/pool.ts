@@ -16,6 +16,8 @@ export interface PoolConfig {
   hopMs: number;
   endTimeoutMs: number;
   coverageToleranceMs: number;
+  /** How long idle / slow-reader clients wait to be dropped, ms (soak only). */
+  dropTimeoutMs?: number;
   /** Worker threads, ≥ 1. */
   workers: number;
 }
@@ -102,6 +104,7 @@ export async function runPool(config: PoolConfig, onProgress?: (p: LiveProgress)
             endTimeoutMs: config.endTimeoutMs,
             coverageToleranceMs: config.coverageToleranceMs,
             progressIntervalMs: 250,
+            dropTimeoutMs: config.dropTimeoutMs,
           });
           let finished = false;
           worker.on('message', (msg: WorkerMessage) => {

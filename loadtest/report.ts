@@ -137,14 +137,18 @@ ${warnings.length > 0 ? `<h2>Warnings</h2><ul>${warnings.map((w) => `<li>${escap
 `;
 }
 
-/** Writes report.json and report.html into `dir`; returns their paths. */
-export async function writeReports(dir: string, report: LoadtestReport): Promise<{ json: string; html: string }> {
+/** Writes `data` as report.json (non-finite numbers as null) and `html` as report.html into `dir`. */
+export async function writeReportFiles(dir: string, data: unknown, html: string): Promise<{ json: string; html: string }> {
   await mkdir(dir, { recursive: true });
-  const json = join(dir, 'report.json');
-  const html = join(dir, 'report.html');
+  const paths = { json: join(dir, 'report.json'), html: join(dir, 'report.html') };
   const replacer = (_key: string, value: unknown): unknown =>
     typeof value === 'number' && !Number.isFinite(value) ? null : value;
-  await writeFile(json, `${JSON.stringify(report, replacer, 2)}\n`);
-  await writeFile(html, renderHtml(report));
-  return { json, html };
+  await writeFile(paths.json, `${JSON.stringify(data, replacer, 2)}\n`);
+  await writeFile(paths.html, html);
+  return paths;
+}
+
+/** Writes report.json and report.html into `dir`; returns their paths. */
+export function writeReports(dir: string, report: LoadtestReport): Promise<{ json: string; html: string }> {
+  return writeReportFiles(dir, report, renderHtml(report));
 }

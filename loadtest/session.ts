@@ -5,7 +5,8 @@
  * chunk ledger to the send time of the chunk that held its last contributing sample.
  */
 import WebSocket from 'ws';
-import type { EmotionMessage, ServerMessage, StartMessage } from '../shared/protocol.js';
+import type { EmotionMessage, StartMessage } from '../shared/protocol.js';
+import { parseServerMessage, refusedUpgradeCode } from './client_wire.js';
 import { ChunkLedger, lastSampleIndex } from './ledger.js';
 import { CoverageTracker } from './coverage.js';
 import { chunkDueMs, type StreamPlan } from './plan.js';
@@ -129,11 +130,7 @@ export class StreamSession {
       ws.send(JSON.stringify(start));
     });
     ws.on('message', (data: Buffer, isBinary: boolean) => this.onMessage(performance.now(), data, isBinary));
-    ws.on('error', (err: Error) => {
-      const status = /Unexpected server response: (\d+)/.exec(err.message)?.[1];
-      if (status !== undefined) this.fail(`http_${status}`);
-      else this.fail(this.state === 'connecting' ? 'connect_failed' : 'unexpected_close');
-    });
+    ws.on('error', (err: Error) => this.fail(refusedUpgradeCode(err) ?? (this.state === 'connecting' ? 'connect_failed' : 'unexpected_close')));
     ws.on('close', () => {
       if (this.state !== 'done') {
         this.fail('unexpected_close');
@@ -164,11 +161,8 @@ export class StreamSession {
   }
 
   private onMessage(arrivalMs: number, data: Buffer, isBinary: boolean): void {
-    let msg: ServerMessage;
-    try {
-      if (isBinary) throw new TypeError('binary message');
-      msg = JSON.parse(data.toString('utf8')) as ServerMessage;
-    } catch {
+    const msg = parseServerMessage(data, isBinary);
+    if (msg === null) {
       this.fail('bad_server_message');
       return;
     }

@@ -20,6 +20,8 @@ export interface WorkerInput {
   coverageToleranceMs: number;
   /** How often the worker reports progress, ms. */
   progressIntervalMs: number;
+  /** How long an idle or slow-reader client waits for the server to drop it, ms. Default endTimeoutMs. */
+  dropTimeoutMs?: number;
 }
 
 /** Generator-side pseudo error codes, next to the protocol's own. */
@@ -54,6 +56,12 @@ export interface StreamOutcome {
   maxLatencyMs: number;
   /** Largest gap between a result's hop end and its endMs, ms (see coverage.ts). */
   maxStalenessMs: number;
+  /** Set for the soak's careless clients (misbehaving_session.ts) only. */
+  behavior?: 'idle' | 'slow_reader';
+  /** WebSocket close code seen (careless clients only; 1006 = the connection was cut). */
+  closeCode?: number;
+  /** Careless clients: the server closed the connection before the client gave up waiting. */
+  dropped?: boolean;
 }
 
 export interface WorkerProgress {

@@ -1,16 +1,21 @@
 /**
  * Generator worker thread: drives its share of the streams with ONE scheduler loop (a
  * single timer re-armed for the earliest due event across all its sessions; sample counts
- * are the clock), and reports latencies to the main thread as they come.
+ * are the clock), and reports latencies to the main thread as they come. Sessions are
+ * created shortly before their start, so a soak's hour of churn costs only what is live.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
-import { StreamSession, type SessionContext } from './session.js';
+import { createSession, type DrivenSession } from './driven_session.js';
+import type { StreamPlan } from './plan.js';
+import type { SessionContext } from './session.js';
 import { FixedHistogram } from './stats.js';
 import type { StreamOutcome, WorkerDone, WorkerInput, WorkerProgress } from './types.js';
 
 /** Longest sleep of the scheduler, ms, so progress reports stay regular. */
 const MAX_SLEEP_MS = 50;
+/** A session is created this long before its planned start, ms. */
+const CREATE_AHEAD_MS = 1000;
 
 /** Growable list of float64 values with a "taken up to" mark for incremental reporting. */
 class LatencyLog {
@@ -56,7 +61,21 @@ export function runWorker(input: WorkerInput, post: (msg: WorkerProgress | Worke
   };
   const runStartMs = performance.now();
   const eluStart = performance.eventLoopUtilization();
-  let live = input.plans.map((plan) => new StreamSession(plan, ctx, runStartMs));
+  const plans = [...input.plans].sort((a, b) => a.startOffsetMs - b.startOffsetMs);
+  let created = 0;
+  let live: DrivenSession[] = [];
+  const dropTimeoutMs = input.dropTimeoutMs ?? input.endTimeoutMs;
+  /** Creates the sessions starting before `nowMs` + CREATE_AHEAD_MS; returns when the next one is due to be created. */
+  const createDue = (nowMs: number): number => {
+    while (created < plans.length) {
+      const plan = plans[created] as StreamPlan;
+      const createAtMs = runStartMs + plan.startOffsetMs - CREATE_AHEAD_MS;
+      if (createAtMs > nowMs) return createAtMs;
+      live.push(createSession(plan, ctx, runStartMs, dropTimeoutMs));
+      created++;
+    }
+    return Number.POSITIVE_INFINITY;
+  };
   const outcomes: StreamOutcome[] = [];
   let errors = 0;
   let lastProgressMs = runStartMs;
@@ -90,7 +109,7 @@ export function runWorker(input: WorkerInput, post: (msg: WorkerProgress | Worke
     timer = null;
     timerDueMs = Number.POSITIVE_INFINITY;
     const now = performance.now();
-    let nextMs = Number.POSITIVE_INFINITY;
+    let nextMs = createDue(now);
     let finished = false;
     for (const session of live) {
       session.pump(now);
@@ -102,7 +121,7 @@ export function runWorker(input: WorkerInput, post: (msg: WorkerProgress | Worke
       lastProgressMs = now;
       progress();
     }
-    if (live.length === 0) {
+    if (live.length === 0 && created === plans.length) {
       done();
       return;
     }
@@ -110,7 +129,7 @@ export function runWorker(input: WorkerInput, post: (msg: WorkerProgress | Worke
   };
 
   const collect = (): void => {
-    const still: StreamSession[] = [];
+    const still: DrivenSession[] = [];
     for (const session of live) {
       const outcome = session.result;
       if (session.done && outcome !== null) {

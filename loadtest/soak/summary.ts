@@ -1,0 +1,17 @@
+/** The soak's terminal lines: one per sample while it runs, the verdict at the end. */
+import type { SoakReport, SoakSample } from './types.js';
+
+const f = (v: number | null, digits = 0): string => (v === null || Number.isNaN(v) ? '–' : v.toFixed(digits));
+
+export function formatSample(s: SoakSample): string {
+  return (
+    `t=${f(s.tSeconds)} s  open ${s.clientSessionsOpen} (server ${f(s.sessionsActive)})  RSS ${f(s.rssMb)} MB  heap ${f(s.heapUsedMb)} MB  ` +
+    `tensors ${f(s.tensors)}  loop lag p99 ${f(s.eventLoopLagP99Ms, 1)} ms  latency p50/p95/p99 ${f(s.latency.p50Ms, 1)}/${f(s.latency.p95Ms, 1)}/${f(s.latency.p99Ms, 1)} ms (n=${s.latency.count})`
+  );
+}
+
+export function formatVerdict(r: SoakReport): string {
+  const lines = [`soak verdict: ${r.verdict.pass ? 'PASS' : 'FAIL'} after ${(r.wallSeconds / 60).toFixed(1)} min`];
+  for (const c of r.verdict.checks) lines.push(`  ${c.pass ? '✓' : '✗'} [${c.kind}] ${c.name}: ${c.detail}`);
+  return lines.join('\n');
+}

@@ -1,0 +1,96 @@
+/** What the soak samples, tallies and judges: report.json. Plain data only. */
+import type { LoadtestReport } from '../types.js';
+
+/** The server's figures at one sampling instant, over the window since the previous one. */
+export interface SoakSample {
+  /** Seconds since the churn began (0 = the baseline, before any client). */
+  tSeconds: number;
+  /** process_resident_memory_bytes, MiB. */
+  rssMb: number | null;
+  /** nodejs_heap_size_used_bytes, MiB. */
+  heapUsedMb: number | null;
+  /** ser_model_tensors: live tfjs tensors in the inference workers. */
+  tensors: number | null;
+  /** ser_sessions_active. */
+  sessionsActive: number | null;
+  /** Sessions the generator had open (normal and careless). */
+  clientSessionsOpen: number;
+  /** p99 of ser_event_loop_lag_seconds over the window, ms. */
+  eventLoopLagP99Ms: number | null;
+  /** p95 of ser_result_latency_seconds (the server's own turnaround) over the window, ms. */
+  serverLatencyP95Ms: number | null;
+  /** End-to-end latency of the results received in the window, ms (nearest rank). */
+  latency: { count: number; p50Ms: number; p95Ms: number; p99Ms: number; maxMs: number };
+}
+
+/** How the generator's sessions ended, by kind. */
+export interface OutcomeTally {
+  normal: {
+    planned: number;
+    /** Got `ready`. */
+    started: number;
+    /** final + summary, no error. */
+    completed: number;
+    /** First error of each session that had one, by code (protocol or generator code). */
+    errorsByCode: Record<string, number>;
+    missingFinals: number;
+    missingSummaries: number;
+    missingResults: number;
+  };
+  slowReaders: { planned: number; started: number; dropped: number; closeCodes: Record<string, number>; errorsByCode: Record<string, number> };
+  idleClients: { planned: number; started: number; idleTimeouts: number; closeCodes: Record<string, number>; errorsByCode: Record<string, number> };
+}
+
+/** Server counters over the whole soak (final scrape − baseline scrape). */
+export interface ServerDeltas {
+  errorsByCode: Record<string, number>;
+  timeoutsByKind: Record<string, number>;
+  sessionsByOutcome: Record<string, number>;
+  workerRestarts: number | null;
+}
+
+export interface SoakCheck {
+  /** 'correctness' checks must hold on any machine; 'trend' checks are the flatness bar. */
+  kind: 'correctness' | 'trend';
+  name: string;
+  pass: boolean;
+  detail: string;
+}
+
+export interface SoakVerdict {
+  pass: boolean;
+  /** All correctness checks passed. */
+  correct: boolean;
+  /** All trend checks passed. */
+  flat: boolean;
+  rssSlopeMbPerMin: number;
+  heapSlopeMbPerMin: number;
+  tensorSlopePerMin: number;
+  checks: SoakCheck[];
+}
+
+/** The server's state once the clients were gone. */
+export interface SettleState {
+  /** Seconds after the last client it took to reach the baseline (null: never within settleSeconds). */
+  settledAfterSeconds: number | null;
+  sessionsActive: number | null;
+  tensors: number | null;
+}
+
+export interface SoakReport {
+  tool: 'ser-soak';
+  reportVersion: 1;
+  createdAt: string;
+  argv: string[];
+  machine: LoadtestReport['machine'];
+  options: Record<string, unknown>;
+  server: { url: string; spawned: boolean };
+  /** Figures after the warm-up, before the churn. */
+  baseline: { sessionsActive: number | null; tensors: number | null; rssMb: number | null };
+  settle: SettleState;
+  wallSeconds: number;
+  samples: SoakSample[];
+  tally: OutcomeTally;
+  serverDeltas: ServerDeltas;
+  verdict: SoakVerdict;
+}

@@ -1,0 +1,98 @@
+/**
+ * The soak's verdict, pure. Correctness (must hold on any machine, at any load): every
+ * normal session ends with final + summary and no error or missing result; every slow
+ * reader is dropped with `slow_consumer` and every idle client with `idle_timeout` (both
+ * expected, counted by the server); no other error, timeout or worker restart; sessions and
+ * tensors back at their baseline afterwards. Trend (the bar of a long soak): the RSS and
+ * tensor slopes over the second half at most their tolerances.
+ */
+import { secondHalfSlopePerMinute } from './slope.js';
+import type { OutcomeTally, ServerDeltas, SettleState, SoakCheck, SoakSample, SoakVerdict } from './types.js';
+
+export interface VerdictInput {
+  tally: OutcomeTally;
+  serverDeltas: ServerDeltas;
+  samples: readonly SoakSample[];
+  settle: SettleState;
+  rssSlopeToleranceMbPerMin: number;
+  tensorSlopeTolerancePerMin: number;
+}
+
+/** Error codes and timeout kinds the careless clients are owed, each as often as there are such clients. */
+const EXPECTED = { error: ['slow_consumer', 'idle_timeout'], timeout: ['slow_consumer', 'idle'] };
+
+const list = (counts: Record<string, number>): string =>
+  Object.entries(counts)
+    .filter(([, n]) => n !== 0)
+    .map(([k, n]) => `${k}=${n}`)
+    .join(' ') || 'none';
+
+function unexpected(counts: Record<string, number>, expected: readonly string[]): Record<string, number> {
+  return Object.fromEntries(Object.entries(counts).filter(([k, n]) => n !== 0 && !expected.includes(k)));
+}
+
+export function judgeSoak(input: VerdictInput): SoakVerdict {
+  const { tally, serverDeltas: d, settle } = input;
+  const checks: SoakCheck[] = [];
+  const check = (kind: SoakCheck['kind'], name: string, pass: boolean, detail: string): void => {
+    checks.push({ kind, name, pass, detail });
+  };
+  const n = tally.normal;
+  check(
+    'correctness',
+    'every normal session ends with final + summary',
+    n.started === n.planned && n.completed === n.started,
+    `${n.completed}/${n.planned} completed; ${n.planned - n.started} never started; errors ${list(n.errorsByCode)}; ${n.missingFinals} missing finals, ${n.missingSummaries} missing summaries`,
+  );
+  check('correctness', 'no missing results', n.missingResults === 0, `${n.missingResults} hops unanswered`);
+  const slow = tally.slowReaders;
+  const slowCounted = d.timeoutsByKind.slow_consumer ?? 0;
+  check(
+    'correctness',
+    'slow readers dropped with slow_consumer',
+    slow.dropped === slow.planned && slowCounted === slow.planned && (d.errorsByCode.slow_consumer ?? 0) === slow.planned,
+    `${slow.dropped}/${slow.planned} dropped (close codes ${list(slow.closeCodes)}); server counted ${slowCounted} slow_consumer timeouts, ${d.errorsByCode.slow_consumer ?? 0} errors`,
+  );
+  const idle = tally.idleClients;
+  const idleCounted = d.timeoutsByKind.idle ?? 0;
+  check(
+    'correctness',
+    'idle clients dropped with idle_timeout',
+    idle.idleTimeouts === idle.planned && idleCounted === idle.planned,
+    `${idle.idleTimeouts}/${idle.planned} got idle_timeout (errors ${list(idle.errorsByCode)}, close codes ${list(idle.closeCodes)}); server counted ${idleCounted}`,
+  );
+  const badErrors = unexpected(d.errorsByCode, EXPECTED.error);
+  const badTimeouts = unexpected(d.timeoutsByKind, EXPECTED.timeout);
+  check(
+    'correctness',
+    'no unexpected server errors, timeouts or worker restarts',
+    Object.keys(badErrors).length === 0 && Object.keys(badTimeouts).length === 0 && d.workerRestarts === 0,
+    `errors ${list(badErrors)}; timeouts ${list(badTimeouts)}; worker restarts ${d.workerRestarts ?? 'not reported'}`,
+  );
+  check(
+    'correctness',
+    'sessions and tensors back to baseline',
+    settle.settledAfterSeconds !== null,
+    settle.settledAfterSeconds !== null
+      ? `after ${settle.settledAfterSeconds.toFixed(0)} s`
+      : `not within the settle time: ${settle.sessionsActive ?? '?'} sessions, ${settle.tensors ?? '?'} tensors`,
+  );
+  const rssSlopeMbPerMin = secondHalfSlopePerMinute(input.samples, (s) => s.rssMb);
+  const heapSlopeMbPerMin = secondHalfSlopePerMinute(input.samples, (s) => s.heapUsedMb);
+  const tensorSlopePerMin = secondHalfSlopePerMinute(input.samples, (s) => s.tensors);
+  check(
+    'trend',
+    'RSS flat over the second half',
+    rssSlopeMbPerMin <= input.rssSlopeToleranceMbPerMin,
+    `${rssSlopeMbPerMin.toFixed(2)} MB/min (tolerance ${input.rssSlopeToleranceMbPerMin})`,
+  );
+  check(
+    'trend',
+    'tensors flat over the second half',
+    tensorSlopePerMin <= input.tensorSlopeTolerancePerMin,
+    `${tensorSlopePerMin.toFixed(2)} tensors/min (tolerance ${input.tensorSlopeTolerancePerMin})`,
+  );
+  const correct = checks.every((c) => c.kind !== 'correctness' || c.pass);
+  const flat = checks.every((c) => c.kind !== 'trend' || c.pass);
+  return { pass: correct && flat, correct, flat, rssSlopeMbPerMin, heapSlopeMbPerMin, tensorSlopePerMin, checks };
+}

@@ -1,0 +1,176 @@
+/**
+ * The soak's pure parts: least-squares slopes and the second half, the seeded churn plan,
+ * option parsing, one sample from two scrapes, the tally of outcomes and the verdict.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { parsePrometheusText } from '../../loadtest/prometheus.js';
+import { makeChurnPlans, type ChurnConfig } from '../../loadtest/soak/churn.js';
+import { parseSoakOptions } from '../../loadtest/soak/options.js';
+import { sampleOf } from '../../loadtest/soak/sampler.js';
+import { leastSquaresFit, leastSquaresSlope, secondHalf, secondHalfSlopePerMinute } from '../../loadtest/soak/slope.js';
+import { tallyOutcomes } from '../../loadtest/soak/tally.js';
+import type { OutcomeTally, SoakSample } from '../../loadtest/soak/types.js';
+import { judgeSoak, type VerdictInput } from '../../loadtest/soak/verdict.js';
+import type { StreamOutcome } from '../../loadtest/types.js';
+
+describe('slope', () => {
+  it('recovers an exact line, skips non-finite values, NaN when undefined', () => {
+    const points = [0, 10, 20, 30].map((t) => ({ tSeconds: t, value: 5 + 0.5 * t }));
+    assert.deepEqual(leastSquaresFit(points), { slope: 0.5, intercept: 5 });
+    assert.equal(leastSquaresSlope([...points, { tSeconds: 40, value: Number.NaN }]), 0.5);
+    assert.ok(Number.isNaN(leastSquaresSlope([{ tSeconds: 1, value: 2 }])));
+    assert.ok(Number.isNaN(leastSquaresSlope([{ tSeconds: 1, value: 2 }, { tSeconds: 1, value: 3 }])));
+  });
+
+  it('noise around a flat line has a slope near 0; a sawtooth (GC) does not read as a leak', () => {
+    const noisy = Array.from({ length: 180 }, (_, i) => ({ tSeconds: i * 10, value: 300 + ((i * 7919) % 13) - 6 }));
+    assert.ok(Math.abs(leastSquaresSlope(noisy) * 60) < 0.1);
+    const saw = Array.from({ length: 180 }, (_, i) => ({ tSeconds: i * 10, value: 300 + (i % 12) * 2 }));
+    assert.ok(Math.abs(leastSquaresSlope(saw) * 60) < 0.2);
+  });
+
+  it('second half: the points from the middle of the time span on; slope per minute over them', () => {
+    const samples = [0, 10, 20, 30, 40].map((t) => ({ tSeconds: t, v: t < 20 ? 100 : 50 + t }));
+    assert.deepEqual(secondHalf(samples).map((s) => s.tSeconds), [20, 30, 40]);
+    assert.equal(secondHalfSlopePerMinute(samples, (s) => s.v), 60);
+    assert.deepEqual(secondHalf([]), []);
+  });
+});
+
+const CHURN: ChurnConfig = {
+  slots: 3, soakSeconds: 120, sessionSeconds: { min: 5, max: 20 }, gapSeconds: 1, rampSeconds: 3, slowReaders: 1, idleClients: 2,
+  sampleRateHz: 16_000, chunkMs: { min: 20, max: 100 }, clipStartSamples: [0, 1000, 5000], seed: 7,
+};
+
+describe('churn plan', () => {
+  it('is seeded, keeps each slot busy until the end, sessions within [min, max] but never past the soak', () => {
+    const plans = makeChurnPlans(CHURN);
+    assert.deepEqual(makeChurnPlans(CHURN), plans);
+    assert.notDeepEqual(makeChurnPlans({ ...CHURN, seed: 8 }), plans);
+    const normal = plans.filter((p) => p.behavior === undefined);
+    assert.ok(normal.length >= 3 * Math.floor(120 / 21), `got ${normal.length} sessions`);
+    for (const p of normal) {
+      const seconds = p.totalSamples / 16_000;
+      assert.ok(p.startOffsetMs / 1000 + seconds <= 120 + 1e-6);
+      assert.ok(seconds <= 20 + 1e-6 && (seconds >= 5 - 1e-6 || p.startOffsetMs / 1000 + seconds >= 120 - 1e-6));
+      assert.ok(p.chunkSamples >= 320 && p.chunkSamples <= 1600);
+      assert.ok(CHURN.clipStartSamples.includes(p.audioOffsetSamples));
+    }
+    assert.deepEqual(plans.map((p) => p.streamId), plans.map((_, i) => i));
+  });
+
+  it('careless clients start in the first half, after the ramp', () => {
+    const plans = makeChurnPlans(CHURN);
+    const careless = plans.filter((p) => p.behavior !== undefined);
+    assert.deepEqual(careless.map((p) => p.behavior).sort(), ['idle', 'idle', 'slow_reader']);
+    for (const p of careless) assert.ok(p.startOffsetMs >= 3000 && p.startOffsetMs <= 60_000);
+    assert.deepEqual(makeChurnPlans({ ...CHURN, slots: 0, slowReaders: 0, idleClients: 0 }), []);
+  });
+});
+
+describe('soak options', () => {
+  it('defaults; --capacity-share × --capacity; the errors say what was expected', () => {
+    const o = parseSoakOptions([]);
+    assert.equal(o.minutes, 60);
+    assert.equal(o.streams, 10);
+    assert.equal(o.sampleSeconds, 10);
+    assert.deepEqual(o.sessionSeconds, { min: 10, max: 120 });
+    assert.equal(parseSoakOptions(['--capacity-share', '0.8', '--capacity', '510']).streams, 408);
+    assert.deepEqual(parseSoakOptions(['--server-arg=--a=1', '--server-arg=--b=2']).serverArgs, ['--a=1', '--b=2']);
+    assert.throws(() => parseSoakOptions(['--streams', '5', '--capacity', '10', '--capacity-share', '0.8']), /either --streams/);
+    assert.throws(() => parseSoakOptions(['--capacity-share', '0.8']), /together with --capacity/);
+    assert.throws(() => parseSoakOptions(['--minutes', '0']), /--minutes: expected a number in \[0.1, 1440\], got 0/);
+    assert.throws(() => parseSoakOptions(['--session-seconds', '30-10']), /expected A ≤ B/);
+  });
+});
+
+describe('sampleOf', () => {
+  it('reads memory, tensors and sessions from the window end, lag and latency from the window', () => {
+    const prev = parsePrometheusText(
+      ['ser_event_loop_lag_seconds_bucket{le="0.001"} 10', 'ser_event_loop_lag_seconds_bucket{le="0.01"} 10', 'ser_event_loop_lag_seconds_bucket{le="+Inf"} 10',
+        'ser_event_loop_lag_seconds_count 10', 'ser_event_loop_lag_seconds_sum 0.005'].join('\n'),
+    );
+    const cur = parsePrometheusText(
+      ['process_resident_memory_bytes 314572800', 'nodejs_heap_size_used_bytes 52428800', 'ser_model_tensors 42', 'ser_sessions_active 7',
+        'ser_event_loop_lag_seconds_bucket{le="0.001"} 10', 'ser_event_loop_lag_seconds_bucket{le="0.01"} 20', 'ser_event_loop_lag_seconds_bucket{le="+Inf"} 20',
+        'ser_event_loop_lag_seconds_count 20', 'ser_event_loop_lag_seconds_sum 0.06'].join('\n'),
+    );
+    const s = sampleOf(10, prev, cur, [5, 1, 3, 2, 4], 6);
+    assert.equal(s.rssMb, 300);
+    assert.equal(s.heapUsedMb, 50);
+    assert.equal(s.tensors, 42);
+    assert.equal(s.sessionsActive, 7);
+    assert.equal(s.clientSessionsOpen, 6);
+    assert.ok(s.eventLoopLagP99Ms !== null && s.eventLoopLagP99Ms > 1 && s.eventLoopLagP99Ms <= 10, `lag ${s.eventLoopLagP99Ms}`);
+    assert.equal(s.serverLatencyP95Ms, null);
+    assert.deepEqual(s.latency, { count: 5, p50Ms: 3, p95Ms: 5, p99Ms: 5, maxMs: 5 });
+    const blind = sampleOf(20, null, null, [], 0);
+    assert.equal(blind.rssMb, null);
+    assert.equal(blind.latency.count, 0);
+  });
+});
+
+const outcome = (over: Partial<StreamOutcome>): StreamOutcome => ({
+  streamId: 0, started: true, errorCode: null, results: 10, missingResults: 0, finalSeen: true, summarySeen: true, unmatchedResults: 0,
+  outOfOrder: 0, audioSentSeconds: 2.5, audioCoveredSeconds: 2.5, endToSummaryMs: 5, maxLatencyMs: 9, maxStalenessMs: 0, ...over,
+});
+
+describe('tally and verdict', () => {
+  const outcomes = [
+    outcome({}),
+    outcome({}),
+    outcome({ behavior: 'slow_reader', finalSeen: false, summarySeen: false, closeCode: 1006, dropped: true }),
+    outcome({ behavior: 'idle', errorCode: 'idle_timeout', closeCode: 4008, dropped: true }),
+  ];
+  const samples: SoakSample[] = [0, 10, 20, 30, 40].map((t) => ({
+    tSeconds: t, rssMb: 300, heapUsedMb: 50, tensors: 40, sessionsActive: 3, clientSessionsOpen: 3, eventLoopLagP99Ms: 2, serverLatencyP95Ms: 3,
+    latency: { count: 10, p50Ms: 5, p95Ms: 9, p99Ms: 9, maxMs: 9 },
+  }));
+  const good = (tally: OutcomeTally): VerdictInput => ({
+    tally,
+    serverDeltas: { errorsByCode: { slow_consumer: 1, idle_timeout: 1 }, timeoutsByKind: { slow_consumer: 1, idle: 1 }, sessionsByOutcome: {}, workerRestarts: 0 },
+    samples,
+    settle: { settledAfterSeconds: 1, sessionsActive: 0, tensors: 40 },
+    rssSlopeToleranceMbPerMin: 1,
+    tensorSlopeTolerancePerMin: 1,
+  });
+
+  it('tallies by kind', () => {
+    const t = tallyOutcomes(outcomes);
+    assert.deepEqual(t.normal, { planned: 2, started: 2, completed: 2, errorsByCode: {}, missingFinals: 0, missingSummaries: 0, missingResults: 0 });
+    assert.deepEqual(t.slowReaders, { planned: 1, started: 1, dropped: 1, closeCodes: { 1006: 1 }, errorsByCode: {} });
+    assert.deepEqual(t.idleClients, { planned: 1, started: 1, idleTimeouts: 1, closeCodes: { 4008: 1 }, errorsByCode: { idle_timeout: 1 } });
+  });
+
+  it('passes when everything ended as owed and the trends are flat', () => {
+    const v = judgeSoak(good(tallyOutcomes(outcomes)));
+    assert.deepEqual(v.checks.filter((c) => !c.pass), []);
+    assert.equal(v.pass, true);
+    assert.equal(v.rssSlopeMbPerMin, 0);
+  });
+
+  it('fails on a normal session without summary, an unexpected code, an undropped careless client, a leak', () => {
+    const bad = tallyOutcomes([outcome({ summarySeen: false, errorCode: 'end_timeout' }), outcome({ behavior: 'slow_reader', dropped: false })]);
+    const input = good(bad);
+    const v = judgeSoak({
+      ...input,
+      serverDeltas: { ...input.serverDeltas, errorsByCode: { internal: 1 } },
+      samples: samples.map((s) => ({ ...s, rssMb: 300 + s.tSeconds, tensors: 40 + s.tSeconds })),
+      settle: { settledAfterSeconds: null, sessionsActive: 2, tensors: 80 },
+    });
+    const failed = v.checks.filter((c) => !c.pass).map((c) => c.name);
+    assert.deepEqual(failed, [
+      'every normal session ends with final + summary',
+      'slow readers dropped with slow_consumer',
+      'idle clients dropped with idle_timeout',
+      'no unexpected server errors, timeouts or worker restarts',
+      'sessions and tensors back to baseline',
+      'RSS flat over the second half',
+      'tensors flat over the second half',
+    ]);
+    assert.equal(v.correct, false);
+    assert.equal(v.flat, false);
+    assert.equal(v.rssSlopeMbPerMin, 60);
+  });
+});

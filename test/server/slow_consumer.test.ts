@@ -1,0 +1,100 @@
+/**
+ * A client that never reads its results, over a real TCP socket: it stops reading (pauses
+ * the socket) after `ready` and sends audio as fast as the server takes it at the smallest
+ * hop. Over loopback the kernel first absorbs ~4 MB of results (its socket buffers, which no
+ * cap can shrink); past that the server's own send buffer may hold at most `maxUnsentBytes`
+ * before the session is dropped with `slow_consumer`. Meanwhile two real-time bystanders
+ * keep getting results and end normally, and the process's memory stays bounded.
+ * (session_limits.test.ts checks the cap itself on a fake socket, in milliseconds.)
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { RunningServer } from '../../server/app.js';
+import { FIXTURES, TestClient, isReady, isSummary, readWavPcm, scrapeMetrics, startTestServer, until } from '../helpers/server.js';
+
+const START = { type: 'start', sampleRate: 16_000, encoding: 'pcm_s16le', channels: 1 } as const;
+/** Audio the slow client keeps queued on its own side, bytes. */
+const CLIENT_QUEUE_BYTES = 1 << 20;
+/** How long the kernel buffers plus the cap may take to fill on a slow machine, ms. */
+const DROP_DEADLINE_MS = 300_000;
+/** Growth of the process's RSS while the slow client runs that would mean unbounded buffering, MiB. */
+const RSS_BOUND_MB = 200;
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Streams `pcm` in a loop at real-time pace, 100 ms a message, until `stop()`; then `end`. */
+function bystander(url: string, pcm: Uint8Array): { client: TestClient; stop: () => Promise<void> } {
+  const client = new TestClient(url);
+  let running = true;
+  const loop = (async () => {
+    await client.opened;
+    client.sendJson({ ...START, hopMs: 250 });
+    await client.waitFor(isReady);
+    const chunkBytes = 3_200;
+    for (let offset = 0; running && client.closeCode === null; offset = (offset + chunkBytes) % (pcm.length - chunkBytes)) {
+      client.send(pcm.subarray(offset, offset + chunkBytes));
+      await sleep(100);
+    }
+    client.sendJson({ type: 'end' });
+  })();
+  return {
+    client,
+    stop: async () => {
+      running = false;
+      await loop;
+    },
+  };
+}
+
+describe('slow consumer over a real socket', () => {
+  let server: RunningServer;
+  before(async () => {
+    // Unpaced, so the kernel's buffers fill as fast as this machine can analyse audio.
+    server = await startTestServer({ maxRealTimeMultiple: 10_000, maxUnsentBytes: 16_384 });
+  });
+  after(async () => {
+    await server.close();
+  });
+
+  it('is dropped with slow_consumer while bystanders keep getting results; memory stays bounded', async () => {
+    const pcm = (await readWavPcm(FIXTURES.happy)).data;
+    const bystanders = [bystander(server.wsUrl, pcm), bystander(server.wsUrl, pcm)];
+    const slow = new TestClient(server.wsUrl);
+    await slow.opened;
+    slow.sendJson({ ...START, hopMs: 50 });
+    await slow.waitFor(isReady);
+    slow.ws.pause(); // the socket is no longer read: results, pings and the close frame pile up
+    const rssStartMb = process.memoryUsage().rss / 2 ** 20;
+    let rssMaxMb = rssStartMb;
+    const resultsBefore = bystanders.map((b) => b.client.results.length);
+    const deadline = Date.now() + DROP_DEADLINE_MS;
+    let sentBytes = 0;
+    while (slow.closeCode === null && Date.now() < deadline) {
+      while (slow.ws.bufferedAmount < CLIENT_QUEUE_BYTES && slow.closeCode === null) {
+        slow.send(pcm.subarray(0, pcm.length - (pcm.length % 2)));
+        sentBytes += pcm.length;
+      }
+      rssMaxMb = Math.max(rssMaxMb, process.memoryUsage().rss / 2 ** 20);
+      await sleep(50);
+    }
+    assert.notEqual(slow.closeCode, null, `expected the slow client to be dropped within ${DROP_DEADLINE_MS / 1000} s`);
+    // It read nothing after `ready`, so it sees the connection cut (1006) unless it caught the close frame (1008).
+    assert.ok([1006, 1008].includes(slow.closeCode ?? 0), `close code ${slow.closeCode}`);
+    const metrics = await scrapeMetrics(server);
+    assert.equal(metrics.get('ser_timeouts_total{kind="slow_consumer"}'), 1);
+    assert.equal(metrics.get('ser_errors_total{code="slow_consumer"}'), 1);
+    for (const kind of ['heartbeat', 'stalled', 'idle']) assert.equal(metrics.get(`ser_timeouts_total{kind="${kind}"}`) ?? 0, 0, kind);
+    const audioSeconds = sentBytes / 32_000;
+    process.stderr.write(`# slow client: ${audioSeconds.toFixed(0)} s of audio handed to its socket, RSS ${rssStartMb.toFixed(0)} → max ${rssMaxMb.toFixed(0)} MiB\n`);
+    assert.ok(rssMaxMb - rssStartMb < RSS_BOUND_MB, `RSS grew ${(rssMaxMb - rssStartMb).toFixed(0)} MiB`);
+
+    for (const [i, b] of bystanders.entries()) {
+      assert.ok(b.client.results.length > (resultsBefore[i] ?? 0), `bystander ${i} got results while the slow client ran`);
+      await b.stop();
+      await b.client.waitFor(isSummary);
+      assert.equal((await b.client.closed).code, 1000);
+      assert.deepEqual(b.client.messages.filter((m) => m.type === 'error'), []);
+    }
+    await until('no session left', async () => (await scrapeMetrics(server)).get('ser_sessions_active') === 0);
+  });
+});
