@@ -7,8 +7,10 @@
  * from esbuild) inside a COPY of the runtime stage.
  *
  * With SER_TEST_IMAGE=1 (needs podman and buildah, a Debian mirror and the npm registry;
- * minutes): builds the image, runs it, streams a clip through it (results, final, summary),
- * then SIGTERM → the server drains and exits 0. SER_BASE_IMAGE picks the base (e.g. the
+ * minutes; root): builds the image, runs it (podman run, or where the OCI runtime cannot
+ * start containers, chroot into its read-only root as its user with tini as PID 1 — see
+ * fleet/image.ts), streams a clip through it (results, final, summary), then SIGTERM → the
+ * server drains and exits 0. SER_BASE_IMAGE picks the base (e.g. the
  * debootstrap one from deploy/image/make_base.sh, `localhost/ser-base:trixie`).
  */
 import assert from 'node:assert/strict';

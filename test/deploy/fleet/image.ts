@@ -1,8 +1,9 @@
 /**
  * The image, built and run with podman/buildah. Running prefers `podman run` (the image's
  * own ENTRYPOINT, tini as PID 1); where the machine's OCI runtime cannot start containers
- * (seen on a Firecracker VM: crun and runc both fail setting rlimits), it falls back to
- * `buildah run --isolation chroot` with the same entrypoint and command, as the image's user.
+ * (seen on a Firecracker VM: crun and runc both fail setting rlimits), it enters the image's
+ * root file system itself: read-only, a tmpfs on /tmp, the image's user, new mount and PID
+ * namespaces (so tini is PID 1), the image's ENTRYPOINT + CMD. Needs root.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
@@ -24,7 +25,7 @@ export function buildImage(baseImage: string | undefined): string {
 }
 
 export interface RunningImage {
-  how: 'podman run' | 'buildah run --isolation chroot';
+  how: 'podman run' | 'chroot into the image, read-only root, tini as PID 1';
   child: ChildProcess;
   /** Sends SIGTERM to the image's PID 1 (tini) and resolves with the exit code. */
   stop(): Promise<number | null>;
@@ -56,22 +57,35 @@ export async function runImage(port: number, logFile: string): Promise<RunningIm
     }
     run(podman, ['rm', '--force', '--ignore', 'ser-image-test']);
   }
+  // No OCI runtime: the image's root file system (buildah mount), read-only as the
+  // Kubernetes manifest has it, with a tmpfs on /tmp, entered with chroot as its user in new
+  // mount and PID namespaces — tini is PID 1 there, as in a container.
   const buildah = which('buildah') ?? 'buildah';
   const container = run(buildah, ['from', IMAGE_TAG]).trim().split('\n').at(-1) ?? '';
-  const child = spawn(buildah, ['run', '--isolation', 'chroot', '--network', 'host', '--user', IMAGE_USER, ...env, container, '--', ...IMAGE_COMMAND], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const root = run(buildah, ['mount', container]).trim();
+  const envArgs = env.filter((_, i) => i % 2 === 1);
+  const script = [
+    'set -e',
+    `mount --bind ${root} ${root}`,
+    `mount -o remount,bind,ro ${root}`,
+    `mount -t tmpfs -o size=256m,mode=1777 tmpfs ${root}/tmp`,
+    `mount -t proc proc ${root}/proc`,
+    `mount --rbind /dev ${root}/dev`,
+    `exec chroot --userspec=${IMAGE_USER} ${root} /usr/bin/env -i PATH=/usr/local/bin:/usr/bin:/bin NODE_ENV=production HOME=/app ${envArgs.join(' ')} /bin/sh -c 'cd /app && exec ${IMAGE_COMMAND.join(' ')}'`,
+  ].join('\n');
+  const child = spawn('unshare', ['--mount', '--pid', '--fork', 'sh', '-c', script], { stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout?.pipe(log, { end: false });
   child.stderr?.pipe(log, { end: false });
   const done = exited(child);
   return {
-    how: 'buildah run --isolation chroot',
+    how: 'chroot into the image, read-only root, tini as PID 1',
     child,
     stop: async () => {
-      // tini is not PID 1 under buildah run; signal it directly, it forwards to node.
+      // tini, PID 1 of the namespace: it forwards SIGTERM to node.
       const tini = run('pgrep', ['-f', '-n', `^${IMAGE_COMMAND.join(' ')}`]).trim();
       process.kill(Number(tini), 'SIGTERM');
       const code = await done;
+      run(buildah, ['umount', container]);
       run(buildah, ['rm', container]);
       await closeLog();
       return code;
