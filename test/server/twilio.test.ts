@@ -140,6 +140,26 @@ describe('Twilio Media Streams ingest', () => {
     assert.deepEqual(seen.at(-1), { type: 'ended', outcome: 'completed' });
   });
 
+  it('a hang-up without stop still finishes the received audio for the watchers', async () => {
+    const [inbound] = await clipPair(FIXTURES.happy, FIXTURES.neutral, 8_000);
+    const bytes = encodeSamples(inbound, 'mulaw');
+    const peer = new TwilioPeer(twilioUrl(`?token=${KEY}`), 'MZ9', 'CA9');
+    await peer.opened;
+    peer.start(['inbound'], {});
+    await until('the call is listed', async () => (await listSessions({ url: server.url, token: KEY }, { callSid: 'CA9' })).length === 1);
+    const [info] = await listSessions({ url: server.url, token: KEY }, { callSid: 'CA9' });
+    const seen: WatchMessage[] = [];
+    const watched = new Promise((resolve) => watch(info?.id ?? '', { url: server.url, token: KEY }).subscribe({ next: (m) => seen.push(m), complete: () => resolve(null), error: resolve }));
+    await until('the watcher subscribed', () => seen.length > 0);
+    for (let at = 0, t = 0; at < bytes.length; at += MEDIA_BYTES, t += 20) peer.media('inbound', bytes.subarray(at, at + MEDIA_BYTES), t);
+    peer.ws.close(1001);
+    assert.equal(await watched, null);
+    const alone = await streamBytes(`${server.wsUrl}?token=${KEY}`, { sampleRate: 8_000, encoding: 'mulaw', channels: 1 }, bytes, 3);
+    assertResultsClose(channelResults(seen.filter((m): m is EmotionMessage => m.type === 'emotion'), 0), alone.results, 'after a hang-up');
+    assert.equal(seen.at(-2)?.type, 'summary');
+    assert.deepEqual(seen.at(-1), { type: 'ended', outcome: 'completed' });
+  });
+
   it('a key in the URL works too; without a key the start is refused (close 1008 unauthorized)', async () => {
     const keyed = new TwilioPeer(twilioUrl(`?token=${KEY}`), 'MZ2', 'CA2');
     await keyed.opened;
