@@ -21,7 +21,8 @@ export class ChannelSummaries {
     channels: number,
     private readonly channelLabels?: readonly string[],
   ) {
-    this.pooled = new SummaryAccumulator(labels);
+    // With separate channels only the pooled sums are used (its segments would interleave channels).
+    this.pooled = new SummaryAccumulator(labels, channels === 0);
     this.perChannel = Array.from({ length: channels }, () => new SummaryAccumulator(labels));
   }
 
@@ -32,8 +33,7 @@ export class ChannelSummaries {
       return;
     }
     own.push(message, hopEndMs);
-    // The pooled accumulator's own segments would interleave channels; only its sums are used.
-    this.pooled.push({ ...message, top: '' }, hopEndMs);
+    this.pooled.push(message, hopEndMs);
   }
 
   build(): SummaryMessage {

@@ -18,7 +18,14 @@ export class SummaryAccumulator {
   private readonly segments: SummarySegment[] = [];
   private open: { startMs: number; endMs: number; label: string; confidenceSum: number; hops: number } | null = null;
 
-  constructor(private readonly labels: readonly string[]) {
+  /**
+   * @param keepSegments false for an accumulator whose sums are all that is used (the pooled
+   *   summary of separate channels), so it keeps no segment list
+   */
+  constructor(
+    private readonly labels: readonly string[],
+    private readonly keepSegments = true,
+  ) {
     this.sums = new Float64Array(labels.length);
   }
 
@@ -35,6 +42,7 @@ export class SummaryAccumulator {
     this.labels.forEach((label, i) => {
       this.sums[i] = (this.sums[i] ?? 0) + (message.probs[label] ?? 0);
     });
+    if (!this.keepSegments) return;
     if (this.open !== null && this.open.label === message.top && this.open.endMs >= message.startMs) {
       this.open.endMs = hopEndMs;
       this.open.confidenceSum += message.confidence;
