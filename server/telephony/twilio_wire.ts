@@ -13,7 +13,7 @@
  *                                  audio of that track's channel; where `timestamp` (ms
  *                                  from the stream's start) is ahead of the track's audio
  *                                  so far (a track that starts late or pauses), the gap is
- *                                  filled with digital silence first, up to 60 s per gap,
+ *                                  filled with digital silence first, up to 10 s per gap,
  *                                  so both channels keep one clock
  *   mark, dtmf                     nothing
  *   stop                           end: the received audio is finished, results go to watchers
@@ -36,8 +36,13 @@ const ENCODINGS: Readonly<Record<string, 'mulaw' | 'alaw'>> = { 'audio/x-mulaw':
 const TRACKS = ['inbound', 'outbound'] as const;
 /** A track's timestamp ahead of its audio by more than this is a gap to fill, ms (Twilio sends 20 ms per message). */
 const GAP_TOLERANCE_MS = 40;
-/** Most silence inserted for one gap, ms (bounds what one message can make the server hold). */
-export const MAX_GAP_FILL_MS = 60_000;
+/**
+ * Most silence inserted for one gap, ms: bounds what one message can make the server hold,
+ * and the filled silence is paced like audio (maxRealTimeMultiple), so a long fill would
+ * delay the real audio behind it. A longer gap is filled only this far: that channel's
+ * stream time then trails the call's by the rest.
+ */
+export const MAX_GAP_FILL_MS = 10_000;
 /** G.711 digital silence (the code of 0), by encoding. */
 const SILENCE_BYTE = { mulaw: 0xff, alaw: 0xd5 } as const;
 /** The custom parameter that may carry the API key; never shown to watchers. */
