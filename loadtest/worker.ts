@@ -17,11 +17,10 @@ const MAX_SLEEP_MS = 50;
 /** A session is created this long before its planned start, ms. */
 const CREATE_AHEAD_MS = 1000;
 
-/** Growable list of float64 values with a "taken up to" mark for incremental reporting. */
+/** Growable list of float64 values, handed over and emptied at each report. */
 class LatencyLog {
   private values = new Float64Array(4096);
   private length = 0;
-  private reported = 0;
 
   push(v: number): void {
     if (this.length === this.values.length) {
@@ -34,8 +33,9 @@ class LatencyLog {
 
   /** Values since the previous call (a copy, transferable). */
   takeNew(): Float64Array {
-    const out = this.values.slice(this.reported, this.length);
-    this.reported = this.length;
+    const out = this.values.slice(0, this.length);
+    // Start over: an hour-long soak holds one progress interval here, not the hour.
+    this.length = 0;
     return out;
   }
 }
