@@ -18,7 +18,7 @@ import yaml from 'js-yaml';
 import { freePort } from '../../loadtest/server_process.js';
 import { startTestServer } from '../helpers/server.js';
 import { Prometheus } from './fleet/prometheus.js';
-import { ALERTS_FILE, ALERT_TESTS_FILE, alertRules, alertsTestedFiring, dashboardQueries, isExported, metricNames } from './fleet/promql.js';
+import { ALERTS_FILE, ALERT_TESTS_FILE, DASHBOARD_FILE, alertRules, alertsTestedFiring, dashboardQueries, isExported, metricNames } from './fleet/promql.js';
 import { DEPLOY_DIR, REPO_ROOT, run, skipUnless, which } from './fleet/tools.js';
 
 const noPromtool = skipUnless(['promtool'], 'apt-get install prometheus (it brings promtool)');
@@ -87,6 +87,24 @@ describe('alerts and dashboard read real metrics', () => {
       const names = metricNames(expr);
       assert.ok(names.length > 0, `${where}: reads no metric? ${expr}`);
       for (const name of names) assert.ok(isExported(name, exposition), `${where}: ${name} is not exported by the server`);
+    }
+  });
+
+  it('the dashboard is well formed: unique panel ids, a 24-column grid, the ser job and the Prometheus data source variable', async () => {
+    const dashboard = JSON.parse(await readFile(DASHBOARD_FILE, 'utf8')) as {
+      uid: string;
+      templating: { list: Array<{ name: string; type: string }> };
+      panels: Array<{ id: number; type: string; gridPos: { x: number; y: number; w: number; h: number }; datasource?: { uid: string }; targets?: Array<{ expr: string }> }>;
+    };
+    assert.equal(typeof dashboard.uid, 'string');
+    assert.ok(dashboard.templating.list.some((v) => v.name === 'datasource' && v.type === 'datasource'));
+    const ids = dashboard.panels.map((p) => p.id);
+    assert.equal(new Set(ids).size, ids.length, 'unique panel ids');
+    for (const panel of dashboard.panels) {
+      assert.ok(panel.gridPos.x >= 0 && panel.gridPos.x + panel.gridPos.w <= 24, `panel ${panel.id} fits the grid`);
+      if (panel.type === 'row') continue;
+      assert.equal(panel.datasource?.uid, '${datasource}', `panel ${panel.id}: the data source variable`);
+      for (const t of panel.targets ?? []) assert.match(t.expr, /job="ser"/, `panel ${panel.id}: ${t.expr}`);
     }
   });
 
