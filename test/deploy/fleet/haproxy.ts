@@ -23,7 +23,7 @@ export async function renderHaproxyConfig(servers: ReadonlyArray<{ name: string;
   if (begin < 0 || end < begin) throw new Error(`${HAPROXY_TEMPLATE}: expected "${BEGIN}" … "${END}" markers`);
   const indent = template.slice(template.lastIndexOf('\n', begin) + 1, begin);
   const lines = servers.map((s) => `${indent}server ${s.name} ${s.address}\n`).join('');
-  return `${template.slice(0, begin)}${BEGIN}\n${lines}${template.slice(end)}`;
+  return `${template.slice(0, begin)}${BEGIN}\n${lines}${template.slice(template.lastIndexOf('\n', end) + 1)}`;
 }
 
 export interface ServerState {
