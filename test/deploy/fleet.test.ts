@@ -47,7 +47,7 @@ describe('fleet: 3 replicas behind HAProxy, scraped by Prometheus', { skip }, ()
     return call;
   };
   const startCalls = (n: number, seconds: number): Promise<Call[]> => Promise.all(Array.from({ length: n }, () => startCall(seconds)));
-  /** Until every call has a live session that has sent `results` results. */
+  /** Until every call of `group` has an open session that has received `results` results. */
   const live = (group: Call[], results = 1): Promise<void> =>
     until(`${group.length} calls to stream`, () => group.every((c) => c.current?.ended === 'open' && c.current.results.length >= results), WAIT_MS);
   const finish = async (group: Call[]): Promise<CallRecord[]> => {
