@@ -15,6 +15,10 @@ export interface FakeServerOptions {
   rejectWith?: ErrorMessage['code'];
   /** Do not send the summary. */
   omitSummary?: boolean;
+  /** After `ready`, a session with no audio for this long gets `idle_timeout` and close 1008. */
+  idleTimeoutMs?: number;
+  /** A session cut (socket destroyed, as after `slow_consumer`) once it has sent this much audio, bytes. */
+  terminateAfterAudioBytes?: number;
 }
 
 export interface FakeServer {
@@ -39,9 +43,16 @@ function serve(ws: WebSocket, opts: FakeServerOptions): void {
   const send = (seqNo: number, msg: EmotionMessage): void => {
     if (!opts.dropSeq?.has(seqNo)) ws.send(JSON.stringify(msg));
   };
+  let idleTimer: NodeJS.Timeout | undefined;
+  ws.on('close', () => clearTimeout(idleTimer));
   ws.on('message', (data: Buffer, isBinary: boolean) => {
     if (isBinary) {
+      clearTimeout(idleTimer);
       received += data.length / 2;
+      if (opts.terminateAfterAudioBytes !== undefined && received * 2 >= opts.terminateAfterAudioBytes) {
+        ws.terminate();
+        return;
+      }
       while ((seq + 1) * hopSamples <= received) {
         send(seq, emotion(seq, seq * hopMs, (seq + 1) * hopMs, false));
         seq++;
@@ -62,6 +73,13 @@ function serve(ws: WebSocket, opts: FakeServerOptions): void {
         type: 'ready', sessionId: 's', protocol: 1, model: { id: 'fake', labels: ['neutral'] }, hopMs, smoothing: 0,
       };
       ws.send(JSON.stringify(ready));
+      if (opts.idleTimeoutMs !== undefined) {
+        idleTimer = setTimeout(() => {
+          const err: ErrorMessage = { type: 'error', code: 'idle_timeout', message: 'no audio', retryable: true };
+          ws.send(JSON.stringify(err));
+          ws.close(1008, 'idle_timeout');
+        }, opts.idleTimeoutMs);
+      }
     } else if (msg.type === 'end') {
       const endMs = (received / 16_000) * 1000;
       send(seq, emotion(seq, seq * hopMs, endMs, true));
