@@ -89,6 +89,7 @@ export async function runSoak(o: SoakOptions, argv: string[], log: Log = (l) => 
       () => ({ latenciesMs: latest?.latenciesMs ?? new Float64Array(0), sessionsOpen: latest?.sessionsOpen ?? 0 }),
       o.progress ? (s) => log(formatSample(s)) : undefined,
     );
+    const workers = o.workers > 0 ? o.workers : autoWorkers(o.streams);
     const wallStartMs = performance.now();
     sampler.start(o.sampleSeconds);
     const pool = await runPool(
@@ -102,7 +103,7 @@ export async function runSoak(o: SoakOptions, argv: string[], log: Log = (l) => 
         endTimeoutMs: o.endTimeoutSeconds * 1000,
         coverageToleranceMs: 30,
         dropTimeoutMs: o.dropTimeoutSeconds * 1000,
-        workers: o.workers > 0 ? o.workers : autoWorkers(o.streams),
+        workers,
       },
       (p) => {
         latest = p;
@@ -131,6 +132,12 @@ export async function runSoak(o: SoakOptions, argv: string[], log: Log = (l) => 
       baseline,
       settle: settled,
       wallSeconds,
+      generator: {
+        workers,
+        cpuCores: pool.cpuSeconds / pool.wallSeconds,
+        latenessP95Ms: pool.lateness.percentile(95),
+        eventLoopUtilization: pool.eventLoopUtilization,
+      },
       samples: sampler.samples,
       tally,
       serverDeltas,

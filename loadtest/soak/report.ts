@@ -4,6 +4,7 @@
  * event-loop lag against time, how the sessions ended and what the server counted.
  */
 import { writeReportFiles } from '../report.js';
+import { GENERATOR_LATE_P95_MS } from '../trial.js';
 import { escapeHtml, lineChartSvg, type Series } from '../svg.js';
 import { leastSquaresFit, secondHalfPoints, type TimePoint } from './slope.js';
 import type { SoakReport, SoakSample } from './types.js';
@@ -78,7 +79,8 @@ figcaption{font-size:12px;color:#444}code{background:#f4f4f4;padding:1px 4px}
 <h1>Speech emotion stream — soak</h1>
 <p>${escapeHtml(r.createdAt)} · <code>npm run soak -- ${escapeHtml(r.argv.join(' '))}</code> · ${escapeHtml(r.server.spawned ? 'spawned server' : r.server.url)} · ${f(r.wallSeconds / 60)} min</p>
 <p>Machine: ${r.machine.cpus} × ${escapeHtml(r.machine.cpuModel)}, load average ${f(r.machine.loadAverage1m, 2)} at start, Node ${escapeHtml(r.machine.node)}.
-Baseline after warm-up: ${f(r.baseline.rssMb, 0)} MB RSS, ${f(r.baseline.tensors, 0)} tensors, ${f(r.baseline.sessionsActive, 0)} sessions.</p>
+Baseline after warm-up: ${f(r.baseline.rssMb, 0)} MB RSS, ${f(r.baseline.tensors, 0)} tensors, ${f(r.baseline.sessionsActive, 0)} sessions.
+Generator: ${r.generator.workers} worker(s), ${f(r.generator.cpuCores, 2)} cores, busy ${r.generator.eventLoopUtilization.map((u) => `${Math.round(u * 100)} %`).join(' / ')}, chunks sent late by p95 ${f(r.generator.latenessP95Ms, 0)} ms${r.generator.latenessP95Ms > GENERATOR_LATE_P95_MS ? ' — <b>the generator lagged: latency figures include its lag</b>' : ''}.</p>
 <p class="big">Verdict: <b>${v.pass ? 'PASS' : 'FAIL'}</b> (correctness ${v.correct ? 'pass' : 'FAIL'}, trend ${v.flat ? 'flat' : 'NOT flat'})</p>
 <table><thead><tr><th></th><th>kind</th><th>check</th><th>detail</th></tr></thead><tbody>
 ${verdictRows}

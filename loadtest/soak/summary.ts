@@ -11,7 +11,11 @@ export function formatSample(s: SoakSample): string {
 }
 
 export function formatVerdict(r: SoakReport): string {
-  const lines = [`soak verdict: ${r.verdict.pass ? 'PASS' : 'FAIL'} after ${(r.wallSeconds / 60).toFixed(1)} min`];
+  const g = r.generator;
+  const lines = [
+    `soak verdict: ${r.verdict.pass ? 'PASS' : 'FAIL'} after ${(r.wallSeconds / 60).toFixed(1)} min ` +
+      `(generator ${g.workers} worker(s), ${f(g.cpuCores, 2)} cores, send lateness p95 ${f(g.latenessP95Ms)} ms; load average ${f(r.machine.loadAverage1m, 2)} at start)`,
+  ];
   for (const c of r.verdict.checks) lines.push(`  ${c.pass ? '✓' : '✗'} [${c.kind}] ${c.name}: ${c.detail}`);
   return lines.join('\n');
 }

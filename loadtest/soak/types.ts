@@ -89,6 +89,8 @@ export interface SoakReport {
   baseline: { sessionsActive: number | null; tensors: number | null; rssMb: number | null };
   settle: SettleState;
   wallSeconds: number;
+  /** The load generator's own load: if it lagged, the latency figures include its lag. */
+  generator: { workers: number; cpuCores: number; latenessP95Ms: number; eventLoopUtilization: number[] };
   samples: SoakSample[];
   tally: OutcomeTally;
   serverDeltas: ServerDeltas;

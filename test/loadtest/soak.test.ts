@@ -14,6 +14,7 @@ import { test } from 'node:test';
 import { parseSoakOptions } from '../../loadtest/soak/options.js';
 import { runSoak } from '../../loadtest/soak/orchestrate.js';
 import { writeSoakReports } from '../../loadtest/soak/report.js';
+import { formatVerdict } from '../../loadtest/soak/summary.js';
 import { FIXTURES_DIR, startTestServer } from '../helpers/server.js';
 
 test('2-minute soak with churn, a slow reader and idle clients: correct, and back to baseline', async () => {
@@ -27,6 +28,7 @@ test('2-minute soak with churn, a slow reader and idle clients: correct, and bac
       '--idle-clients', '2', '--ramp', '3', '--drop-timeout', '300', '--settle-seconds', '30', '--clips', FIXTURES_DIR,
       '--no-progress', '--out', out, '--seed', '11'];
     const report = await runSoak(parseSoakOptions(argv), argv, () => undefined);
+    process.stderr.write(`${formatVerdict(report).replace(/^/gm, '# ')}\n`);
     const failed = report.verdict.checks.filter((c) => c.kind === 'correctness' && !c.pass);
     assert.deepEqual(failed.map((c) => `${c.name}: ${c.detail}`), []);
     assert.equal(report.verdict.correct, true);
