@@ -89,6 +89,9 @@ describe('container image', () => {
       await until('the image to answer /readyz', async () => (await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.status, () => 0)) === 200, 120_000);
       const health = (await (await fetch(`http://127.0.0.1:${port}/healthz`)).json()) as { status: string };
       assert.equal(health.status, 'ok');
+      // The image's own HEALTHCHECK command, run inside it: healthy now.
+      const healthcheck = jsonArray(/HEALTHCHECK .*?CMD (\[.*\])$/m.exec((await readFile(DOCKERFILE, 'utf8')).replace(/\\\n\s*/g, ' '))?.[1] ?? '[]');
+      assert.equal(image.exec(healthcheck), 0, `HEALTHCHECK ${healthcheck.join(' ')} passes`);
       const out = await streamWav(`ws://127.0.0.1:${port}/v1/stream`, FIXTURES.angry, { seed: 3 });
       assert.ok(out.results.length > 5, `${out.results.length} results`);
       assert.equal(out.final?.final, true);

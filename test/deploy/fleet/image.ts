@@ -5,7 +5,7 @@
  * root file system itself: read-only, a tmpfs on /tmp, the image's user, new mount and PID
  * namespaces (so tini is PID 1), the image's ENTRYPOINT + CMD. Needs root.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT, run, which } from './tools.js';
@@ -29,6 +29,8 @@ export interface RunningImage {
   child: ChildProcess;
   /** Sends SIGTERM to the image's PID 1 (tini) and resolves with the exit code. */
   stop(): Promise<number | null>;
+  /** Runs `command` inside the image (its user, its file system), returns the exit status. */
+  exec(command: readonly string[]): number;
 }
 
 export async function runImage(port: number, logFile: string): Promise<RunningImage> {
@@ -47,6 +49,7 @@ export async function runImage(port: number, logFile: string): Promise<RunningIm
       return {
         how: 'podman run',
         child,
+        exec: (command) => status(podman, ['exec', 'ser-image-test', ...command]),
         stop: async () => {
           run(podman, ['kill', '--signal', 'TERM', 'ser-image-test']);
           const code = await done;
@@ -80,6 +83,7 @@ export async function runImage(port: number, logFile: string): Promise<RunningIm
   return {
     how: 'chroot into the image, read-only root, tini as PID 1',
     child,
+    exec: (command) => status('chroot', [`--userspec=${IMAGE_USER}`, root, '/usr/bin/env', '-i', 'PATH=/usr/local/bin:/usr/bin:/bin', ...envArgs, ...command]),
     stop: async () => {
       // tini, PID 1 of the namespace: it forwards SIGTERM to node.
       const tini = run('pgrep', ['-f', '-n', `^${IMAGE_COMMAND.join(' ')}`]).trim();
@@ -91,6 +95,10 @@ export async function runImage(port: number, logFile: string): Promise<RunningIm
       return code;
     },
   };
+}
+
+function status(command: string, args: readonly string[]): number {
+  return spawnSync(command, args, { stdio: 'ignore', timeout: 30_000 }).status ?? -1;
 }
 
 export function imageLog(dir: string): string {
