@@ -422,6 +422,10 @@ describe('start and format validation', () => {
       channels: 1,
       hopMs: 250,
       smoothing: 0.5,
+      // The channel fields default to the v1 behaviour: mixed, no labels, no external ids.
+      channelMode: 'mix',
+      channelLabels: undefined,
+      externalIds: {},
     });
     assert.equal(code(() => resolveFormat({ sampleRate: 16000, encoding: 'flac', channels: 1 }, defaults)), 'unsupported_format');
     assert.equal(code(() => resolveFormat({ sampleRate: 16000.5, encoding: 'mulaw', channels: 1 }, defaults)), 'unsupported_format');
