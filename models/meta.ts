@@ -59,6 +59,11 @@ export interface ModelMeta {
   /** Consecutive unvoiced frames after which a stream's state is reset, ≥ 1. */
   resetAfterSilenceFrames: number;
   training?: TrainingMeta;
+  /**
+   * Temperature scaling already applied to the output layer's weights (models/eval/calibrate.ts):
+   * the logits are the trained ones divided by `temperature`. Absent: as trained.
+   */
+  calibration?: { temperature: number; method: string; fittedOn: string };
   /** Validation / test metrics, e.g. { valAccuracy: 0.61, valMacroF1: 0.58 }. */
   metrics?: Record<string, number | string | number[] | number[][]>;
 }

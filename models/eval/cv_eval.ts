@@ -72,7 +72,8 @@ export interface CvReport {
   conditions: ConditionSummary[];
 }
 
-function foldDirs(cvDir: string): { index: number; dir: string }[] {
+/** The fold<k> directories of a CV run that hold a model, in fold order. */
+export function foldDirs(cvDir: string): { index: number; dir: string }[] {
   return readdirSync(cvDir)
     .map((name) => /^fold(\d+)$/.exec(name))
     .filter((m): m is RegExpExecArray => m !== null)

@@ -10,7 +10,7 @@ import { voicedGateOf } from '../meta.js';
 import { scanDataset, type ClipRef, type Layout } from './dataset.js';
 import { toExample } from './examples.js';
 import { CHUNK_MS_RANGE, predictStreaming } from './eval_streaming.js';
-import { loadFeatures, type SkippedFile } from './load_features.js';
+import { loadFeatures, type FeatureItem, type SkippedFile } from './load_features.js';
 import { argmax, computeMetrics, type Metrics } from './metrics.js';
 import { predictExamples } from './train_step.js';
 
@@ -45,6 +45,32 @@ export interface EvaluateResult {
   predictions: { clip: string; label: string; offline?: string; streaming?: string | null }[];
 }
 
+/** Features of `clips` as this model was trained on them: its gate and coefficient count, originals only. */
+export function loadEvalFeatures(
+  model: LoadedModel,
+  clips: readonly ClipRef[],
+  options: Pick<EvaluateOptions, 'cacheDir' | 'telephone'>,
+): { items: FeatureItem[]; skipped: SkippedFile[] } {
+  const { meta } = model;
+  return loadFeatures(clips, {
+    labels: meta.labels,
+    augment: null,
+    seed: 0,
+    cacheDir: options.cacheDir,
+    telephone: options.telephone,
+    gate: voicedGateOf(meta),
+    numCoeffs: meta.featureConfig.numCoeffs,
+  });
+}
+
+/** Class probabilities of each clip's final utterance through forward() at once. */
+export function offlineProbabilities(model: LoadedModel, items: readonly FeatureItem[]): Float32Array[] {
+  const { meta } = model;
+  const maxFrames = ((meta.training?.['span'] as { maxFrames?: number } | undefined)?.maxFrames) ?? 800;
+  const span = { stepFrames: meta.stepFrames, resetAfterSilenceFrames: meta.resetAfterSilenceFrames, maxFrames };
+  return predictExamples(model, items.map((it) => toExample(it.versions[0]!, it.labelIdx, meta.norm, span)));
+}
+
 export function evaluateModel(model: LoadedModel, options: EvaluateOptions): EvaluateResult {
   const { meta } = model;
   const dataset = scanDataset(options.dataDir, { layout: options.layout, labels: meta.labels });
@@ -56,15 +82,7 @@ export function evaluateModel(model: LoadedModel, options: EvaluateOptions): Eva
   if (overlap.length > 0 && dataset.layout === 'ravdess') {
     options.log(`warning: speakers ${overlap.join(', ')} were in this model's training split; these figures are not speaker-independent`);
   }
-  const loaded = loadFeatures(clips, {
-    labels: meta.labels,
-    augment: null,
-    seed: 0,
-    cacheDir: options.cacheDir,
-    telephone: options.telephone,
-    gate: voicedGateOf(meta),
-    numCoeffs: meta.featureConfig.numCoeffs,
-  });
+  const loaded = loadEvalFeatures(model, clips, options);
   if (loaded.skipped.length > 0) {
     options.log(`skipped ${loaded.skipped.length} file(s): ${loaded.skipped.map((s) => `${s.relPath} (${s.reason})`).join('; ')}`);
   }
@@ -82,10 +100,7 @@ export function evaluateModel(model: LoadedModel, options: EvaluateOptions): Eva
     predictions: loaded.items.map((it) => ({ clip: it.clip.relPath, label: it.clip.label })),
   };
   if (options.modes.includes('offline')) {
-    const maxFrames = ((meta.training?.['span'] as { maxFrames?: number } | undefined)?.maxFrames) ?? 800;
-    const span = { stepFrames: meta.stepFrames, resetAfterSilenceFrames: meta.resetAfterSilenceFrames, maxFrames };
-    const examples = loaded.items.map((it) => toExample(it.versions[0]!, it.labelIdx, meta.norm, span));
-    const probs = predictExamples(model, examples);
+    const probs = offlineProbabilities(model, loaded.items);
     const pred = probs.map((p) => argmax(p));
     pred.forEach((p, i) => {
       result.predictions[i]!.offline = meta.labels[p];
