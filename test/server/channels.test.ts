@@ -130,13 +130,17 @@ describe('channelMode separate', () => {
   });
 });
 
-describe('POST /v1/analyze with channelMode=separate', () => {
+describe('POST /v1/analyze with channelMode=separate (and streams with dspThread main)', () => {
   let server: RunningServer;
   before(async () => {
     server = await startTestServer({ dspThread: 'main' });
   });
   after(async () => {
     await server.close();
+  });
+
+  it('dspThread main: a separate stream equals each clip streamed alone too', async () => {
+    await checkPair(server, FIXTURES.neutral, FIXTURES.happy, 'pcm_s16le', 16_000, 21);
   });
 
   it('a stereo WAV: each channel equals its clip analysed alone; labels echoed', async () => {
