@@ -85,9 +85,9 @@ export async function runImage(port: number, logFile: string): Promise<RunningIm
     child,
     exec: (command) => status('chroot', [`--userspec=${IMAGE_USER}`, root, '/usr/bin/env', '-i', 'PATH=/usr/local/bin:/usr/bin:/bin', ...envArgs, ...command]),
     stop: async () => {
-      // tini, PID 1 of the namespace: it forwards SIGTERM to node.
-      const tini = run('pgrep', ['-f', '-n', `^${IMAGE_COMMAND.join(' ')}`]).trim();
-      process.kill(Number(tini), 'SIGTERM');
+      // tini, PID 1 of the namespace: it forwards SIGTERM to node. (Unless it already exited.)
+      const tini = spawnSync('pgrep', ['-f', '-n', `^${IMAGE_COMMAND.join(' ')}`], { encoding: 'utf8' }).stdout.trim();
+      if (child.exitCode === null && tini !== '') process.kill(Number(tini), 'SIGTERM');
       const code = await done;
       run(buildah, ['umount', container]);
       run(buildah, ['rm', container]);
