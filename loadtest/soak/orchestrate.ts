@@ -117,6 +117,7 @@ export async function runSoak(o: SoakOptions, argv: string[], log: Log = (l) => 
       tally,
       serverDeltas,
       samples: sampler.samples,
+      churnSeconds: o.minutes * 60,
       settle: settled,
       rssSlopeToleranceMbPerMin: o.rssSlopeToleranceMbPerMin,
       tensorSlopeTolerancePerMin: o.tensorSlopeTolerancePerMin,
@@ -132,6 +133,7 @@ export async function runSoak(o: SoakOptions, argv: string[], log: Log = (l) => 
       baseline,
       settle: settled,
       wallSeconds,
+      churnSeconds: o.minutes * 60,
       generator: {
         workers,
         cpuCores: pool.cpuSeconds / pool.wallSeconds,

@@ -6,7 +6,7 @@
 import { writeReportFiles } from '../report.js';
 import { GENERATOR_LATE_P95_MS } from '../trial.js';
 import { escapeHtml, lineChartSvg, type Series } from '../svg.js';
-import { leastSquaresFit, secondHalfPoints, type TimePoint } from './slope.js';
+import { churnWindow, leastSquaresFit, secondHalfPoints, type TimePoint } from './slope.js';
 import type { SoakReport, SoakSample } from './types.js';
 
 const f = (v: number | null | undefined, digits = 1): string => (v === null || v === undefined || Number.isNaN(v) ? '–' : v.toFixed(digits));
@@ -21,8 +21,8 @@ function series(samples: readonly SoakSample[], label: string, color: string, pi
 }
 
 /** The second-half least-squares line of `pick`, as a two-point dashed series. */
-function fitLine(samples: readonly SoakSample[], label: string, color: string, pick: (s: SoakSample) => number | null): Series {
-  const points = secondHalfPoints(samples, pick);
+function fitLine(samples: readonly SoakSample[], churnSeconds: number, label: string, color: string, pick: (s: SoakSample) => number | null): Series {
+  const points = secondHalfPoints(churnWindow(samples, churnSeconds), pick);
   const { slope, intercept } = leastSquaresFit(points);
   const ends = [points[0], points.at(-1)].filter((p): p is TimePoint => p !== undefined && p.tSeconds > 0);
   if (!Number.isFinite(slope) || ends.length < 2) return { label, color, points: [] };
@@ -38,19 +38,20 @@ const counts = (c: Record<string, number>): string => Object.entries(c).map(([k,
 export function renderSoakHtml(r: SoakReport): string {
   const s = r.samples;
   const v = r.verdict;
+  const churnSeconds = r.churnSeconds;
   const verdictRows = v.checks
     .map((c) => `<tr><td>${c.pass ? '✓' : '✗'}</td><td>${escapeHtml(c.kind)}</td><td>${escapeHtml(c.name)}</td><td>${escapeHtml(c.detail)}</td></tr>`)
     .join('\n');
   const charts = [
-    chart(`Memory (RSS ${f(v.rssSlopeMbPerMin, 2)} MB/min, heap ${f(v.heapSlopeMbPerMin, 2)} MB/min over the second half)`, 'MB', [
+    chart(`Memory (RSS ${f(v.rssSlopeMbPerMin, 2)} MB/min, heap ${f(v.heapSlopeMbPerMin, 2)} MB/min over the second half of the churn)`, 'MB', [
       series(s, 'RSS', '#1f6fb4', (x) => x.rssMb),
-      fitLine(s, 'RSS fit, 2nd half', '#c33', (x) => x.rssMb),
+      fitLine(s, churnSeconds, 'RSS fit, 2nd half', '#c33', (x) => x.rssMb),
       series(s, 'heap used', '#2e8b57', (x) => x.heapUsedMb),
     ]),
     chart(
       `tfjs tensors (${f(v.tensorSlopePerMin, 2)}/min over the second half)`,
       'tensors',
-      [series(s, 'tensors', '#8a2be2', (x) => x.tensors), fitLine(s, 'fit, 2nd half', '#c33', (x) => x.tensors)],
+      [series(s, 'tensors', '#8a2be2', (x) => x.tensors), fitLine(s, churnSeconds, 'fit, 2nd half', '#c33', (x) => x.tensors)],
       r.baseline.tensors !== null ? { y: r.baseline.tensors, label: `baseline ${r.baseline.tensors}` } : undefined,
     ),
     chart('Sessions', 'sessions', [

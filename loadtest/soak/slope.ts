@@ -37,6 +37,14 @@ export function leastSquaresSlope(points: readonly TimePoint[]): number {
   return leastSquaresFit(points).slope;
 }
 
+/**
+ * The samples a trend is judged on: those of the churn itself, up to `churnSeconds` (the
+ * tail while the last careless clients wait to be dropped carries no steady load).
+ */
+export function churnWindow<T extends { tSeconds: number }>(samples: readonly T[], churnSeconds: number): T[] {
+  return samples.filter((s) => s.tSeconds <= churnSeconds);
+}
+
 /** The points at or after the middle of [first, last] time. */
 export function secondHalf<T extends { tSeconds: number }>(points: readonly T[]): T[] {
   if (points.length === 0) return [];

@@ -89,6 +89,8 @@ export interface SoakReport {
   baseline: { sessionsActive: number | null; tensors: number | null; rssMb: number | null };
   settle: SettleState;
   wallSeconds: number;
+  /** Length of the churn, s (`--minutes` × 60); the trends are judged on its second half. */
+  churnSeconds: number;
   /** The load generator's own load: if it lagged, the latency figures include its lag. */
   generator: { workers: number; cpuCores: number; latenessP95Ms: number; eventLoopUtilization: number[] };
   samples: SoakSample[];

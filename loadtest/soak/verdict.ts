@@ -4,15 +4,17 @@
  * reader is dropped with `slow_consumer` and every idle client with `idle_timeout` (both
  * expected, counted by the server); no other error, timeout or worker restart; sessions and
  * tensors back at their baseline afterwards. Trend (the bar of a long soak): the RSS and
- * tensor slopes over the second half at most their tolerances.
+ * tensor slopes over the second half of the churn at most their tolerances.
  */
-import { secondHalfSlopePerMinute } from './slope.js';
+import { churnWindow, secondHalfSlopePerMinute } from './slope.js';
 import type { OutcomeTally, ServerDeltas, SettleState, SoakCheck, SoakSample, SoakVerdict } from './types.js';
 
 export interface VerdictInput {
   tally: OutcomeTally;
   serverDeltas: ServerDeltas;
   samples: readonly SoakSample[];
+  /** Length of the churn, s: the trends are judged on the second half of [0, churnSeconds]. */
+  churnSeconds: number;
   settle: SettleState;
   rssSlopeToleranceMbPerMin: number;
   tensorSlopeTolerancePerMin: number;
@@ -77,9 +79,10 @@ export function judgeSoak(input: VerdictInput): SoakVerdict {
       ? `after ${settle.settledAfterSeconds.toFixed(0)} s`
       : `not within the settle time: ${settle.sessionsActive ?? '?'} sessions, ${settle.tensors ?? '?'} tensors`,
   );
-  const rssSlopeMbPerMin = secondHalfSlopePerMinute(input.samples, (s) => s.rssMb);
-  const heapSlopeMbPerMin = secondHalfSlopePerMinute(input.samples, (s) => s.heapUsedMb);
-  const tensorSlopePerMin = secondHalfSlopePerMinute(input.samples, (s) => s.tensors);
+  const churn = churnWindow(input.samples, input.churnSeconds);
+  const rssSlopeMbPerMin = secondHalfSlopePerMinute(churn, (s) => s.rssMb);
+  const heapSlopeMbPerMin = secondHalfSlopePerMinute(churn, (s) => s.heapUsedMb);
+  const tensorSlopePerMin = secondHalfSlopePerMinute(churn, (s) => s.tensors);
   check(
     'trend',
     'RSS flat over the second half',

@@ -8,7 +8,7 @@ import { parsePrometheusText } from '../../loadtest/prometheus.js';
 import { makeChurnPlans, type ChurnConfig } from '../../loadtest/soak/churn.js';
 import { parseSoakOptions } from '../../loadtest/soak/options.js';
 import { sampleOf } from '../../loadtest/soak/sampler.js';
-import { leastSquaresFit, leastSquaresSlope, secondHalf, secondHalfSlopePerMinute } from '../../loadtest/soak/slope.js';
+import { churnWindow, leastSquaresFit, leastSquaresSlope, secondHalf, secondHalfSlopePerMinute } from '../../loadtest/soak/slope.js';
 import { tallyOutcomes } from '../../loadtest/soak/tally.js';
 import type { OutcomeTally, SoakSample } from '../../loadtest/soak/types.js';
 import { judgeSoak, type VerdictInput } from '../../loadtest/soak/verdict.js';
@@ -35,6 +35,7 @@ describe('slope', () => {
     assert.deepEqual(secondHalf(samples).map((s) => s.tSeconds), [20, 30, 40]);
     assert.equal(secondHalfSlopePerMinute(samples, (s) => s.v), 60);
     assert.deepEqual(secondHalf([]), []);
+    assert.deepEqual(churnWindow(samples, 25).map((s) => s.tSeconds), [0, 10, 20]);
   });
 });
 
@@ -131,6 +132,7 @@ describe('tally and verdict', () => {
     tally,
     serverDeltas: { errorsByCode: { slow_consumer: 1, idle_timeout: 1 }, timeoutsByKind: { slow_consumer: 1, idle: 1 }, sessionsByOutcome: {}, workerRestarts: 0 },
     samples,
+    churnSeconds: 40,
     settle: { settledAfterSeconds: 1, sessionsActive: 0, tensors: 40 },
     rssSlopeToleranceMbPerMin: 1,
     tensorSlopeTolerancePerMin: 1,
@@ -147,6 +149,13 @@ describe('tally and verdict', () => {
     const v = judgeSoak(good(tallyOutcomes(outcomes)));
     assert.deepEqual(v.checks.filter((c) => !c.pass), []);
     assert.equal(v.pass, true);
+    assert.equal(v.rssSlopeMbPerMin, 0);
+  });
+
+  it('judges the trends on the churn only: a tail after it (careless clients waiting) does not count', () => {
+    const tail = [50, 60, 70].map((t) => ({ ...samples[0], tSeconds: t, rssMb: 300 + t, tensors: 40 + t }) as SoakSample);
+    const v = judgeSoak({ ...good(tallyOutcomes(outcomes)), samples: [...samples, ...tail] });
+    assert.equal(v.flat, true);
     assert.equal(v.rssSlopeMbPerMin, 0);
   });
 
