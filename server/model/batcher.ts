@@ -12,40 +12,15 @@
  */
 import type { StepRule } from '../../models/streaming/step_clock.js';
 import { ProtocolError } from '../../shared/error_codes.js';
-import type { AudioChunk } from '../pipeline/types.js';
+import type { InferenceStream, PipelineHandlers, RemotePipeline, StepOutcome } from '../pipeline/contract.js';
 import type { ModelInfo, PipelineOpen, ToWorker, WorkerInit } from './messages.js';
-import { WorkerFailedError, WorkerSlot, type PipelineHandlers, type PoolHooks, type StepOutcome } from './slot.js';
+import { WorkerFailedError, WorkerSlot, type PoolHooks } from './slot.js';
 
-export type { PipelineHandlers, PoolHooks, StepOutcome } from './slot.js';
+export type { InferenceStream, PipelineHandlers, RemotePipeline, StepOutcome } from '../pipeline/contract.js';
+export type { PoolHooks } from './slot.js';
 
 /** Pause before respawning a worker that failed to load the model, ms. */
 const RESPAWN_DELAY_MS = 5_000;
-
-/** One session's handle on the model: ordered steps, then close. */
-export interface InferenceStream {
-  readonly sessionId: string;
-  /**
-   * The step grid the worker runs this stream on (streaming mode), so the hop stage can
-   * answer as soon as no step can complete inside a hop; undefined when every hop re-reads
-   * all its frames (naive mode).
-   */
-  readonly stepRule?: StepRule;
-  /** Feature coefficients per frame the model reads (its meta.featureConfig.numCoeffs). */
-  readonly numCoeffs: number;
-  /** Steps n frames (n × numCoeffs values, n voiced flags); the arrays are copied when sent. */
-  step(frames: Float32Array, voiced: Uint8Array): Promise<StepOutcome>;
-  /** Releases the session's state in the worker. Idempotent. */
-  close(): void;
-}
-
-/** A pipeline session's handle: its audio in, in order; then end, or close to drop it. */
-export interface RemotePipeline {
-  push(chunk: AudioChunk): void;
-  /** No more audio; the final result and completion follow. */
-  end(): void;
-  /** Releases the session in the worker; nothing more is delivered. Idempotent. */
-  close(): void;
-}
 
 export class InferencePool {
   private readonly slots: WorkerSlot[] = [];

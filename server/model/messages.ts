@@ -7,8 +7,7 @@ import type { VoicedGateConfig } from '../../shared/dsp/vad.js';
 import type { ErrorCode } from '../../shared/error_codes.js';
 import type { Encoding } from '../../shared/protocol.js';
 import type { EngineChoice, ServerMode } from '../config.js';
-import type { EmotionResult } from '../pipeline/result.js';
-import type { PackedHops, PackedResults } from './pack.js';
+import type { EmotionResult } from '../pipeline/contract.js';
 
 /** `workerData` of an inference worker. */
 export interface WorkerInit {
@@ -47,6 +46,23 @@ export interface HopRequest {
   frames: Float32Array;
   /** n voiced flags (0/1) from the VoicedGate. */
   voiced: Uint8Array;
+}
+
+/** A tick's hops, packed by pack.ts: one typed array of frames, one of flags, per-hop row counts. */
+export interface PackedHops {
+  items: { sessionId: string; requestId: number; frameCount: number }[];
+  /** Every hop's frames back to back, rows of numCoeffs. */
+  frames: Float32Array;
+  /** Every hop's voiced flags back to back. */
+  voiced: Uint8Array;
+}
+
+/** A call's results, packed by pack.ts: one typed array of probabilities. */
+export interface PackedResults {
+  items: { sessionId: string; requestId: number; hasProbs: boolean; framesConsumed: number; error?: string }[];
+  /** items.length × numLabels; rows of items without probs are zeros. */
+  probs: Float32Array;
+  numLabels: number;
 }
 
 /** A WebSocket session whose whole pipeline runs in the worker (dspThread 'worker'). */

@@ -4,22 +4,7 @@
  * main thread with one transfer per hop), so everything a tick sends travels as one
  * Float32Array (+ one Uint8Array) with per-item row counts, and is read back as views.
  */
-import type { HopRequest, HopResult } from './messages.js';
-
-export interface PackedHops {
-  items: { sessionId: string; requestId: number; frameCount: number }[];
-  /** Every hop's frames back to back, rows of numCoeffs. */
-  frames: Float32Array;
-  /** Every hop's voiced flags back to back. */
-  voiced: Uint8Array;
-}
-
-export interface PackedResults {
-  items: { sessionId: string; requestId: number; hasProbs: boolean; framesConsumed: number; error?: string }[];
-  /** items.length × numLabels; rows of items without probs are zeros. */
-  probs: Float32Array;
-  numLabels: number;
-}
+import type { HopRequest, HopResult, PackedHops, PackedResults } from './messages.js';
 
 export function packHops(hops: readonly HopRequest[]): PackedHops {
   let values = 0;

@@ -11,9 +11,9 @@ import { Subject, type Subscription } from 'rxjs';
 import { BYTES_PER_SAMPLE } from '../../shared/dsp/pcm_decode.js';
 import { ProtocolError } from '../../shared/error_codes.js';
 import type { StepRule } from '../../models/streaming/step_clock.js';
-import { audioToResults, type AudioChunk } from '../pipeline/index.js';
+import type { AudioChunk, StepOutcome } from '../pipeline/contract.js';
+import { audioToResults } from '../pipeline/index.js';
 import type { VoicedGateConfig } from '../../shared/dsp/vad.js';
-import type { StepOutcome } from './batcher.js';
 import type { PipelineEvent, PipelineOpen } from './messages.js';
 
 export interface ShardDeps {

@@ -5,18 +5,10 @@
  */
 import type { Worker } from 'node:worker_threads';
 import { ProtocolError } from '../../shared/error_codes.js';
-import type { EmotionResult } from '../pipeline/result.js';
+import type { PipelineHandlers, StepOutcome } from '../pipeline/contract.js';
 import type { FromWorker, HopRequest, ModelInfo, PackedAudio, PipelineOpen, ToWorker, WorkerInit } from './messages.js';
 import { packHops, unpackResults } from './pack.js';
 import { spawnInferenceWorker } from './spawn.js';
-
-/** One hop's answer: the model's distribution and how far it has read the stream. */
-export interface StepOutcome {
-  /** The model's distribution after the frames, in label order; null before its first step. */
-  probs: Float32Array | null;
-  /** Frames of the stream consumed so far, cumulative (stepped, or dropped by a silence reset). */
-  framesConsumed: number;
-}
 
 export interface PoolHooks {
   /** After every model call: streams in it and its duration, s. */
@@ -36,13 +28,6 @@ export class WorkerFailedError extends ProtocolError {
 interface Waiter {
   resolve: (outcome: StepOutcome) => void;
   reject: (err: Error) => void;
-}
-
-/** Where a pipeline session's output goes (an RxJS subscriber, in practice). */
-export interface PipelineHandlers {
-  next(result: EmotionResult): void;
-  error(err: Error): void;
-  complete(): void;
 }
 
 interface Outbox {

@@ -28,7 +28,7 @@ import { createStreamState, predictOffline, stepBatch } from '../../models/strea
 import type { StreamState } from '../../models/streaming/runner.js';
 import { naiveWindowFrames } from '../../models/streaming/span.js';
 import { ProtocolError } from '../../shared/error_codes.js';
-import type { StepOutcome } from './batcher.js';
+import type { StepOutcome } from '../pipeline/contract.js';
 import type { FromWorker, HopRequest, HopResult, ModelCall, PipelineEvent, ToWorker, WorkerInit } from './messages.js';
 import { NaiveWindow } from './naive_window.js';
 import { packResults, unpackHops } from './pack.js';

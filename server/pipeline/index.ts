@@ -6,7 +6,7 @@
 import { pipe, type OperatorFunction } from 'rxjs';
 import type { VoicedGateConfig } from '../../shared/dsp/vad.js';
 import { MODEL_SAMPLE_RATE_HZ, type Encoding } from '../../shared/protocol.js';
-import type { InferenceStream } from '../model/batcher.js';
+import type { InferenceStream } from './contract.js';
 import { decode } from './decode.js';
 import { hop } from './hop.js';
 import { infer } from './infer.js';

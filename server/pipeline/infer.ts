@@ -4,7 +4,7 @@
  * order. A hop without frames reuses the last outcome instead of a round trip.
  */
 import { Observable, type OperatorFunction } from 'rxjs';
-import type { InferenceStream, StepOutcome } from '../model/batcher.js';
+import type { InferenceStream, StepOutcome } from './contract.js';
 import type { Hop, InferredHop } from './types.js';
 
 export function infer(stream: InferenceStream): OperatorFunction<Hop, InferredHop> {

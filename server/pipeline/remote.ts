@@ -6,9 +6,7 @@
  * releases the remote session.
  */
 import { Observable, type OperatorFunction } from 'rxjs';
-import type { PipelineHandlers, RemotePipeline } from '../model/batcher.js';
-import type { EmotionResult } from './result.js';
-import type { AudioChunk } from './types.js';
+import type { AudioChunk, EmotionResult, PipelineHandlers, RemotePipeline } from './contract.js';
 
 export function remote(open: (handlers: PipelineHandlers) => RemotePipeline): OperatorFunction<AudioChunk, EmotionResult> {
   return (source) =>

@@ -8,18 +8,13 @@ import { map, type OperatorFunction } from 'rxjs';
 import { affectOf } from '../../shared/affect.js';
 import { MFCC_CONFIG } from '../../shared/dsp/mfcc.js';
 import type { EmotionMessage } from '../../shared/protocol.js';
+import type { EmotionResult } from './contract.js';
 import type { SmoothedHop } from './types.js';
+
+export type { EmotionResult } from './contract.js';
 
 /** Decimal places kept in probabilities: 1e-6 is far below any decision and keeps JSON short. */
 const PROB_DECIMALS = 6;
-
-export interface EmotionResult {
-  message: EmotionMessage;
-  /** performance.now() when the audio that completed this hop arrived. */
-  arrivedAtMs: number;
-  /** Stream time covered through this hop, ms (for the summary and the backlog). */
-  hopEndMs: number;
-}
 
 /** Stream time (ms) of the end of frame `frames − 1` (0 when there is none). */
 export function framesEndMs(frames: number): number {

@@ -4,16 +4,7 @@
  * can measure audio arrival → result sent.
  */
 
-/** A binary WebSocket message (or a slice of an HTTP body) in the stream's encoding. */
-export interface AudioChunk {
-  bytes: Uint8Array;
-  arrivedAtMs: number;
-  /**
-   * channelMode 'separate' only: the channel these bytes already belong to (a telephony
-   * track), so they are not de-interleaved; undefined for interleaved audio.
-   */
-  channel?: number;
-}
+export type { AudioChunk } from './contract.js';
 
 /** Mono samples at `rateHz`. */
 export interface SampleChunk {
