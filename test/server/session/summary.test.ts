@@ -1,0 +1,57 @@
+/** The session summary (server/session/summary.ts): segments and means over voiced hops. */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { SummaryAccumulator } from '../../../server/session/summary.js';
+import type { EmotionMessage } from '../../../shared/protocol.js';
+
+const LABELS = ['neutral', 'happy', 'angry'];
+
+describe('summary', () => {
+  const message = (seq: number, top: string, confidence: number, voiced: boolean): EmotionMessage => ({
+    type: 'emotion',
+    seq,
+    startMs: seq * 250,
+    endMs: seq * 250 + 245,
+    probs: { neutral: top === 'neutral' ? confidence : (1 - confidence) / 2, happy: top === 'happy' ? confidence : (1 - confidence) / 2, angry: top === 'angry' ? confidence : (1 - confidence) / 2 },
+    top,
+    confidence,
+    voiced,
+    arousal: 0,
+    valence: 0,
+  });
+
+  it('merges runs of one voiced label into segments; mean over voiced hops only', () => {
+    const acc = new SummaryAccumulator(LABELS);
+    const seq = [
+      message(0, 'neutral', 1 / 3, false),
+      message(1, 'angry', 0.6, true),
+      message(2, 'angry', 0.8, true),
+      message(3, 'happy', 0.5, true),
+      message(4, 'neutral', 1 / 3, false),
+      message(5, 'happy', 0.7, true),
+    ];
+    seq.forEach((m) => acc.push(m, m.startMs + 250));
+    const summary = acc.build();
+    assert.equal(summary.durationMs, 1500);
+    assert.equal(summary.voicedMs, 1000);
+    assert.deepEqual(
+      summary.segments.map((s) => [s.startMs, s.endMs, s.label, s.confidence]),
+      [
+        [250, 750, 'angry', 0.7],
+        [750, 1000, 'happy', 0.5],
+        [1250, 1500, 'happy', 0.7],
+      ],
+    );
+    assert.ok(Math.abs(Object.values(summary.mean).reduce((a, b) => a + b, 0) - 1) < 1e-5);
+    assert.equal(summary.dominant, 'angry');
+  });
+
+  it('no voiced hop: uniform mean', () => {
+    const acc = new SummaryAccumulator(LABELS);
+    acc.push(message(0, 'neutral', 1 / 3, false), 250);
+    const summary = acc.build();
+    assert.equal(summary.voicedMs, 0);
+    assert.deepEqual(summary.segments, []);
+    for (const p of Object.values(summary.mean)) assert.ok(Math.abs(p - 1 / 3) < 1e-6);
+  });
+});
