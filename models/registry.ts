@@ -14,7 +14,7 @@ export const DEFAULT_MODEL_DIR = resolve(MODELS_DIR, DEFAULT_MODEL_ID);
  * The cross-validation run of the shipped model's recipe (`npm run cv`): five fold models,
  * each trained without its four held-out actors, and their scores (cv-report.md).
  */
-export const SHIPPED_RECIPE_CV_DIR = resolve(MODELS_DIR, 'cv', 'r3-big');
+export const SHIPPED_RECIPE_CV_DIR = resolve(MODELS_DIR, 'cv', 'r3-big-cal');
 
 /** RAVDESS emotion labels in the order of its filename code 01–08, which is the output order. */
 export const RAVDESS_LABELS = ['neutral', 'calm', 'happy', 'sad', 'angry', 'fearful', 'disgust', 'surprised'];

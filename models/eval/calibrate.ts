@@ -11,7 +11,7 @@
  * offline) serves the calibrated model unchanged; meta.json records it (`calibration`).
  */
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
@@ -49,8 +49,11 @@ export async function saveTempered(model: LoadedModel, outDir: string, temperatu
     if (p === undefined) throw new Error(`${model.meta.id}: expected an output layer "${name}" to scale, got none`);
     params[name] = tf.div(p, temperature);
   }
-  const previous = model.meta.calibration?.temperature ?? 1;
-  const meta: ModelMeta = { ...model.meta, calibration: { temperature: previous * temperature, method: 'temperature scaling of the output layer', fittedOn } };
+  if (model.meta.calibration !== undefined) {
+    // Temperatures fitted on uncalibrated answers would compound on an already scaled layer.
+    throw new Error(`${model.meta.id}: expected an uncalibrated model, got one already scaled by T = ${model.meta.calibration.temperature}`);
+  }
+  const meta: ModelMeta = { ...model.meta, calibration: { temperature, method: 'temperature scaling of the output layer', fittedOn } };
   await saveModel(outDir, meta, params);
   for (const name of ['out.w', 'out.b']) params[name]?.dispose();
 }
@@ -86,7 +89,7 @@ export async function calibrateCv(options: { cvDir: string; dataDir: string; out
     );
     const model = await loadModel(fold.dir);
     try {
-      await saveTempered(model, join(options.outCv, `fold${fold.index}`), temperature, `offline answers of folds ${others.map((f) => f.index).join(', ')} (${options.cvDir})`);
+      await saveTempered(model, join(options.outCv, `fold${fold.index}`), temperature, `offline answers of folds ${others.map((f) => f.index).join(', ')} (${relative(process.cwd(), options.cvDir)})`);
     } finally {
       model.dispose();
     }
@@ -97,7 +100,7 @@ export async function calibrateCv(options: { cvDir: string; dataDir: string; out
     if (options.modelOut === undefined) throw new Error('--model needs --model-out (the calibrated copy)');
     const model = await loadModel(options.model);
     try {
-      await saveTempered(model, options.modelOut, all, `offline answers of every fold's held-out actors (${options.cvDir})`);
+      await saveTempered(model, options.modelOut, all, `offline answers of every fold's held-out actors (${relative(process.cwd(), options.cvDir)})`);
     } finally {
       model.dispose();
     }
