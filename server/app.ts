@@ -73,6 +73,7 @@ export async function startServer(partial: Partial<ServerConfig> = {}): Promise<
   metrics = createMetrics({
     modelId: pool.model.id,
     engine: pool.engine,
+    engineSkipped: pool.engineSkipped,
     mode: config.mode,
     maxSessions: config.maxSessions,
     tensorCount: async () => (await pool.stats()).numTensors,

@@ -21,7 +21,7 @@ import { DEFAULT_WATCH_CONFIG, validateWatchConfig, WATCH_CONFIG_SOURCES, type W
  */
 export const DEFAULT_WORKERS = Math.min(8, Math.max(1, availableParallelism()));
 
-export const ENGINE_CHOICES = ['auto', 'tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'] as const;
+export const ENGINE_CHOICES = ['auto', 'tfjs-node-gpu', 'webgpu', 'tfjs-node', 'wasm', 'cpu'] as const;
 export type EngineChoice = (typeof ENGINE_CHOICES)[number];
 export const MODES = ['streaming', 'naive'] as const;
 export type ServerMode = (typeof MODES)[number];

@@ -44,6 +44,8 @@ export function createHttpApp(ctx: HttpContext): express.Express {
       status,
       model: { id: pool.model.id, labels: pool.model.labels },
       engine: pool.engine,
+      // Why not a faster engine: [{engine, reason, detail}] for each one passed over.
+      engineSkipped: pool.engineSkipped,
       mode: config.mode,
       sessions: registry.size,
       capacityLeft: ctx.isUnready() ? 0 : registry.capacityLeft,

@@ -69,6 +69,8 @@ export interface ServerMetrics {
 export interface MetricsInfo {
   modelId: string;
   engine: string;
+  /** Engines passed over before `engine` (models/engine.ts skippedEngines), one ser_engine_skipped series each. */
+  engineSkipped?: readonly { engine: string; reason: string }[];
   mode: string;
   /** The configured maxSessions, exported so alerts can compare ser_sessions_active with it. */
   maxSessions?: number;
@@ -87,6 +89,15 @@ export function createMetrics(info: MetricsInfo): ServerMetrics {
     registers: [registry],
   });
   modelInfo.set({ model_id: info.modelId, engine: info.engine, mode: info.mode }, 1);
+  // An info-style gauge (value 1 per engine passed over) rather than a counter: selection
+  // happens once per worker start, and the question it answers is "why not the GPU?".
+  const engineSkipped = new Gauge({
+    name: 'ser_engine_skipped',
+    help: 'Inference engines tried and passed over before the one serving (value 1), by engine and reason (not_installed, no_adapter, init_failed, self_test_failed)',
+    labelNames: ['engine', 'reason'],
+    registers: [registry],
+  });
+  for (const skip of info.engineSkipped ?? []) engineSkipped.set({ engine: skip.engine, reason: skip.reason }, 1);
 
   // Real-time factor over a sliding window of one-second buckets of (audio, processing) s.
   const rtfAudio = new Float64Array(RTF_WINDOW_SECONDS);

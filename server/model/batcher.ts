@@ -10,6 +10,7 @@
  * A crashed worker fails its in-flight sessions with `internal` and is replaced; sessions on
  * other workers carry on and new sessions wait for the replacement's model to load.
  */
+import type { SkippedEngine } from '../../models/engine.js';
 import type { StepRule } from '../../models/streaming/step_clock.js';
 import { ProtocolError } from '../../shared/error_codes.js';
 import type { InferenceStream, PipelineHandlers, RemotePipeline, StepOutcome } from '../pipeline/contract.js';
@@ -57,6 +58,11 @@ export class InferencePool {
 
   get engine(): string {
     return this.model.engine;
+  }
+
+  /** Engines the workers passed over before `engine`, with their reasons. */
+  get engineSkipped(): readonly SkippedEngine[] {
+    return this.model.engineSkipped;
   }
 
   /** Sessions currently assigned across workers. */

@@ -3,6 +3,7 @@
  * (server/model/worker.ts). All hops of a tick travel packed in one transferred typed array
  * (pack.ts), and so do all results of a model call.
  */
+import type { SkippedEngine } from '../../models/engine.js';
 import type { VoicedGateConfig } from '../../shared/dsp/vad.js';
 import type { ErrorCode } from '../../shared/error_codes.js';
 import type { Encoding } from '../../shared/protocol.js';
@@ -34,6 +35,8 @@ export interface ModelInfo {
   resetAfterSilenceFrames: number;
   /** Engine the worker runs on, as selectEngine named it. */
   engine: string;
+  /** Engines tried and passed over before `engine`, with their reasons (models/engine.ts). */
+  engineSkipped: SkippedEngine[];
   /** The VoicedGate the model was trained with (models/meta.ts voicedGateOf). */
   voicedGate: VoicedGateConfig;
 }

@@ -14,7 +14,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
-import { selectEngine } from '../../models/engine.js';
+import { selectEngine, skippedEngines } from '../../models/engine.js';
 import { loadModel, type LoadedModel } from '../../models/io.js';
 import { voicedGateOf } from '../../models/meta.js';
 import { ProtocolError } from '../../shared/error_codes.js';
@@ -124,6 +124,7 @@ async function main(): Promise<void> {
       windowSteps: meta.windowSteps,
       resetAfterSilenceFrames: meta.resetAfterSilenceFrames,
       engine,
+      engineSkipped: [...skippedEngines()],
       voicedGate: voicedGateOf(meta),
     },
   });

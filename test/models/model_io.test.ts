@@ -94,7 +94,7 @@ describe('selectEngine in a fresh process', () => {
 
   it('SER_ENGINE forces an engine and rejects unknown names', async () => {
     assert.equal(await run({ SER_ENGINE: 'cpu' }), 'cpu');
-    await assert.rejects(run({ SER_ENGINE: 'gpu' }), /expected engine one of auto, tfjs-node-gpu, tfjs-node, wasm, cpu, got "gpu"/);
+    await assert.rejects(run({ SER_ENGINE: 'gpu' }), /expected engine one of auto, tfjs-node-gpu, webgpu, tfjs-node, wasm, cpu, got "gpu"/);
   });
 });
 

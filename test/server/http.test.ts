@@ -35,7 +35,7 @@ describe('HTTP endpoints', () => {
     const body = (await ready.json()) as { status: string; model: { id: string }; engine: string; capacityLeft: number };
     assert.equal(body.status, 'ready');
     assert.equal(body.model.id, server.model.id);
-    assert.ok(['wasm', 'cpu', 'tfjs-node', 'tfjs-node-gpu'].includes(body.engine));
+    assert.ok(['wasm', 'cpu', 'tfjs-node', 'webgpu', 'tfjs-node-gpu'].includes(body.engine));
     assert.equal(body.capacityLeft, server.config.maxSessions);
   });
 
