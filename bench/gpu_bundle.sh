@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Builds .gpu_node_modules/: the runtime dependencies (no devDependencies) pruned to what
+# Builds .cache/gpu_node_modules/: the runtime dependencies (no devDependencies) pruned to what
 # Node loads on linux-x64, small enough to carry to a GPU machine that cannot reach npm
 # (the device tool carries at most 64 MiB). Run it here, after `npm ci`; then carry
-# `.gpu_node_modules` and run bench/gpu_check.sh there, which links it as node_modules.
+# `.cache/gpu_node_modules` and run bench/gpu_check.sh there, which links it as node_modules.
 #
 # Pruned: source maps, the browser/ESM bundles of @tensorflow/* (Node loads each package's
 # `main`, a self-contained dist/*.node.js, plus the wasm backend's .wasm files), Dawn for other
@@ -10,7 +10,7 @@
 # (its native part is never installed here).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-OUT=.gpu_node_modules
+OUT=.cache/gpu_node_modules
 test -d node_modules/webgpu || { echo "node_modules/webgpu missing: run npm ci first" >&2; exit 1; }
 rm -rf "$OUT" && mkdir -p "$OUT"
 # The packages a production install holds: npm's own list, minus the dev-only ones.

@@ -14,9 +14,9 @@
 # when $OUT is set (the device tool brings $OUT back).
 #
 # Dependencies: the GPU machine cannot reach npm. Here, run `npm ci && bench/gpu_bundle.sh`,
-# then start this script there carrying `.gpu_node_modules` (it is linked as node_modules
+# then start this script there carrying `.cache/gpu_node_modules` (it is linked as node_modules
 # when node_modules is absent): run(command="bash bench/gpu_check.sh",
-# carry=[".gpu_node_modules"], timeout_s=540).
+# carry=[".cache/gpu_node_modules"], timeout_s=540).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 if [ -n "${OUT:-}" ]; then exec > >(tee "$OUT/gpu_check.log") 2>&1; fi
@@ -38,7 +38,7 @@ for d in /usr/share/vulkan/icd.d /etc/vulkan/icd.d; do [ -d "$d" ] && echo "$d: 
 ldconfig -p 2>/dev/null | grep -E 'libvulkan|libnvidia-glvkspirv|libGLX_nvidia' || echo "no libvulkan / NVIDIA Vulkan libraries in ldconfig"
 
 section "dependencies"
-if [ ! -e node_modules ] && [ -d .gpu_node_modules ]; then ln -s .gpu_node_modules node_modules && echo "linked .gpu_node_modules as node_modules"; fi
+if [ ! -e node_modules ] && [ -d .cache/gpu_node_modules ]; then ln -s .cache/gpu_node_modules node_modules && echo "linked .cache/gpu_node_modules as node_modules"; fi
 if [ ! -d node_modules/webgpu ]; then
   echo "node_modules/webgpu missing; trying npm ci (needs the npm registry)"; step 180 npm ci --no-audit --no-fund
 fi
