@@ -8,7 +8,9 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import type { SkippedEngine } from '../../models/engine.js';
+import * as tf from '@tensorflow/tfjs';
+import { selectEngine, type SkippedEngine } from '../../models/engine.js';
+import { kernelSelfTest } from '../../models/engine_check.js';
 import { findWebGpuAdapter } from '../../models/engine_webgpu.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
@@ -92,6 +94,50 @@ describe('webgpu engine (needs a GPU adapter)', { skip: NO_ADAPTER }, () => {
     const [webgpu, wasm] = await Promise.all([parity('webgpu'), parity('wasm')]);
     assert.equal(webgpu.engine, 'webgpu');
     assertParity(webgpu, wasm);
+  });
+});
+
+describe('kernel self-test', () => {
+  it('passes on wasm and cpu and leaves no tensor behind', async () => {
+    assert.equal(await selectEngine('wasm'), 'wasm');
+    for (const backend of ['wasm', 'cpu']) {
+      assert.ok(await tf.setBackend(backend));
+      const before = tf.memory().numTensors;
+      assert.equal(kernelSelfTest(), null, backend);
+      assert.equal(tf.memory().numTensors, before, backend);
+    }
+    await tf.setBackend('wasm');
+  });
+
+  it('names the kernel that throws or disagrees (a backend with a broken _FusedMatMul)', async () => {
+    const Cpu = tf.findBackend('cpu')!.constructor as new () => tf.KernelBackend;
+    tf.registerBackend('broken-matmul', () => new Cpu());
+    let wrong = false;
+    tf.registerKernel({
+      kernelName: tf._FusedMatMul,
+      backendName: 'broken-matmul',
+      kernelFunc: ({ inputs, backend }) => {
+        if (!wrong) throw new Error('kernel not supported');
+        const { a, b } = inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
+        const rows = a.shape[1]!;
+        const cols = b.shape[2]!;
+        return (backend as tf.KernelBackend & { makeTensorInfo(shape: number[], dtype: string, values: Float32Array): tf.TensorInfo }).makeTensorInfo([1, rows, cols], 'float32', new Float32Array(rows * cols).fill(0.5));
+      },
+    });
+    const before = tf.memory().numTensors;
+    try {
+      assert.ok(await tf.setBackend('broken-matmul'));
+      assert.deepEqual(kernelSelfTest(), { reason: 'self_test_failed', detail: 'kernel not supported' });
+      wrong = true;
+      const failure = kernelSelfTest();
+      assert.equal(failure?.reason, 'self_test_failed');
+      assert.match(failure?.detail ?? '', /^_FusedMatMul \(relu\): value 0 expected [\d.e-]+, got 0\.5$/);
+      assert.equal(tf.memory().numTensors, before);
+    } finally {
+      await tf.setBackend('wasm');
+      tf.unregisterKernel(tf._FusedMatMul, 'broken-matmul');
+      tf.removeBackend('broken-matmul');
+    }
   });
 });
 

@@ -89,7 +89,7 @@ describe('selectEngine in a fresh process', () => {
   };
 
   it('auto picks the first engine that starts (wasm here, where the native bindings are absent)', async () => {
-    assert.ok(['tfjs-node-gpu', 'tfjs-node', 'wasm'].includes(await run({})));
+    assert.ok(['tfjs-node-gpu', 'webgpu', 'tfjs-node', 'wasm'].includes(await run({})));
   });
 
   it('SER_ENGINE forces an engine and rejects unknown names', async () => {
