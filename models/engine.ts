@@ -60,7 +60,7 @@ async function importOptional(specifier: string): Promise<EngineSkip | null> {
 }
 
 /** Registers and initialises `name`'s backend; null when it is now the active backend. */
-async function startBackend(name: EngineName): Promise<EngineSkip | null> {
+async function startBackend(name: EngineName, forced: boolean): Promise<EngineSkip | null> {
   let backend: string;
   switch (name) {
     case 'tfjs-node-gpu':
@@ -73,7 +73,7 @@ async function startBackend(name: EngineName): Promise<EngineSkip | null> {
       break;
     }
     case 'webgpu': {
-      const prepared = await prepareWebGpu();
+      const prepared = await prepareWebGpu({ probeWithoutDevice: forced });
       if ('reason' in prepared) return prepared;
       adapterName = prepared.adapter;
       backend = 'webgpu';
@@ -99,10 +99,10 @@ async function startBackend(name: EngineName): Promise<EngineSkip | null> {
 }
 
 /** Starts `name` and self-tests its kernels; null when it may serve. A failed backend is removed. */
-async function tryEngine(name: EngineName): Promise<EngineSkip | null> {
+async function tryEngine(name: EngineName, forced: boolean): Promise<EngineSkip | null> {
   let failure: EngineSkip | null;
   try {
-    failure = await startBackend(name);
+    failure = await startBackend(name, forced);
   } catch (err) {
     failure = { reason: 'init_failed', detail: message(err) };
   }
@@ -123,7 +123,7 @@ async function select(preferred: EnginePreference): Promise<EngineName> {
   const candidates = preferred === 'auto' ? ENGINE_NAMES : [preferred];
   const passed: SkippedEngine[] = [];
   for (const name of candidates) {
-    const failure = await tryEngine(name);
+    const failure = await tryEngine(name, preferred !== 'auto');
     if (failure === null) {
       current = name;
       skipped = passed;

@@ -9,6 +9,7 @@
  * required"), `requestAdapter` answers null; Dawn also prints its own warnings about that to
  * stderr from native code, which cannot be silenced from here.
  */
+import { existsSync, readdirSync } from 'node:fs';
 import type { EngineSkip } from './engine_check.js';
 
 /** The part of Dawn's `GPU` object used here (the package's own types need @webgpu/types). */
@@ -26,6 +27,16 @@ interface DawnModule {
 /** Imported by name so TypeScript does not resolve them (they may not be installed). */
 const DAWN_PACKAGE = 'webgpu';
 const TFJS_WEBGPU_PACKAGE = '@tensorflow/tfjs-backend-webgpu';
+
+/**
+ * GPU device nodes a Vulkan driver opens: NVIDIA's (/dev/nvidia0 …) and DRM render nodes
+ * (/dev/dri/renderD128 …). Without one there is no hardware adapter for Dawn to find.
+ */
+export function gpuDeviceNodes(devDir = '/dev'): string[] {
+  const list = (dir: string, pattern: RegExp): string[] =>
+    existsSync(dir) ? readdirSync(dir).filter((n) => pattern.test(n)).map((n) => `${dir}/${n}`) : [];
+  return [...list(devDir, /^nvidia\d+$/), ...list(`${devDir}/dri`, /^renderD\d+$/)];
+}
 
 /** Human-readable adapter name, for the selection log. */
 export function describeAdapter(adapter: DawnAdapter): string {
@@ -73,12 +84,18 @@ export async function findWebGpuAdapter(): Promise<{ adapter: string } | EngineS
 }
 
 /**
- * Installs `navigator.gpu` and the WebGPU globals (GPUBufferUsage, GPUMapMode, …) the tfjs
+ * `probeWithoutDevice` (a forced engine) asks Dawn even without a device node, so the
+ * failure names Dawn's own reason. Installs `navigator.gpu` and the WebGPU globals (GPUBufferUsage, GPUMapMode, …) the tfjs
  * backend reads, then imports the backend so it registers 'webgpu'. Asking for the adapter
  * first lets a missing one be named as such instead of surfacing as a TypeError inside the
  * backend's factory. Resolves to the adapter's name, or to why the engine cannot start.
  */
-export async function prepareWebGpu(): Promise<{ adapter: string } | EngineSkip> {
+export async function prepareWebGpu(options: { probeWithoutDevice?: boolean } = {}): Promise<{ adapter: string } | EngineSkip> {
+  // In auto selection a machine without a GPU device node never loads Dawn: loading it costs
+  // ~0.3 s per worker and prints native warnings to stderr that break JSON-only logs.
+  if (options.probeWithoutDevice !== true && gpuDeviceNodes().length === 0) {
+    return { reason: 'no_adapter', detail: 'no GPU device node (/dev/nvidia*, /dev/dri/renderD*), so Dawn was not loaded' };
+  }
   const found = await requestAdapter();
   if ('reason' in found) return found;
   Object.assign(globalThis, found.dawn.globals);

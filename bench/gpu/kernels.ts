@@ -35,7 +35,7 @@ const SHAPES = [
 
 let device = 'host';
 if (backend === 'webgpu') {
-  const prepared = await prepareWebGpu();
+  const prepared = await prepareWebGpu({ probeWithoutDevice: true });
   if ('reason' in prepared) {
     console.log(`webgpu: not available here (${prepared.reason}: ${prepared.detail}); nothing to probe`);
     process.exit(0);

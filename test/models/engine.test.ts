@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { selectEngine, type SkippedEngine } from '../../models/engine.js';
 import { kernelSelfTest } from '../../models/engine_check.js';
-import { findWebGpuAdapter } from '../../models/engine_webgpu.js';
+import { findWebGpuAdapter, gpuDeviceNodes } from '../../models/engine_webgpu.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 /** Largest |engine − wasm| accepted on a probability: float32 kernels that sum in another order differ ~1e-6. */
@@ -147,5 +147,25 @@ describe('engine parity harness', () => {
     assert.equal(cpu.engine, 'cpu');
     assert.equal(wasm.engine, 'wasm');
     assertParity(cpu, wasm);
+  });
+});
+
+describe('GPU device nodes', () => {
+  it('finds NVIDIA and DRM render nodes, nothing else, and nothing without /dev/dri', async () => {
+    const { mkdtemp, mkdir, writeFile, rm } = await import('node:fs/promises');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const dev = await mkdtemp(join(tmpdir(), 'ser-dev-'));
+    try {
+      assert.deepEqual(gpuDeviceNodes(dev), []);
+      await writeFile(join(dev, 'nvidiactl'), '');
+      await writeFile(join(dev, 'nvidia0'), '');
+      await mkdir(join(dev, 'dri'));
+      await writeFile(join(dev, 'dri', 'card0'), '');
+      await writeFile(join(dev, 'dri', 'renderD128'), '');
+      assert.deepEqual(gpuDeviceNodes(dev), [join(dev, 'nvidia0'), join(dev, 'dri', 'renderD128')]);
+    } finally {
+      await rm(dev, { recursive: true, force: true });
+    }
   });
 });
