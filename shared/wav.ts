@@ -146,36 +146,41 @@ function sampleAt(view: DataView, bytes: Uint8Array, at: number, encoding: WavEn
   }
 }
 
-/** Decodes interleaved samples of any WAV encoding, averaging channels to mono. */
-export function decodeInterleavedToMono(data: Uint8Array, encoding: WavEncoding, channels: number): Float32Array {
+/**
+ * Decodes interleaved samples of any WAV encoding: one channel (0-based), or every channel
+ * averaged to mono (`channel` null). Non-finite samples are `bad_audio`.
+ */
+function decodeInterleaved(data: Uint8Array, encoding: WavEncoding, channels: number, channel: number | null): Float32Array {
   const bytesPerSample = BYTES_PER_SAMPLE[encoding];
   const blockBytes = bytesPerSample * channels;
   const frames = Math.floor(data.length / blockBytes);
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   const out = new Float32Array(frames);
   for (let i = 0; i < frames; i++) {
-    let sum = 0;
-    for (let c = 0; c < channels; c++) sum += sampleAt(view, data, i * blockBytes + c * bytesPerSample, encoding);
-    const v = sum / channels;
-    if (!Number.isFinite(v)) throw new ProtocolError('bad_audio', `expected finite samples, got ${v} at frame ${i}`);
+    let v: number;
+    if (channel === null) {
+      let sum = 0;
+      for (let c = 0; c < channels; c++) sum += sampleAt(view, data, i * blockBytes + c * bytesPerSample, encoding);
+      v = sum / channels;
+    } else {
+      v = sampleAt(view, data, i * blockBytes + channel * bytesPerSample, encoding);
+    }
+    if (!Number.isFinite(v)) {
+      throw new ProtocolError('bad_audio', `expected finite samples, got ${v} at frame ${i}${channel === null ? '' : ` of channel ${channel}`}`);
+    }
     out[i] = v;
   }
   return out;
 }
 
+/** Decodes interleaved samples of any WAV encoding, averaging channels to mono. */
+export function decodeInterleavedToMono(data: Uint8Array, encoding: WavEncoding, channels: number): Float32Array {
+  return decodeInterleaved(data, encoding, channels, null);
+}
+
 /** Decodes one channel (0-based) of interleaved samples of any WAV encoding. */
 export function decodeInterleavedChannel(data: Uint8Array, encoding: WavEncoding, channels: number, channel: number): Float32Array {
-  const bytesPerSample = BYTES_PER_SAMPLE[encoding];
-  const blockBytes = bytesPerSample * channels;
-  const frames = Math.floor(data.length / blockBytes);
-  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-  const out = new Float32Array(frames);
-  for (let i = 0; i < frames; i++) {
-    const v = sampleAt(view, data, i * blockBytes + channel * bytesPerSample, encoding);
-    if (!Number.isFinite(v)) throw new ProtocolError('bad_audio', `expected finite samples, got ${v} at frame ${i} of channel ${channel}`);
-    out[i] = v;
-  }
-  return out;
+  return decodeInterleaved(data, encoding, channels, channel);
 }
 
 export function decodeWavToMono(bytes: Uint8Array): { sampleRateHz: number; samples: Float32Array } {

@@ -34,26 +34,26 @@ export class ByteDeinterleaver {
   /** One chunk → one array of whole samples per channel (empty while a frame is incomplete). */
   split(chunk: Uint8Array): Uint8Array[] {
     const { frameBytes, sampleBytes, channels } = this;
-    const total = this.carryLength + chunk.length;
-    const frames = Math.floor(total / frameBytes);
+    // The carried partial frame is joined only when there is one (rare: chunks usually hold
+    // whole frames), so the common path reads the chunk in place.
+    let data = chunk;
+    if (this.carryLength > 0) {
+      data = new Uint8Array(this.carryLength + chunk.length);
+      data.set(this.carry.subarray(0, this.carryLength));
+      data.set(chunk, this.carryLength);
+    }
+    const frames = Math.floor(data.length / frameBytes);
     const out: Uint8Array[] = [];
-    for (let c = 0; c < channels; c += 1) out.push(new Uint8Array(frames * sampleBytes));
-    // Reads byte `i` of the virtual stream carry ++ chunk.
-    const at = (i: number): number => (i < this.carryLength ? (this.carry[i] as number) : (chunk[i - this.carryLength] as number));
-    for (let f = 0; f < frames; f += 1) {
-      const base = f * frameBytes;
-      for (let c = 0; c < channels; c += 1) {
-        const target = out[c] as Uint8Array;
-        const from = base + c * sampleBytes;
-        for (let b = 0; b < sampleBytes; b += 1) target[f * sampleBytes + b] = at(from + b);
+    for (let c = 0; c < channels; c += 1) {
+      const target = new Uint8Array(frames * sampleBytes);
+      for (let f = 0, from = c * sampleBytes, to = 0; f < frames; f += 1, from += frameBytes) {
+        for (let b = 0; b < sampleBytes; b += 1, to += 1) target[to] = data[from + b] as number;
       }
+      out.push(target);
     }
     const used = frames * frameBytes;
-    const rest = total - used;
-    const tail = new Uint8Array(rest);
-    for (let i = 0; i < rest; i += 1) tail[i] = at(used + i);
-    this.carry.set(tail);
-    this.carryLength = rest;
+    this.carry.set(data.subarray(used));
+    this.carryLength = data.length - used;
     return out;
   }
 
