@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { encodeAlaw, encodeMulaw } from '../../shared/dsp/g711.js';
 import { resampleWhole } from '../../shared/dsp/resample.js';
 import type { EmotionMessage, Encoding, StartMessage } from '../../shared/protocol.js';
-import { TestClient, isReady, isSummary, randomChunks, readWavMono, type StreamOutcome } from './server.js';
+import { readWavMono, streamStartAndBytes, type StreamOutcome } from './server.js';
 
 /** Mono float samples → bytes in `encoding`. */
 export function encodeSamples(samples: Float32Array, encoding: Encoding): Uint8Array {
@@ -83,24 +83,8 @@ export function ravdessPair(): [string, string] | null {
 }
 
 /** Streams raw bytes with `start` in random chunks, ends, and collects everything until close. */
-export async function streamBytes(wsUrl: string, start: Omit<StartMessage, 'type'>, data: Uint8Array, seed = 1): Promise<StreamOutcome> {
-  const client = new TestClient(wsUrl);
-  await client.opened;
-  client.sendJson({ type: 'start', ...start });
-  const ready = await client.waitFor(isReady);
-  for (const chunk of randomChunks(data, seed, 1, 8192)) client.send(chunk);
-  client.sendJson({ type: 'end' });
-  const { code } = await client.closed;
-  const results = client.results;
-  return {
-    ready,
-    results,
-    final: results.find((r) => r.final === true),
-    summary: client.messages.find(isSummary),
-    errors: client.messages.filter((m) => m.type === 'error') as StreamOutcome['errors'],
-    messages: client.messages,
-    closeCode: code,
-  };
+export function streamBytes(wsUrl: string, start: Omit<StartMessage, 'type'>, data: Uint8Array, seed = 1): Promise<StreamOutcome> {
+  return streamStartAndBytes(wsUrl, { type: 'start', ...start }, data, { seed });
 }
 
 /** A channel's results without the channel fields, to compare with a mono stream's. */

@@ -175,22 +175,18 @@ export interface StreamWavOptions {
   clientOptions?: WebSocket.ClientOptions;
 }
 
-/** Streams a WAV fixture in random chunks, sends `end`, and collects everything until close. */
-export async function streamWav(wsUrl: string, path: string, options: StreamWavOptions = {}): Promise<StreamOutcome> {
-  const pcm = await readWavPcm(path);
+/** Sends `start`, then `data` in random chunks, then `end`, and collects everything until close. */
+export async function streamStartAndBytes(
+  wsUrl: string,
+  start: StartMessage,
+  data: Uint8Array,
+  options: Pick<StreamWavOptions, 'seed' | 'maxChunkBytes' | 'chunkDelayMs' | 'clientOptions'> = {},
+): Promise<StreamOutcome> {
   const client = new TestClient(wsUrl, options.clientOptions);
   await client.opened;
-  const start: StartMessage = {
-    type: 'start',
-    sampleRate: pcm.sampleRateHz,
-    encoding: pcm.encoding as StartMessage['encoding'],
-    channels: pcm.channels as 1 | 2,
-  };
-  if (options.hopMs !== undefined) start.hopMs = options.hopMs;
-  if (options.smoothing !== undefined) start.smoothing = options.smoothing;
   client.sendJson(start);
   const ready = await client.waitFor(isReady);
-  for (const chunk of randomChunks(pcm.data, options.seed ?? 1, 1, options.maxChunkBytes ?? 8192)) {
+  for (const chunk of randomChunks(data, options.seed ?? 1, 1, options.maxChunkBytes ?? 8192)) {
     client.send(chunk);
     if (options.chunkDelayMs !== undefined && options.chunkDelayMs > 0) await new Promise((r) => setTimeout(r, options.chunkDelayMs));
   }
@@ -206,6 +202,20 @@ export async function streamWav(wsUrl: string, path: string, options: StreamWavO
     messages: client.messages,
     closeCode: code,
   };
+}
+
+/** Streams a WAV fixture in random chunks, sends `end`, and collects everything until close. */
+export async function streamWav(wsUrl: string, path: string, options: StreamWavOptions = {}): Promise<StreamOutcome> {
+  const pcm = await readWavPcm(path);
+  const start: StartMessage = {
+    type: 'start',
+    sampleRate: pcm.sampleRateHz,
+    encoding: pcm.encoding as StartMessage['encoding'],
+    channels: pcm.channels as 1 | 2,
+  };
+  if (options.hopMs !== undefined) start.hopMs = options.hopMs;
+  if (options.smoothing !== undefined) start.smoothing = options.smoothing;
+  return streamStartAndBytes(wsUrl, start, pcm.data, options);
 }
 
 /** Parses a Prometheus text exposition into `name{labels}` → value. */
