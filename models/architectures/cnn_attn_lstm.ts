@@ -13,6 +13,7 @@ import { glorot, constant, lstmBias } from '../ops/init.js';
 import { lstmSequence, type LstmWeights } from '../ops/lstm.js';
 import { stepMasks } from '../ops/mask.js';
 import { convShapes, convStack, denseHead, initConvStack, initDenseHead, maskAt, maybeDropout } from './common.js';
+import { initStatsHead, validateStatsHead, withStatsLogits, withStatsLogitsEveryStep } from './stats_head.js';
 import { hyperInt, hyperNum, param, type Architecture, type ForwardOptions, type Hyper, type ModelLike, type ParamSpec } from './types.js';
 
 export const CNN_ATTN_LSTM_DEFAULTS: Hyper = {
@@ -75,6 +76,7 @@ export const cnnAttnLstm: Architecture = {
     }
     const dropout = hyperNum(hyper, 'dropout');
     if (dropout < 0 || dropout >= 1) throw new Error(`hyper.dropout: expected a rate in [0, 1), got ${dropout}`);
+    validateStatsHead(hyper);
   },
   stepFrames,
   windowSteps: (hyper) => hyperInt(hyper, 'windowSteps'),
@@ -90,19 +92,21 @@ export const cnnAttnLstm: Architecture = {
     out['attn.b'] = constant([attn], 0);
     out['attn.v'] = glorot([attn, 1], attn, 1, random);
     initDenseHead(units, hyperInt(hyper, 'denseUnits'), hyperInt(hyper, 'numClasses'), random, out);
+    initStatsHead(hyper, out);
     return out;
   },
   forward(model, x, options) {
     const { hs, mask } = encode(model, x, options);
     const context = attentionPool(hs, attentionWeights(model), hyperInt(model.hyper, 'windowSteps'), mask ?? undefined);
-    return denseHead(model, context, options, hyperNum(model.hyper, 'dropout'));
+    return withStatsLogits(model, x, options, denseHead(model, context, options, hyperNum(model.hyper, 'dropout')));
   },
   forwardSteps(model, x, options) {
     const { hs, mask } = encode(model, x, options);
     const contexts = attentionPoolEveryStep(hs, attentionWeights(model), hyperInt(model.hyper, 'windowSteps'), mask ?? undefined);
     const [batch, steps, units] = contexts.shape;
     const logits = denseHead(model, tf.reshape(contexts, [batch * steps, units]), options, hyperNum(model.hyper, 'dropout'));
-    return tf.reshape(logits, [batch, steps, hyperInt(model.hyper, 'numClasses')]);
+    const perStep = tf.reshape(logits, [batch, steps, hyperInt(model.hyper, 'numClasses')]) as tf.Tensor3D;
+    return withStatsLogitsEveryStep(model, x, options, perStep, stepFrames(model.hyper));
   },
 };
 

@@ -49,6 +49,12 @@ export interface ForwardOptions {
    */
   validFrames?: ArrayLike<number>;
   /**
+   * VoicedGate flags of the frames, B × T row-major, left-padded like x (padding 0). The stats
+   * head (stats_head.ts) pools only voiced frames, as the streaming runner does; without
+   * them it pools every valid frame. Other layers ignore it.
+   */
+  voiced?: ArrayLike<number>;
+  /**
    * Batch-norm moving-average momentum in [0, 1) (conv1d-lstm only). When set and `training`,
    * forward() also updates the moving mean/variance variables in place. Default: not updated.
    */

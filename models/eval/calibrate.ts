@@ -15,6 +15,7 @@ import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
+import { hasStatsHead } from '../architectures/stats_head.js';
 import { selectEngine } from '../engine.js';
 import { loadModel, saveModel, type LoadedModel } from '../io.js';
 import type { ModelMeta } from '../meta.js';
@@ -44,7 +45,9 @@ function foldAnswers(model: LoadedModel, dataDir: string, cacheDir: string | nul
 /** Writes `model` to `outDir` with its logits divided by `temperature`. */
 export async function saveTempered(model: LoadedModel, outDir: string, temperature: number, fittedOn: string): Promise<void> {
   const params: Record<string, tf.Tensor> = { ...model.params };
-  for (const name of ['out.w', 'out.b']) {
+  // Every layer whose output is a logit: the network's and, when present, the stats head's.
+  const logitLayers = ['out.w', 'out.b', ...(hasStatsHead(model.meta.hyper) ? ['stats.w', 'stats.b'] : [])];
+  for (const name of logitLayers) {
     const p = model.params[name];
     if (p === undefined) throw new Error(`${model.meta.id}: expected an output layer "${name}" to scale, got none`);
     params[name] = tf.div(p, temperature);
@@ -55,7 +58,7 @@ export async function saveTempered(model: LoadedModel, outDir: string, temperatu
   }
   const meta: ModelMeta = { ...model.meta, calibration: { temperature, method: 'temperature scaling of the output layer', fittedOn } };
   await saveModel(outDir, meta, params);
-  for (const name of ['out.w', 'out.b']) params[name]?.dispose();
+  for (const name of logitLayers) params[name]?.dispose();
 }
 
 function ece(probs: readonly ArrayLike<number>[], labels: readonly number[]): number {

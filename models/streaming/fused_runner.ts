@@ -27,6 +27,7 @@ import { stepLayout } from './workspace.js';
 interface ActiveStream {
   state: FusedStreamState;
   frames: Float32Array;
+  voiced: Uint8Array;
   /** Frames [start, end) of `frames` feed the model (see segment.ts). */
   start: number;
   end: number;
@@ -35,10 +36,21 @@ interface ActiveStream {
   dropsTail: boolean;
 }
 
-/** Appends normalised frames [from, from + rows) of `frames` to the state's pending rows. */
-function appendPending(plan: StreamingPlan, state: FusedStreamState, frames: Float32Array, from: number, rows: number): void {
+/** Appends normalised frames [from, from + rows) of `frames` (and their voiced flags) to the state's pending rows. */
+function appendPending(plan: StreamingPlan, state: FusedStreamState, frames: Float32Array, voiced: Uint8Array, from: number, rows: number): void {
   normalizeInto(frames, from, state.pending, state.pendingFrames, rows, plan.mean, plan.invStd);
+  state.pendingVoiced.set(voiced.subarray(from, from + rows), state.pendingFrames);
   state.pendingFrames += rows;
+}
+
+/** The stats head's sums take the frames the steps just consumed: the pending rows, then `rows` new frames. */
+function accumulateStats(plan: StreamingPlan, a: ActiveStream, rows: number): void {
+  const { state } = a;
+  if (state.stats === null) return;
+  state.stats.add(state.pending, 0, state.pendingFrames, state.pendingVoiced, 0);
+  const normalised = plan.scratch.take('stats', rows * plan.numCoeffs);
+  normalizeInto(a.frames, a.start, normalised, 0, rows, plan.mean, plan.invStd);
+  state.stats.add(normalised, 0, rows, a.voiced, a.start);
 }
 
 /** Runs the model on the active streams and writes the results back into their states. */
@@ -77,8 +89,9 @@ function advance(plan: StreamingPlan, active: ActiveStream[]): void {
       state.ringCount = Math.min(state.ringCount + 1, windowSteps);
     }
     const used = steps * plan.stepFrames - state.pendingFrames;
+    accumulateStats(plan, a, used);
     state.pendingFrames = 0;
-    if (!a.dropsTail) appendPending(plan, state, a.frames, a.start + used, a.end - a.start - used);
+    if (!a.dropsTail) appendPending(plan, state, a.frames, a.voiced, a.start + used, a.end - a.start - used);
     state.probs = headProbs(plan, state);
   });
 }
@@ -106,9 +119,9 @@ export function stepFusedBatch(model: StreamableModel, requests: readonly StepRe
     const end = scan.usedEnd;
     const steps = Math.floor((state.pendingFrames + end - start) / plan.stepFrames);
     const dropsTail = end < n;
-    if (steps > 0) active.push({ state, frames, start, end, steps, dropsTail });
+    if (steps > 0) active.push({ state, frames, voiced, start, end, steps, dropsTail });
     else if (dropsTail) state.pendingFrames = 0;
-    else appendPending(plan, state, frames, start, end - start);
+    else appendPending(plan, state, frames, voiced, start, end - start);
   }
   if (active.length > 0) advance(plan, active);
   return requests.map(({ state }) => {

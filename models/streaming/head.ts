@@ -3,7 +3,8 @@
  * the weighted sum of the stored projections W1ᵀ h_t (plan.ts: equal to W1ᵀ of the pooled
  * context, since the weights sum to one), bias and ReLU, linear output, softmax. About
  * windowSteps × denseUnits + denseUnits × classes multiply-adds — cheaper in JS than a tfjs
- * round trip. Mirrors attentionPool + denseHead (float64 accumulation, float32 result).
+ * round trip. Mirrors attentionPool + denseHead, plus the stats head when the model has one
+ * (float64 accumulation, float32 result).
  */
 import type { StreamingPlan } from './plan.js';
 import type { FusedStreamState } from './state.js';
@@ -50,6 +51,17 @@ export function headProbs(plan: StreamingPlan, state: FusedStreamState): Float32
     const x = Math.max(0, acc[d]! / total + dense1B[d]!);
     const row = d * numClasses;
     for (let k = 0; k < numClasses; k++) acc[denseUnits + k]! += x * outW[row + k]!;
+  }
+  if (plan.stats !== null && state.stats !== null) {
+    // The stats head: a linear layer on the segment's utterance statistics (running_stats.ts).
+    const { w, b, scratch } = plan.stats;
+    const features = state.stats.features(scratch);
+    for (let k = 0; k < numClasses; k++) acc[denseUnits + k]! += b[k]!;
+    for (let j = 0; j < features.length; j++) {
+      const v = features[j]!;
+      const row = j * numClasses;
+      for (let k = 0; k < numClasses; k++) acc[denseUnits + k]! += v * w[row + k]!;
+    }
   }
   // Softmax of the logits.
   let maxLogit = -Infinity;

@@ -34,7 +34,7 @@ export function predictOffline(model: StreamableModel, frames: Float32Array, voi
   if (used === 0) return new Float32Array(classes).fill(1 / classes);
   const x = normalizeFrames(frames.subarray(first * f, stepsEnd * f), meta.norm);
   return tf.tidy(() => {
-    const logits = forward(model, tf.tensor3d(x, [1, used, f]), { training: false });
+    const logits = forward(model, tf.tensor3d(x, [1, used, f]), { training: false, voiced: voiced.subarray(first, stepsEnd) });
     return tf.softmax(logits).dataSync() as Float32Array;
   });
 }

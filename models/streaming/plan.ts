@@ -15,6 +15,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { convShapes } from '../architectures/common.js';
+import { hasStatsHead, STATS_PER_COEFF } from '../architectures/stats_head.js';
 import { hyperInt, param, type ModelLike } from '../architectures/types.js';
 import { contextSize, type ConvShape } from '../ops/conv1d.js';
 import { inverseStd, type ModelMeta } from '../meta.js';
@@ -71,6 +72,8 @@ export interface StreamingPlan {
   outW: Float32Array;
   outB: Float32Array;
   denseUnits: number;
+  /** The stats head on the host (stats_head.ts): [4F × C] row-major and [C]; null without one. */
+  stats: { w: Float32Array; b: Float32Array; scratch: Float64Array } | null;
   /** Host buffers reused across calls; headScratch holds denseUnits + numClasses float64 values. */
   scratch: Scratch;
   headScratch: Float64Array;
@@ -171,6 +174,7 @@ function buildPlan(model: StreamableModel): StreamingPlan {
     outW: read('out.w'),
     outB: read('out.b'),
     denseUnits,
+    stats: hasStatsHead(hyper) ? { w: read('stats.w'), b: read('stats.b'), scratch: new Float64Array(STATS_PER_COEFF * hyperInt(hyper, 'numCoeffs')) } : null,
     scratch: new Scratch(),
     headScratch: new Float64Array(denseUnits + hyperInt(hyper, 'numClasses')),
     owned,

@@ -3,6 +3,7 @@
  * and can be created, reset and dropped freely. Only stepBatch mutates it.
  */
 import { streamingPlan, type StreamableModel } from './plan.js';
+import { RunningStats } from './running_stats.js';
 import { StreamStateBase } from './stream_state_base.js';
 
 export class FusedStreamState extends StreamStateBase {
@@ -11,6 +12,10 @@ export class FusedStreamState extends StreamStateBase {
   /** Normalised frames waiting for a full step (< stepFrames rows × numCoeffs). */
   readonly pending: Float32Array;
   pendingFrames = 0;
+  /** Voiced flags of the pending frames. */
+  readonly pendingVoiced: Uint8Array;
+  /** Utterance statistics of the segment's stepped frames (stats head); null without one. */
+  readonly stats: RunningStats | null;
   /** LSTM hidden and cell state. */
   readonly h: Float32Array;
   readonly c: Float32Array;
@@ -28,11 +33,13 @@ export class FusedStreamState extends StreamStateBase {
 
   constructor(
     model: StreamableModel,
-    dims: { contextSizes: number[]; pendingSize: number; units: number; windowSteps: number; ringWidth: number; numClasses: number },
+    dims: { contextSizes: number[]; pendingSize: number; stepFrames: number; units: number; windowSteps: number; ringWidth: number; numClasses: number; statsCoeffs: number | null },
   ) {
     super(model);
     this.convContext = dims.contextSizes.map((n) => new Float32Array(n));
     this.pending = new Float32Array(dims.pendingSize);
+    this.pendingVoiced = new Uint8Array(dims.stepFrames);
+    this.stats = dims.statsCoeffs === null ? null : new RunningStats(dims.statsCoeffs);
     this.h = new Float32Array(dims.units);
     this.c = new Float32Array(dims.units);
     this.ringProjected = new Float32Array(dims.windowSteps * dims.ringWidth);
@@ -48,6 +55,7 @@ export class FusedStreamState extends StreamStateBase {
     this.c.fill(0);
     this.ringCount = 0;
     this.ringNext = 0;
+    this.stats?.reset();
     this.probs = null;
   }
 }
@@ -58,9 +66,11 @@ export function createFusedStreamState(model: StreamableModel): FusedStreamState
   return new FusedStreamState(model, {
     contextSizes: plan.conv.map((layer) => layer.contextRows * layer.inChannels),
     pendingSize: plan.stepFrames * plan.numCoeffs,
+    stepFrames: plan.stepFrames,
     units: plan.units,
     windowSteps: plan.windowSteps,
     ringWidth: plan.denseUnits,
     numClasses: plan.numClasses,
+    statsCoeffs: plan.stats === null ? null : plan.numCoeffs,
   });
 }

@@ -15,6 +15,8 @@ export interface Example {
   /** Shortest whole-step length that still holds every voiced frame (≤ frames). */
   minFrames: number;
   labelIdx: number;
+  /** VoicedGate flag of each frame (the stats head pools voiced frames only). */
+  voiced: Uint8Array;
 }
 
 export interface PaddedBatch {
@@ -24,6 +26,8 @@ export interface PaddedBatch {
   maxFrames: number;
   numCoeffs: number;
   validFrames: Int32Array;
+  /** batch × maxFrames flags, 0 in the padding (ForwardOptions.voiced). */
+  voiced: Uint8Array;
   labels: Int32Array;
 }
 
@@ -50,6 +54,7 @@ export function padBatch(examples: readonly Example[], numCoeffs: number): Padde
   const maxFrames = Math.max(...examples.map((e) => e.frames));
   const x = new Float32Array(examples.length * maxFrames * numCoeffs);
   const validFrames = new Int32Array(examples.length);
+  const voiced = new Uint8Array(examples.length * maxFrames);
   const labels = new Int32Array(examples.length);
   examples.forEach((e, b) => {
     if (e.x.length !== e.frames * numCoeffs) {
@@ -57,10 +62,11 @@ export function padBatch(examples: readonly Example[], numCoeffs: number): Padde
     }
     const offset = (b * maxFrames + (maxFrames - e.frames)) * numCoeffs;
     x.set(e.x, offset);
+    voiced.set(e.voiced.subarray(0, e.frames), b * maxFrames + maxFrames - e.frames);
     validFrames[b] = e.frames;
     labels[b] = e.labelIdx;
   });
-  return { x, batch: examples.length, maxFrames, numCoeffs, validFrames, labels };
+  return { x, batch: examples.length, maxFrames, numCoeffs, validFrames, voiced, labels };
 }
 
 /** Inverse-frequency class weights, normalised to mean 1 over the classes present. */

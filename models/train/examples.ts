@@ -89,13 +89,15 @@ export function toExample(f: ClipFeatures, labelIdx: number, norm: FeatureNorm, 
   const minFrames = Math.min(frames, Math.max(s, Math.ceil((voicedEnd - start) / s) * s));
   const nc = f.numCoeffs;
   const x = new Float32Array(frames * nc);
+  const voiced = new Uint8Array(frames);
   const rows = Math.min(frames, f.count - start);
+  voiced.set(f.voiced.subarray(start, start + rows));
   for (let t = 0; t < rows; t += 1) {
     for (let c = 0; c < nc; c += 1) {
       x[t * nc + c] = ((f.coeffs[(start + t) * nc + c] as number) - (norm.mean[c] as number)) / (norm.std[c] as number);
     }
   }
-  return { x, frames, minFrames, labelIdx };
+  return { x, frames, minFrames, labelIdx, voiced };
 }
 
 /** A copy of `e` cut to a random whole-step length in [minFrames, frames] (a view, no copy of x). */
@@ -104,5 +106,5 @@ export function randomTrailing(e: Example, stepFrames: number, prng: Prng): Exam
   const hi = e.frames / stepFrames;
   const frames = prng.int(lo, hi) * stepFrames;
   const nc = e.x.length / e.frames;
-  return { x: e.x.subarray(0, frames * nc), frames, minFrames: Math.min(e.minFrames, frames), labelIdx: e.labelIdx };
+  return { x: e.x.subarray(0, frames * nc), frames, minFrames: Math.min(e.minFrames, frames), labelIdx: e.labelIdx, voiced: e.voiced.subarray(0, frames) };
 }

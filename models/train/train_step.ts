@@ -32,7 +32,7 @@ function validStepMask(validFrames: Int32Array, steps: number, stepFrames: numbe
  * also trains what a live view shows after each step, from the first steps of speech on.
  */
 function clipLosses(model: Model, x: tf.Tensor3D, batch: PaddedBatch, onehot: tf.Tensor2D, dropoutSeed: number, stepLossWeight: number): { ce: tf.Tensor1D; finalLogits: tf.Tensor2D } {
-  const options = { training: true, seed: dropoutSeed, validFrames: batch.validFrames, batchNormMomentum: BATCH_NORM_MOMENTUM };
+  const options = { training: true, seed: dropoutSeed, validFrames: batch.validFrames, voiced: batch.voiced, batchNormMomentum: BATCH_NORM_MOMENTUM };
   if (stepLossWeight === 0) {
     // batchNormMomentum: conv1d-lstm updates its moving statistics here; others ignore it.
     const finalLogits = forward(model, x, options);
@@ -129,7 +129,7 @@ export function predictExamples(model: ModelLike, examples: readonly Example[], 
     const batch = padBatch(idx.map((i) => examples[i] as Example), numCoeffs);
     const probs = tf.tidy(() => {
       const x = tf.tensor3d(batch.x, [batch.batch, batch.maxFrames, numCoeffs]);
-      return tf.softmax(forward(model, x, { training: false, validFrames: batch.validFrames }));
+      return tf.softmax(forward(model, x, { training: false, validFrames: batch.validFrames, voiced: batch.voiced }));
     });
     const values = probs.dataSync() as Float32Array;
     const classes = probs.shape[1] as number;

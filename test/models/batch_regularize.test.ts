@@ -7,7 +7,7 @@ import { Prng } from '../../models/train/prng.js';
 const COEFFS = 4;
 
 function example(frames: number, value: number, labelIdx: number): Example {
-  return { x: new Float32Array(frames * COEFFS).fill(value), frames, minFrames: frames, labelIdx };
+  return { x: new Float32Array(frames * COEFFS).fill(value), frames, minFrames: frames, labelIdx, voiced: new Uint8Array(frames).fill(1) };
 }
 
 test('maskBatch zeroes spans inside the valid frames only, never the padding or beyond', () => {

@@ -7,11 +7,12 @@ import { Prng } from '../../models/train/prng.js';
 
 describe('batching', () => {
   it('left-pads every clip to the longest so all end at the last step', () => {
-    const a = { x: Float32Array.from([1, 1, 2, 2]), frames: 2, minFrames: 2, labelIdx: 0 };
-    const b = { x: Float32Array.from([3, 3, 4, 4, 5, 5, 6, 6]), frames: 4, minFrames: 4, labelIdx: 1 };
+    const a = { x: Float32Array.from([1, 1, 2, 2]), frames: 2, minFrames: 2, labelIdx: 0, voiced: Uint8Array.from([1, 0]) };
+    const b = { x: Float32Array.from([3, 3, 4, 4, 5, 5, 6, 6]), frames: 4, minFrames: 4, labelIdx: 1, voiced: Uint8Array.from([1, 1, 0, 1]) };
     const batch = padBatch([a, b], 2);
     assert.equal(batch.maxFrames, 4);
     assert.deepEqual(Array.from(batch.x), [0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6]);
+    assert.deepEqual(Array.from(batch.voiced), [0, 0, 1, 0, 1, 1, 0, 1]);
     assert.deepEqual(Array.from(batch.validFrames), [2, 4]);
     assert.deepEqual(Array.from(batch.labels), [0, 1]);
   });

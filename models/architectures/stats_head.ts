@@ -1,0 +1,60 @@
+/**
+ * The optional stats head of cnn-attn-lstm (hyper `statsHead: 1`): a linear layer on the
+ * utterance statistics of the voiced frames (models/ops/utterance_stats.ts), whose logits
+ * are added to the network's — a product of the two experts' distributions. It is fitted
+ * apart from the network, on the same training clips (`npm run fit-stats-head`), because a
+ * separately trained linear model on utterance statistics errs differently from the network.
+ * Models without the hyper-parameter have no head (every model before it).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { constant } from '../ops/init.js';
+import { utteranceStats, utteranceStatsEveryStep } from '../ops/utterance_stats.js';
+import { maskAt } from './common.js';
+import { hyperInt, param, type ForwardOptions, type Hyper, type ModelLike, type ParamSpec } from './types.js';
+
+/** Statistics per coefficient: mean, sd, delta mean, delta sd. */
+export const STATS_PER_COEFF = 4;
+
+export function hasStatsHead(hyper: Hyper): boolean {
+  return hyper['statsHead'] !== undefined && hyperInt(hyper, 'statsHead') === 1;
+}
+
+export function validateStatsHead(hyper: Hyper): void {
+  if (hyper['statsHead'] === undefined) return;
+  const v = hyperInt(hyper, 'statsHead');
+  if (v !== 0 && v !== 1) throw new Error(`hyper.statsHead: expected 0 or 1, got ${v}`);
+}
+
+/** Zero weights: a fresh head adds nothing until it is fitted. */
+export function initStatsHead(hyper: Hyper, out: Record<string, ParamSpec>): void {
+  if (!hasStatsHead(hyper)) return;
+  const classes = hyperInt(hyper, 'numClasses');
+  out['stats.w'] = constant([STATS_PER_COEFF * hyperInt(hyper, 'numCoeffs'), classes], 0);
+  out['stats.b'] = constant([classes], 0);
+}
+
+/** Voiced flags as a [B, T, 1] tensor, or null when the caller gave none (then every valid frame counts). */
+function voicedMask(x: tf.Tensor3D, options: ForwardOptions): tf.Tensor3D | null {
+  if (options.voiced === undefined) return null;
+  const [batch, frames] = x.shape;
+  if (options.voiced.length !== batch * frames) {
+    throw new Error(`voiced: expected ${batch} × ${frames} = ${batch * frames} flags, got ${options.voiced.length}`);
+  }
+  return tf.tensor3d(Float32Array.from(options.voiced), [batch, frames, 1]);
+}
+
+/** logits [B, C] plus the stats head's, when the model has one. */
+export function withStatsLogits(model: ModelLike, x: tf.Tensor3D, options: ForwardOptions, logits: tf.Tensor2D): tf.Tensor2D {
+  if (!hasStatsHead(model.hyper)) return logits;
+  const stats = utteranceStats(x, voicedMask(x, options), maskAt(x, options, 1));
+  return tf.add(logits, tf.add(tf.matMul(stats, param(model, 'stats.w') as tf.Tensor2D), param(model, 'stats.b'))) as tf.Tensor2D;
+}
+
+/** Per-step logits [B, S, C] plus the stats head's after each step. */
+export function withStatsLogitsEveryStep(model: ModelLike, x: tf.Tensor3D, options: ForwardOptions, logits: tf.Tensor3D, stepFrames: number): tf.Tensor3D {
+  if (!hasStatsHead(model.hyper)) return logits;
+  const stats = utteranceStatsEveryStep(x, voicedMask(x, options), maskAt(x, options, 1), stepFrames);
+  const [batch, steps, width] = stats.shape;
+  const flat = tf.add(tf.matMul(tf.reshape(stats, [batch * steps, width]), param(model, 'stats.w') as tf.Tensor2D), param(model, 'stats.b'));
+  return tf.add(logits, tf.reshape(flat, logits.shape)) as tf.Tensor3D;
+}

@@ -1,0 +1,117 @@
+/**
+ * `npm run fit-stats-head -- --data <dir> --cv <cv dir> --out-cv <dir>` (every fold) or
+ * `... --data <dir> --model <dir> --model-out <dir>` (one model)
+ *
+ * Adds a fitted stats head (models/architectures/stats_head.ts) to trained, uncalibrated
+ * cnn-attn-lstm models. Each model's head is fitted on that model's own training speakers
+ * (meta.training.trainSpeakers) and the same clip versions it was trained on (its recorded
+ * augmentation and seed; features from the cache), so a CV fold's head never sees its
+ * held-out actors. The network is copied unchanged. Calibrate afterwards (`npm run
+ * calibrate`), then score with `npm run evaluate -- --cv <out-cv>` like any CV run.
+ */
+import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import * as tf from '@tensorflow/tfjs';
+import { hasStatsHead } from '../architectures/stats_head.js';
+import { selectEngine } from '../engine.js';
+import { loadModel, saveModel, type LoadedModel } from '../io.js';
+import { voicedGateOf, type ModelMeta } from '../meta.js';
+import { foldDirs } from '../eval/cv_eval.js';
+import type { AugmentConfig } from './augment.js';
+import { scanDataset } from './dataset.js';
+import { loadFeatures } from './load_features.js';
+import { clipUtteranceStats, DEFAULT_STATS_HEAD_FIT, fitStatsHead } from './stats_head_fit.js';
+
+function trainingField<T>(meta: ModelMeta, name: string): T {
+  const value = meta.training?.[name] as T | undefined;
+  if (value === undefined) throw new Error(`${meta.id}: expected training.${name} in meta.json, got none`);
+  return value;
+}
+
+/** Fits the head of one model on its own training clips and writes the model with it to `outDir`. */
+export async function addStatsHead(model: LoadedModel, dataDir: string, cacheDir: string | null, outDir: string, log: (msg: string) => void): Promise<void> {
+  const { meta } = model;
+  if (meta.arch !== 'cnn-attn-lstm') throw new Error(`${meta.id}: expected a cnn-attn-lstm model, got ${meta.arch}`);
+  if (hasStatsHead(meta.hyper)) throw new Error(`${meta.id}: expected a model without a stats head, got one with`);
+  // The head's logits are added to the network's; a temperature must be fitted on the sum.
+  if (meta.calibration !== undefined) throw new Error(`${meta.id}: expected an uncalibrated model (calibrate after fitting), got T = ${meta.calibration.temperature}`);
+  const speakers = trainingField<string[]>(meta, 'trainSpeakers');
+  const { enabled, ...augment } = trainingField<AugmentConfig & { enabled: boolean }>(meta, 'augmentation');
+  const clips = scanDataset(dataDir, { layout: 'auto', labels: meta.labels }).clips.filter((c) => c.speaker !== null && speakers.includes(c.speaker));
+  const { items, skipped } = loadFeatures(clips, {
+    labels: meta.labels,
+    augment: enabled ? augment : null,
+    seed: trainingField<number>(meta, 'seed'),
+    cacheDir,
+    gate: voicedGateOf(meta),
+    numCoeffs: meta.featureConfig.numCoeffs,
+  });
+  const maxFrames = trainingField<{ maxFrames?: number }>(meta, 'span').maxFrames ?? 800;
+  const span = { stepFrames: meta.stepFrames, resetAfterSilenceFrames: meta.resetAfterSilenceFrames, maxFrames };
+  const xs = items.flatMap((it) => it.versions.map((v) => clipUtteranceStats(v, meta.norm, span)));
+  const ys = items.flatMap((it) => it.versions.map(() => it.labelIdx));
+  const fit = fitStatsHead(xs, ys, meta.labels.length);
+  log(`${meta.id}: stats head fitted on ${xs.length} clip versions of ${items.length} clips (${speakers.length} speakers; ${skipped.length} skipped)`);
+  const head = { 'stats.w': tf.tensor2d(fit.w, [xs[0]!.length, meta.labels.length]), 'stats.b': tf.tensor1d(fit.b) };
+  const hyper = { ...meta.hyper, statsHead: 1 };
+  if (meta.training === undefined) throw new Error(`${meta.id}: expected a training record in meta.json, got none`);
+  const out: ModelMeta = {
+    ...meta,
+    id: `${meta.id}-stats`,
+    hyper,
+    training: { ...meta.training, statsHead: { ...DEFAULT_STATS_HEAD_FIT, examples: xs.length, clips: items.length, speakers } },
+  };
+  try {
+    await saveModel(outDir, out, { ...model.params, ...head });
+  } finally {
+    tf.dispose(Object.values(head));
+  }
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      data: { type: 'string' },
+      cv: { type: 'string' },
+      'out-cv': { type: 'string' },
+      model: { type: 'string' },
+      'model-out': { type: 'string' },
+      'cache-dir': { type: 'string' },
+      help: { type: 'boolean' },
+    },
+    strict: true,
+  });
+  const jobs: { dir: string; out: string }[] = [];
+  if (values.cv !== undefined && values['out-cv'] !== undefined) {
+    for (const fold of foldDirs(resolve(values.cv))) jobs.push({ dir: fold.dir, out: join(resolve(values['out-cv']), `fold${fold.index}`) });
+  }
+  if (values.model !== undefined && values['model-out'] !== undefined) jobs.push({ dir: resolve(values.model), out: resolve(values['model-out']) });
+  if (values.help === true || values.data === undefined || jobs.length === 0) {
+    console.log(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('*/')[0]);
+    if (values.help !== true) process.exitCode = 1;
+    return;
+  }
+  await selectEngine();
+  if (values.cv !== undefined && values['out-cv'] !== undefined) {
+    mkdirSync(resolve(values['out-cv']), { recursive: true });
+    const recipe = join(resolve(values.cv), 'recipe.json');
+    if (existsSync(recipe)) copyFileSync(recipe, join(resolve(values['out-cv']), 'recipe.json'));
+  }
+  for (const job of jobs) {
+    const model = await loadModel(job.dir);
+    try {
+      await addStatsHead(model, resolve(values.data), resolve(values['cache-dir'] ?? '.cache/features'), job.out, console.log);
+    } finally {
+      model.dispose();
+    }
+  }
+}
+
+if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main().catch((err: unknown) => {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(1);
+  });
+}

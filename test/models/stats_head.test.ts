@@ -1,0 +1,147 @@
+/**
+ * The stats head of cnn-attn-lstm (models/architectures/stats_head.ts): the tfjs statistics
+ * equal a direct computation and the host's running sums; a model with a fitted (here:
+ * random) head streams exactly what predictOffline and forwardSteps compute; no tensor leaks.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import * as tf from '@tensorflow/tfjs';
+import { createModel, disposeModel, forward, forwardSteps } from '../../models/architectures/index.js';
+import { toLoadedModel, type LoadedModel } from '../../models/io.js';
+import { seededRandom } from '../../models/ops/init.js';
+import { STATS_VAR_EPS, utteranceStats, utteranceStatsEveryStep } from '../../models/ops/utterance_stats.js';
+import { metaForModel } from '../../models/random_model.js';
+import { RunningStats } from '../../models/streaming/running_stats.js';
+import { createStreamState, predictOffline, stepBatch, type StepResult } from '../../models/streaming/runner.js';
+import { clipFeatures, maxAbsDiff, normOf, numTensors, randomFrames, SPEECH_FIXTURES, useWasm } from './model_fixtures.js';
+
+const F = 20;
+
+/** The statistics written out the long way: voiced frames, adjacent voiced pairs. */
+function directStats(x: Float32Array, voiced: Uint8Array, f: number): number[] {
+  const n = voiced.length;
+  const out: number[] = [];
+  const meanSd = (rows: number[][]): void => {
+    const columns = Array.from({ length: f }, (_, c) => rows.map((r) => r[c]!));
+    const means = columns.map((vals) => (vals.length === 0 ? 0 : vals.reduce((a, v) => a + v, 0) / vals.length));
+    const sds = columns.map((vals, c) => Math.sqrt((vals.length === 0 ? 0 : vals.reduce((a, v) => a + (v - means[c]!) ** 2, 0) / vals.length) + STATS_VAR_EPS));
+    out.push(...means, ...sds);
+  };
+  const row = (t: number): number[] => Array.from(x.subarray(t * f, (t + 1) * f));
+  const frames: number[][] = [];
+  const deltas: number[][] = [];
+  for (let t = 0; t < n; t++) {
+    if (voiced[t] !== 1) continue;
+    frames.push(row(t));
+    if (t > 0 && voiced[t - 1] === 1) deltas.push(row(t).map((v, c) => v - row(t - 1)[c]!));
+  }
+  meanSd(frames);
+  meanSd(deltas);
+  return out;
+}
+
+function randomVoiced(n: number, seed: number): Uint8Array {
+  const random = seededRandom(seed);
+  return Uint8Array.from({ length: n }, () => (random() < 0.7 ? 1 : 0));
+}
+
+/** A cnn-attn-lstm with a stats head of random weights (a fresh head is all zeros). */
+function modelWithHead(seed: number, norm: { mean: number[]; std: number[] }): LoadedModel {
+  const model = createModel('cnn-attn-lstm', { windowSteps: 6, statsHead: 1 }, seed);
+  const random = seededRandom(seed + 100);
+  const params: Record<string, tf.Tensor> = { ...model.params };
+  params['stats.w'] = tf.tensor2d(Float32Array.from({ length: 4 * F * 8 }, () => random() * 2 - 1), [4 * F, 8]);
+  params['stats.b'] = tf.tensor1d(Float32Array.from({ length: 8 }, () => random() - 0.5));
+  const loaded = toLoadedModel(metaForModel(model, { norm }), params);
+  disposeModel(model);
+  params['stats.w'].dispose();
+  params['stats.b'].dispose();
+  return loaded;
+}
+
+describe('stats head', () => {
+  let model: LoadedModel;
+  const clips = SPEECH_FIXTURES.map(clipFeatures);
+
+  before(async () => {
+    await useWasm();
+    model = modelWithHead(3, normOf(clips[0]!.frames));
+  });
+  after(() => model.dispose());
+
+  it('tfjs statistics (left-padded, voiced only) = the direct computation = the running sums', () => {
+    const n = 96;
+    const pad = 24;
+    const x = randomFrames(n, 1, F, 2);
+    const voiced = randomVoiced(n, 2);
+    const want = directStats(x, voiced, F);
+    const padded = new Float32Array((n + pad) * F);
+    padded.set(x, pad * F);
+    const paddedVoiced = new Uint8Array(n + pad).fill(1); // padding must be masked by validFrames, not by the flags
+    paddedVoiced.set(voiced, pad);
+    const got = tf.tidy(() => {
+      const xt = tf.tensor3d(padded, [1, n + pad, F]);
+      const valid = tf.tensor3d(Float32Array.from({ length: n + pad }, (_, t) => (t >= pad ? 1 : 0)), [1, n + pad, 1]);
+      return utteranceStats(xt, tf.tensor3d(Float32Array.from(paddedVoiced), [1, n + pad, 1]), valid).dataSync();
+    });
+    assert.ok(maxAbsDiff(got, Float32Array.from(want)) < 1e-4, `tf vs direct ${maxAbsDiff(got, Float32Array.from(want))}`);
+    const running = new RunningStats(F);
+    for (let from = 0; from < n; from += 13) running.add(x, from, Math.min(13, n - from), voiced, from);
+    assert.ok(maxAbsDiff(running.features(new Float64Array(4 * F)), Float64Array.from(want)) < 1e-9);
+    const steps = tf.tidy(() => utteranceStatsEveryStep(tf.tensor3d(x, [1, n, F]), tf.tensor3d(Float32Array.from(voiced), [1, n, 1]), null, 8).arraySync());
+    const at5 = directStats(x.subarray(0, 48 * F), voiced.subarray(0, 48), F);
+    assert.ok(maxAbsDiff(Float32Array.from(steps[0]![5]!), Float32Array.from(at5)) < 1e-4);
+  });
+
+  it('streams what predictOffline computes, after every random-sized chunk (1e-4)', () => {
+    let compared = 0;
+    for (const [i, clip] of clips.entries()) {
+      const random = seededRandom(40 + i);
+      const state = createStreamState(model);
+      for (let pos = 0; pos < clip.count; ) {
+        const n = Math.min(clip.count - pos, Math.floor(random() * 60));
+        const [res] = stepBatch(model, [{ state, frames: clip.frames.subarray(pos * F, (pos + n) * F), voiced: clip.voiced.subarray(pos, pos + n) }]) as [StepResult];
+        pos += n;
+        if (res.probs === null) continue;
+        const offline = predictOffline(model, clip.frames.subarray(0, pos * F), clip.voiced.subarray(0, pos));
+        assert.ok(maxAbsDiff(res.probs, offline) < 1e-4, `clip ${i} after ${pos} frames: ${maxAbsDiff(res.probs, offline)}`);
+        compared++;
+      }
+    }
+    assert.ok(compared > 10);
+  });
+
+  it('changes the answer (the head is not inert) and forwardSteps agrees with forward', () => {
+    const clip = clips[1]!;
+    const plain = createModel('cnn-attn-lstm', { windowSteps: 6 }, 3);
+    const plainLoaded = toLoadedModel(metaForModel(plain, { norm: model.meta.norm }), plain.params);
+    disposeModel(plain);
+    const withHead = predictOffline(model, clip.frames, clip.voiced);
+    const without = predictOffline(plainLoaded, clip.frames, clip.voiced);
+    plainLoaded.dispose();
+    assert.ok(maxAbsDiff(withHead, without) > 1e-3);
+    const baseline = numTensors();
+    tf.tidy(() => {
+      const frames = 64;
+      const x = tf.tensor3d(randomFrames(frames, 5, F, 1), [1, frames, F]);
+      const voiced = randomVoiced(frames, 6);
+      const all = forwardSteps(model, x, { training: false, voiced }).arraySync();
+      const last = forward(model, x, { training: false, voiced }).arraySync();
+      assert.ok(maxAbsDiff(Float32Array.from(all[0]![7]!), Float32Array.from(last[0]!)) < 1e-4);
+      const prefix = tf.slice(x, [0, 0, 0], [1, 24, F]) as tf.Tensor3D;
+      const early = forward(model, prefix, { training: false, voiced: voiced.subarray(0, 24) }).arraySync();
+      assert.ok(maxAbsDiff(Float32Array.from(all[0]![2]!), Float32Array.from(early[0]!)) < 1e-4);
+    });
+    assert.equal(numTensors(), baseline);
+  });
+
+  it('leaks no tensors while streaming', () => {
+    const states = Array.from({ length: 3 }, () => createStreamState(model));
+    const frames = randomFrames(25, 9);
+    const voiced = randomVoiced(25, 10);
+    stepBatch(model, states.map((state) => ({ state, frames, voiced })));
+    const baseline = numTensors();
+    for (let i = 0; i < 200; i++) stepBatch(model, states.map((state) => ({ state, frames, voiced })));
+    assert.equal(numTensors(), baseline);
+  });
+});
