@@ -13,7 +13,7 @@ import { glorot, constant, lstmBias } from '../ops/init.js';
 import { lstmSequence, type LstmWeights } from '../ops/lstm.js';
 import { stepMasks } from '../ops/mask.js';
 import { convShapes, convStack, denseHead, initConvStack, initDenseHead, maskAt, maybeDropout } from './common.js';
-import { initStatsHead, validateStatsHead, withStatsLogits, withStatsLogitsEveryStep } from './stats_head.js';
+import { hasStatsHead, initStatsHead, STATS_SUM_FLOPS_PER_COEFF, validateStatsHead, withStatsLogits, withStatsLogitsEveryStep } from './stats_head.js';
 import { hyperInt, hyperNum, param, type Architecture, type ForwardOptions, type Hyper, type ModelLike, type ParamSpec } from './types.js';
 
 export const CNN_ATTN_LSTM_DEFAULTS: Hyper = {
@@ -92,7 +92,7 @@ export const cnnAttnLstm: Architecture = {
     out['attn.b'] = constant([attn], 0);
     out['attn.v'] = glorot([attn, 1], attn, 1, random);
     initDenseHead(units, hyperInt(hyper, 'denseUnits'), hyperInt(hyper, 'numClasses'), random, out);
-    initStatsHead(hyper, out);
+    initStatsHead(hyper, random, out);
     return out;
   },
   forward(model, x, options) {
@@ -112,7 +112,8 @@ export const cnnAttnLstm: Architecture = {
 
 /**
  * Multiply-adds × 2 per second of audio of the per-step work (conv stack, LSTM, attention
- * keys) at a 100 Hz frame rate; the dense head runs per result and is left out.
+ * keys, the stats head's running sums) at a 100 Hz frame rate; the dense head and the stats
+ * head's linear layer run per result and are left out.
  */
 export function flopsPerAudioSecond(hyper: Hyper, frameRateHz = 100): number {
   const { shapes, channels } = convShapes(hyper);
@@ -127,5 +128,7 @@ export function flopsPerAudioSecond(hyper: Hyper, frameRateHz = 100): number {
   const units = hyperInt(hyper, 'lstmUnits');
   flops += 2 * rateHz * (cIn + units) * 4 * units;
   flops += 2 * rateHz * units * (hyperInt(hyper, 'attentionUnits') + 1);
+  // Stats head: per frame and coefficient, sum and sum of squares of the value and its delta.
+  if (hasStatsHead(hyper)) flops += frameRateHz * STATS_SUM_FLOPS_PER_COEFF * hyperInt(hyper, 'numCoeffs');
   return flops;
 }

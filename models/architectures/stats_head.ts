@@ -1,13 +1,14 @@
 /**
- * The optional stats head of cnn-attn-lstm (hyper `statsHead: 1`): a linear layer on the
- * utterance statistics of the voiced frames (models/ops/utterance_stats.ts), whose logits
- * are added to the network's — a product of the two experts' distributions. It is fitted
- * apart from the network, on the same training clips (`npm run fit-stats-head`), because a
- * separately trained linear model on utterance statistics errs differently from the network.
- * Models without the hyper-parameter have no head (every model before it).
+ * The optional stats head of cnn-attn-lstm (hyper `statsHead: 1`): a small classifier on the
+ * utterance statistics of the voiced frames (models/ops/utterance_stats.ts) — linear, or with
+ * one ReLU layer of `statsHidden` units (`stats.w1`, `stats.b1`) — whose logits (`stats.w`,
+ * `stats.b`) are added to the network's: a product of the two experts' distributions. It is
+ * fitted apart from the network, on the same training clips (`npm run fit-stats-head`),
+ * because a separately trained model on utterance statistics errs differently from the
+ * network. Models without the hyper-parameter have no head (every model before it).
  */
 import * as tf from '@tensorflow/tfjs';
-import { constant } from '../ops/init.js';
+import { constant, glorot } from '../ops/init.js';
 import { utteranceStats, utteranceStatsEveryStep } from '../ops/utterance_stats.js';
 import { maskAt } from './common.js';
 import { hyperInt, param, type ForwardOptions, type Hyper, type ModelLike, type ParamSpec } from './types.js';
@@ -15,22 +16,47 @@ import { hyperInt, param, type ForwardOptions, type Hyper, type ModelLike, type 
 /** Statistics per coefficient: mean, sd, delta mean, delta sd. */
 export const STATS_PER_COEFF = 4;
 
+/** Arithmetic per frame and coefficient of the running sums: delta, 2 sums, 2 squares-and-sums. */
+export const STATS_SUM_FLOPS_PER_COEFF = 7;
+
 export function hasStatsHead(hyper: Hyper): boolean {
   return hyper['statsHead'] !== undefined && hyperInt(hyper, 'statsHead') === 1;
 }
 
-export function validateStatsHead(hyper: Hyper): void {
-  if (hyper['statsHead'] === undefined) return;
-  const v = hyperInt(hyper, 'statsHead');
-  if (v !== 0 && v !== 1) throw new Error(`hyper.statsHead: expected 0 or 1, got ${v}`);
+/** Hidden units of the stats head; 0 = linear. */
+export function statsHiddenOf(hyper: Hyper): number {
+  return hyper['statsHidden'] === undefined ? 0 : hyperInt(hyper, 'statsHidden');
 }
 
-/** Zero weights: a fresh head adds nothing until it is fitted. */
-export function initStatsHead(hyper: Hyper, out: Record<string, ParamSpec>): void {
+export function validateStatsHead(hyper: Hyper): void {
+  if (hyper['statsHead'] !== undefined) {
+    const v = hyperInt(hyper, 'statsHead');
+    if (v !== 0 && v !== 1) throw new Error(`hyper.statsHead: expected 0 or 1, got ${v}`);
+  }
+  if (statsHiddenOf(hyper) < 0) throw new Error(`hyper.statsHidden: expected ≥ 0, got ${statsHiddenOf(hyper)}`);
+}
+
+/** Zero output weights: a fresh head adds nothing until it is fitted. */
+export function initStatsHead(hyper: Hyper, random: () => number, out: Record<string, ParamSpec>): void {
   if (!hasStatsHead(hyper)) return;
   const classes = hyperInt(hyper, 'numClasses');
-  out['stats.w'] = constant([STATS_PER_COEFF * hyperInt(hyper, 'numCoeffs'), classes], 0);
+  const inputs = STATS_PER_COEFF * hyperInt(hyper, 'numCoeffs');
+  const hidden = statsHiddenOf(hyper);
+  if (hidden > 0) {
+    out['stats.w1'] = glorot([inputs, hidden], inputs, hidden, random);
+    out['stats.b1'] = constant([hidden], 0);
+  }
+  out['stats.w'] = constant([hidden > 0 ? hidden : inputs, classes], 0);
   out['stats.b'] = constant([classes], 0);
+}
+
+/** Statistics [N, D] → the head's logits [N, C]. */
+function headLogits(model: ModelLike, stats: tf.Tensor2D): tf.Tensor2D {
+  let h = stats;
+  if (statsHiddenOf(model.hyper) > 0) {
+    h = tf.fused.matMul({ a: h, b: param(model, 'stats.w1') as tf.Tensor2D, bias: param(model, 'stats.b1'), activation: 'relu' }) as tf.Tensor2D;
+  }
+  return tf.fused.matMul({ a: h, b: param(model, 'stats.w') as tf.Tensor2D, bias: param(model, 'stats.b') }) as tf.Tensor2D;
 }
 
 /** Voiced flags as a [B, T, 1] tensor, or null when the caller gave none (then every valid frame counts). */
@@ -47,7 +73,7 @@ function voicedMask(x: tf.Tensor3D, options: ForwardOptions): tf.Tensor3D | null
 export function withStatsLogits(model: ModelLike, x: tf.Tensor3D, options: ForwardOptions, logits: tf.Tensor2D): tf.Tensor2D {
   if (!hasStatsHead(model.hyper)) return logits;
   const stats = utteranceStats(x, voicedMask(x, options), maskAt(x, options, 1));
-  return tf.add(logits, tf.add(tf.matMul(stats, param(model, 'stats.w') as tf.Tensor2D), param(model, 'stats.b'))) as tf.Tensor2D;
+  return tf.add(logits, headLogits(model, stats)) as tf.Tensor2D;
 }
 
 /** Per-step logits [B, S, C] plus the stats head's after each step. */
@@ -55,6 +81,6 @@ export function withStatsLogitsEveryStep(model: ModelLike, x: tf.Tensor3D, optio
   if (!hasStatsHead(model.hyper)) return logits;
   const stats = utteranceStatsEveryStep(x, voicedMask(x, options), maskAt(x, options, 1), stepFrames);
   const [batch, steps, width] = stats.shape;
-  const flat = tf.add(tf.matMul(tf.reshape(stats, [batch * steps, width]), param(model, 'stats.w') as tf.Tensor2D), param(model, 'stats.b'));
+  const flat = headLogits(model, tf.reshape(stats, [batch * steps, width]) as tf.Tensor2D);
   return tf.add(logits, tf.reshape(flat, logits.shape)) as tf.Tensor3D;
 }

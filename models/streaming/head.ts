@@ -7,6 +7,7 @@
  * (float64 accumulation, float32 result).
  */
 import type { StreamingPlan } from './plan.js';
+import type { RunningStats } from './running_stats.js';
 import type { FusedStreamState } from './state.js';
 
 /** Writes the head's output into state.probsValues and returns it; null while the window is empty. */
@@ -52,17 +53,7 @@ export function headProbs(plan: StreamingPlan, state: FusedStreamState): Float32
     const row = d * numClasses;
     for (let k = 0; k < numClasses; k++) acc[denseUnits + k]! += x * outW[row + k]!;
   }
-  if (plan.stats !== null && state.stats !== null) {
-    // The stats head: a linear layer on the segment's utterance statistics (running_stats.ts).
-    const { w, b, scratch } = plan.stats;
-    const features = state.stats.features(scratch);
-    for (let k = 0; k < numClasses; k++) acc[denseUnits + k]! += b[k]!;
-    for (let j = 0; j < features.length; j++) {
-      const v = features[j]!;
-      const row = j * numClasses;
-      for (let k = 0; k < numClasses; k++) acc[denseUnits + k]! += v * w[row + k]!;
-    }
-  }
+  if (plan.stats !== null && state.stats !== null) addStatsLogits(plan.stats, state.stats, acc, denseUnits, numClasses);
   // Softmax of the logits.
   let maxLogit = -Infinity;
   for (let k = 0; k < numClasses; k++) maxLogit = Math.max(maxLogit, acc[denseUnits + k]!);
@@ -74,4 +65,28 @@ export function headProbs(plan: StreamingPlan, state: FusedStreamState): Float32
   const probs = state.probsValues;
   for (let k = 0; k < numClasses; k++) probs[k] = acc[denseUnits + k]! / sum;
   return probs;
+}
+
+/** v · W for row vector v and row-major W [v.length × cols], added into out[at, at + cols). */
+function addVecMat(v: Float64Array, w: Float32Array, cols: number, out: Float64Array, at: number): void {
+  for (let j = 0; j < v.length; j++) {
+    const x = v[j]!;
+    if (x === 0) continue;
+    const row = j * cols;
+    for (let k = 0; k < cols; k++) out[at + k]! += x * w[row + k]!;
+  }
+}
+
+/** The stats head (stats_head.ts) on the segment's utterance statistics, added to the logits in acc[at, at + C). */
+function addStatsLogits(head: NonNullable<StreamingPlan['stats']>, stats: RunningStats, acc: Float64Array, at: number, classes: number): void {
+  let input = stats.features(head.scratch);
+  if (head.w1 !== null && head.b1 !== null) {
+    const hidden = head.hidden;
+    for (let u = 0; u < hidden.length; u++) hidden[u] = head.b1[u]!;
+    addVecMat(input, head.w1, hidden.length, hidden, 0);
+    for (let u = 0; u < hidden.length; u++) hidden[u] = Math.max(0, hidden[u]!);
+    input = hidden;
+  }
+  for (let k = 0; k < classes; k++) acc[at + k]! += head.b[k]!;
+  addVecMat(input, head.w, classes, acc, at);
 }

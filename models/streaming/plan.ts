@@ -15,7 +15,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { convShapes } from '../architectures/common.js';
-import { hasStatsHead, STATS_PER_COEFF } from '../architectures/stats_head.js';
+import { hasStatsHead, STATS_PER_COEFF, statsHiddenOf } from '../architectures/stats_head.js';
 import { hyperInt, param, type ModelLike } from '../architectures/types.js';
 import { contextSize, type ConvShape } from '../ops/conv1d.js';
 import { inverseStd, type ModelMeta } from '../meta.js';
@@ -72,8 +72,11 @@ export interface StreamingPlan {
   outW: Float32Array;
   outB: Float32Array;
   denseUnits: number;
-  /** The stats head on the host (stats_head.ts): [4F × C] row-major and [C]; null without one. */
-  stats: { w: Float32Array; b: Float32Array; scratch: Float64Array } | null;
+  /**
+   * The stats head on the host (stats_head.ts), row-major: optional hidden layer w1 [4F × H],
+   * b1 [H]; output w [(H or 4F) × C], b [C]; scratch for the statistics and hidden units.
+   */
+  stats: { w1: Float32Array | null; b1: Float32Array | null; w: Float32Array; b: Float32Array; scratch: Float64Array; hidden: Float64Array } | null;
   /** Host buffers reused across calls; headScratch holds denseUnits + numClasses float64 values. */
   scratch: Scratch;
   headScratch: Float64Array;
@@ -174,7 +177,16 @@ function buildPlan(model: StreamableModel): StreamingPlan {
     outW: read('out.w'),
     outB: read('out.b'),
     denseUnits,
-    stats: hasStatsHead(hyper) ? { w: read('stats.w'), b: read('stats.b'), scratch: new Float64Array(STATS_PER_COEFF * hyperInt(hyper, 'numCoeffs')) } : null,
+    stats: hasStatsHead(hyper)
+      ? {
+          w1: statsHiddenOf(hyper) > 0 ? read('stats.w1') : null,
+          b1: statsHiddenOf(hyper) > 0 ? read('stats.b1') : null,
+          w: read('stats.w'),
+          b: read('stats.b'),
+          scratch: new Float64Array(STATS_PER_COEFF * hyperInt(hyper, 'numCoeffs')),
+          hidden: new Float64Array(statsHiddenOf(hyper)),
+        }
+      : null,
     scratch: new Scratch(),
     headScratch: new Float64Array(denseUnits + hyperInt(hyper, 'numClasses')),
     owned,

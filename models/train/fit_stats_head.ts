@@ -1,6 +1,7 @@
 /**
  * `npm run fit-stats-head -- --data <dir> --cv <cv dir> --out-cv <dir>` (every fold) or
- * `... --data <dir> --model <dir> --model-out <dir>` (one model)
+ * `... --data <dir> --model <dir> --model-out <dir> [--id <new id>]` (one model);
+ * `--hidden <units>` gives the head one ReLU layer (default 0: linear)
  *
  * Adds a fitted stats head (models/architectures/stats_head.ts) to trained, uncalibrated
  * cnn-attn-lstm models. Each model's head is fitted on that model's own training speakers
@@ -22,7 +23,7 @@ import { foldDirs } from '../eval/cv_eval.js';
 import type { AugmentConfig } from './augment.js';
 import { scanDataset } from './dataset.js';
 import { loadFeatures } from './load_features.js';
-import { clipUtteranceStats, DEFAULT_STATS_HEAD_FIT, fitStatsHead } from './stats_head_fit.js';
+import { clipUtteranceStats, DEFAULT_STATS_HEAD_FIT, fitStatsHead, type StatsHeadFitConfig } from './stats_head_fit.js';
 
 function trainingField<T>(meta: ModelMeta, name: string): T {
   const value = meta.training?.[name] as T | undefined;
@@ -31,7 +32,11 @@ function trainingField<T>(meta: ModelMeta, name: string): T {
 }
 
 /** Fits the head of one model on its own training clips and writes the model with it to `outDir`. */
-export async function addStatsHead(model: LoadedModel, dataDir: string, cacheDir: string | null, outDir: string, log: (msg: string) => void): Promise<void> {
+export async function addStatsHead(
+  model: LoadedModel,
+  options: { dataDir: string; cacheDir: string | null; outDir: string; log: (msg: string) => void; id?: string; fit: StatsHeadFitConfig },
+): Promise<void> {
+  const { dataDir, cacheDir, outDir, log, id, fit: config } = options;
   const { meta } = model;
   if (meta.arch !== 'cnn-attn-lstm') throw new Error(`${meta.id}: expected a cnn-attn-lstm model, got ${meta.arch}`);
   if (hasStatsHead(meta.hyper)) throw new Error(`${meta.id}: expected a model without a stats head, got one with`);
@@ -52,16 +57,22 @@ export async function addStatsHead(model: LoadedModel, dataDir: string, cacheDir
   const span = { stepFrames: meta.stepFrames, resetAfterSilenceFrames: meta.resetAfterSilenceFrames, maxFrames };
   const xs = items.flatMap((it) => it.versions.map((v) => clipUtteranceStats(v, meta.norm, span)));
   const ys = items.flatMap((it) => it.versions.map(() => it.labelIdx));
-  const fit = fitStatsHead(xs, ys, meta.labels.length);
+  const fit = fitStatsHead(xs, ys, meta.labels.length, config);
   log(`${meta.id}: stats head fitted on ${xs.length} clip versions of ${items.length} clips (${speakers.length} speakers; ${skipped.length} skipped)`);
-  const head = { 'stats.w': tf.tensor2d(fit.w, [xs[0]!.length, meta.labels.length]), 'stats.b': tf.tensor1d(fit.b) };
-  const hyper = { ...meta.hyper, statsHead: 1 };
+  const dim = xs[0]!.length;
+  const classes = meta.labels.length;
+  const head: Record<string, tf.Tensor> = { 'stats.w': tf.tensor2d(fit.w, [config.hidden > 0 ? config.hidden : dim, classes]), 'stats.b': tf.tensor1d(fit.b) };
+  if (fit.w1 !== null && fit.b1 !== null) {
+    head['stats.w1'] = tf.tensor2d(fit.w1, [dim, config.hidden]);
+    head['stats.b1'] = tf.tensor1d(fit.b1);
+  }
+  const hyper = { ...meta.hyper, statsHead: 1, ...(config.hidden > 0 ? { statsHidden: config.hidden } : {}) };
   if (meta.training === undefined) throw new Error(`${meta.id}: expected a training record in meta.json, got none`);
   const out: ModelMeta = {
     ...meta,
-    id: `${meta.id}-stats`,
+    id: id ?? `${meta.id}-stats`,
     hyper,
-    training: { ...meta.training, statsHead: { ...DEFAULT_STATS_HEAD_FIT, examples: xs.length, clips: items.length, speakers } },
+    training: { ...meta.training, statsHead: { ...config, examples: xs.length, clips: items.length, speakers } },
   };
   try {
     await saveModel(outDir, out, { ...model.params, ...head });
@@ -78,16 +89,18 @@ async function main(): Promise<void> {
       'out-cv': { type: 'string' },
       model: { type: 'string' },
       'model-out': { type: 'string' },
+      id: { type: 'string' },
+      hidden: { type: 'string' },
       'cache-dir': { type: 'string' },
       help: { type: 'boolean' },
     },
     strict: true,
   });
-  const jobs: { dir: string; out: string }[] = [];
+  const jobs: { dir: string; out: string; id?: string }[] = [];
   if (values.cv !== undefined && values['out-cv'] !== undefined) {
     for (const fold of foldDirs(resolve(values.cv))) jobs.push({ dir: fold.dir, out: join(resolve(values['out-cv']), `fold${fold.index}`) });
   }
-  if (values.model !== undefined && values['model-out'] !== undefined) jobs.push({ dir: resolve(values.model), out: resolve(values['model-out']) });
+  if (values.model !== undefined && values['model-out'] !== undefined) jobs.push({ dir: resolve(values.model), out: resolve(values['model-out']), ...(values.id === undefined ? {} : { id: values.id }) });
   if (values.help === true || values.data === undefined || jobs.length === 0) {
     console.log(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('*/')[0]);
     if (values.help !== true) process.exitCode = 1;
@@ -102,7 +115,14 @@ async function main(): Promise<void> {
   for (const job of jobs) {
     const model = await loadModel(job.dir);
     try {
-      await addStatsHead(model, resolve(values.data), resolve(values['cache-dir'] ?? '.cache/features'), job.out, console.log);
+      await addStatsHead(model, {
+        dataDir: resolve(values.data),
+        cacheDir: resolve(values['cache-dir'] ?? '.cache/features'),
+        outDir: job.out,
+        log: console.log,
+        ...(job.id === undefined ? {} : { id: job.id }),
+        fit: { ...DEFAULT_STATS_HEAD_FIT, hidden: values.hidden === undefined ? DEFAULT_STATS_HEAD_FIT.hidden : Number(values.hidden) },
+      });
     } finally {
       model.dispose();
     }

@@ -1,6 +1,6 @@
 /**
  * Fits the stats head of a trained cnn-attn-lstm (models/architectures/stats_head.ts): a
- * softmax-linear classifier on the utterance statistics of each training clip version — the
+ * softmax classifier (linear, or one ReLU layer with dropout) on the utterance statistics of each training clip version — the
  * frames the network is trained on (toExample: final segment, normalised), voiced frames
  * only, summed by the streaming runner's own RunningStats — with L2 weight decay, full batch.
  * Features are standardised for the fit and the standardisation is folded into the weights,
@@ -14,6 +14,12 @@ import { toExample, type SpanConfig } from './examples.js';
 import type { ClipFeatures } from './features.js';
 
 export interface StatsHeadFitConfig {
+  /** Hidden ReLU units; 0 = linear (default 0). */
+  hidden: number;
+  /** Dropout on the hidden units while fitting, default 0.3. */
+  dropout: number;
+  /** Seed of the hidden layer's initial weights and the dropout masks, default 1. */
+  seed: number;
   /** L2 penalty on the (standardised) weights, default 1e-3. */
   l2: number;
   /** Full-batch Adam steps, default 300. */
@@ -22,7 +28,16 @@ export interface StatsHeadFitConfig {
   learningRate: number;
 }
 
-export const DEFAULT_STATS_HEAD_FIT: StatsHeadFitConfig = { l2: 1e-3, steps: 300, learningRate: 0.01 };
+export const DEFAULT_STATS_HEAD_FIT: StatsHeadFitConfig = { hidden: 0, dropout: 0.3, seed: 1, l2: 1e-3, steps: 300, learningRate: 0.01 };
+
+export interface StatsHeadWeights {
+  /** Hidden layer [D × H] row-major and [H]; null when linear. */
+  w1: Float32Array | null;
+  b1: Float32Array | null;
+  /** Output layer [(H or D) × C] row-major and [C]. */
+  w: Float32Array;
+  b: Float32Array;
+}
 
 /** The statistics the streaming runner computes at the end of this clip version's span. */
 export function clipUtteranceStats(f: ClipFeatures, norm: FeatureNorm, span: SpanConfig): Float64Array {
@@ -32,8 +47,25 @@ export function clipUtteranceStats(f: ClipFeatures, norm: FeatureNorm, span: Spa
   return stats.features(new Float64Array(STATS_PER_COEFF * f.numCoeffs));
 }
 
-/** Fits weights [D × C] row-major and bias [C] on raw statistics `xs` with labels `ys`. */
-export function fitStatsHead(xs: readonly Float64Array[], ys: readonly number[], classes: number, config: StatsHeadFitConfig = DEFAULT_STATS_HEAD_FIT): { w: Float32Array; b: Float32Array } {
+/**
+ * Folds the standardisation into the first layer: ((x − mean) / sd)·W + b = x·(W / sd) +
+ * (b − Σ_j mean_j / sd_j · W_j). W is [D × cols] row-major.
+ */
+function foldStandardisation(w: Float32Array, b: Float32Array, mean: Float64Array, sd: Float64Array, cols: number): { w: Float32Array; b: Float32Array } {
+  const wOut = new Float32Array(w.length);
+  const bOut = Float32Array.from(b);
+  for (let j = 0; j < mean.length; j++) {
+    for (let k = 0; k < cols; k++) {
+      wOut[j * cols + k] = w[j * cols + k]! / sd[j]!;
+      bOut[k]! -= (mean[j]! / sd[j]!) * w[j * cols + k]!;
+    }
+  }
+  return { w: wOut, b: bOut };
+}
+
+/** Fits the head on raw statistics `xs` with labels `ys`. */
+export function fitStatsHead(xs: readonly Float64Array[], ys: readonly number[], classes: number, config: StatsHeadFitConfig = DEFAULT_STATS_HEAD_FIT): StatsHeadWeights {
+  if (!Number.isInteger(config.hidden) || config.hidden < 0) throw new Error(`hidden: expected an integer ≥ 0, got ${config.hidden}`);
   const dim = xs[0]?.length;
   if (dim === undefined || xs.length !== ys.length) throw new Error(`expected as many labels as examples (≥ 1), got ${xs.length} examples, ${ys.length} labels`);
   const mean = new Float64Array(dim);
@@ -45,29 +77,32 @@ export function fitStatsHead(xs: readonly Float64Array[], ys: readonly number[],
   xs.forEach((x, i) => {
     for (let j = 0; j < dim; j++) standard[i * dim + j] = (x[j]! - mean[j]!) / sd[j]!;
   });
-  const w = tf.variable(tf.zeros([dim, classes]));
+  const { hidden } = config;
+  const w1 = hidden > 0 ? tf.variable(tf.randomNormal([dim, hidden], 0, Math.sqrt(2 / dim), 'float32', config.seed)) : null;
+  const b1 = hidden > 0 ? tf.variable(tf.zeros([hidden])) : null;
+  const w = tf.variable(hidden > 0 ? tf.randomNormal([hidden, classes], 0, Math.sqrt(1 / hidden), 'float32', config.seed + 1) : tf.zeros([dim, classes]));
   const b = tf.variable(tf.zeros([classes]));
+  const vars = [w, b, ...(w1 !== null && b1 !== null ? [w1, b1] : [])];
   const X = tf.tensor2d(standard, [xs.length, dim]);
   const Y = tf.oneHot(tf.tensor1d(Array.from(ys), 'int32'), classes).toFloat();
   const optimizer = tf.train.adam(config.learningRate);
+  const logits = (step: number): tf.Tensor2D => {
+    if (w1 === null || b1 === null) return tf.add(tf.matMul(X, w), b);
+    const h = tf.dropout(tf.relu(tf.add(tf.matMul(X, w1), b1)), config.dropout, undefined, config.seed * 7919 + step);
+    return tf.add(tf.matMul(h as tf.Tensor2D, w), b);
+  };
   try {
     for (let s = 0; s < config.steps; s++) {
-      optimizer.minimize(() => tf.add(tf.losses.softmaxCrossEntropy(Y, tf.add(tf.matMul(X, w), b)), tf.mul(config.l2, tf.sum(tf.square(w)))) as tf.Scalar, false, [w, b]);
+      optimizer.minimize(() => {
+        const decay = [w, ...(w1 === null ? [] : [w1])].reduce((acc: tf.Tensor, v) => tf.add(acc, tf.sum(tf.square(v))), tf.scalar(0));
+        return tf.add(tf.losses.softmaxCrossEntropy(Y, logits(s)), tf.mul(config.l2, decay)) as tf.Scalar;
+      }, false, vars);
     }
-    const ws = w.dataSync() as Float32Array;
-    const bs = b.dataSync() as Float32Array;
-    // logits = ((x − mean) / sd)·W + b = x·(W / sd) + (b − Σ_j mean_j / sd_j · W_j).
-    const wOut = new Float32Array(dim * classes);
-    const bOut = Float32Array.from(bs);
-    for (let j = 0; j < dim; j++) {
-      for (let k = 0; k < classes; k++) {
-        wOut[j * classes + k] = ws[j * classes + k]! / sd[j]!;
-        bOut[k]! -= (mean[j]! / sd[j]!) * ws[j * classes + k]!;
-      }
-    }
-    return { w: wOut, b: bOut };
+    if (w1 === null || b1 === null) return { w1: null, b1: null, ...foldStandardisation(w.dataSync() as Float32Array, b.dataSync() as Float32Array, mean, sd, classes) };
+    const first = foldStandardisation(w1.dataSync() as Float32Array, b1.dataSync() as Float32Array, mean, sd, hidden);
+    return { w1: first.w, b1: first.b, w: Float32Array.from(w.dataSync()), b: Float32Array.from(b.dataSync()) };
   } finally {
-    tf.dispose([w, b, X, Y]);
+    tf.dispose([...vars, X, Y]);
     optimizer.dispose();
   }
 }

@@ -13,7 +13,7 @@ import { STATS_VAR_EPS, utteranceStats, utteranceStatsEveryStep } from '../../mo
 import { metaForModel } from '../../models/random_model.js';
 import { RunningStats } from '../../models/streaming/running_stats.js';
 import { createStreamState, predictOffline, stepBatch, type StepResult } from '../../models/streaming/runner.js';
-import { clipFeatures, maxAbsDiff, normOf, numTensors, randomFrames, SPEECH_FIXTURES, useWasm } from './model_fixtures.js';
+import { clipFeatures, maxAbsDiff, normOf, numTensors, randomFrames, SPEECH_FIXTURES, useWasm, type ClipFeatures } from './model_fixtures.js';
 
 const F = 20;
 
@@ -45,18 +45,35 @@ function randomVoiced(n: number, seed: number): Uint8Array {
   return Uint8Array.from({ length: n }, () => (random() < 0.7 ? 1 : 0));
 }
 
-/** A cnn-attn-lstm with a stats head of random weights (a fresh head is all zeros). */
-function modelWithHead(seed: number, norm: { mean: number[]; std: number[] }): LoadedModel {
-  const model = createModel('cnn-attn-lstm', { windowSteps: 6, statsHead: 1 }, seed);
+/** A cnn-attn-lstm with a stats head of random weights (a fresh head's output layer is all zeros); hidden 0 = linear. */
+function modelWithHead(seed: number, norm: { mean: number[]; std: number[] }, hidden = 0): LoadedModel {
+  const model = createModel('cnn-attn-lstm', { windowSteps: 6, statsHead: 1, ...(hidden > 0 ? { statsHidden: hidden } : {}) }, seed);
   const random = seededRandom(seed + 100);
-  const params: Record<string, tf.Tensor> = { ...model.params };
-  params['stats.w'] = tf.tensor2d(Float32Array.from({ length: 4 * F * 8 }, () => random() * 2 - 1), [4 * F, 8]);
-  params['stats.b'] = tf.tensor1d(Float32Array.from({ length: 8 }, () => random() - 0.5));
-  const loaded = toLoadedModel(metaForModel(model, { norm }), params);
+  const values = (n: number, scale: number): Float32Array => Float32Array.from({ length: n }, () => (random() * 2 - 1) * scale);
+  const rows = hidden > 0 ? hidden : 4 * F;
+  const head: Record<string, tf.Tensor> = { 'stats.w': tf.tensor2d(values(rows * 8, 1), [rows, 8]), 'stats.b': tf.tensor1d(values(8, 0.5)) };
+  if (hidden > 0) head['stats.b1'] = tf.tensor1d(values(hidden, 0.5));
+  const loaded = toLoadedModel(metaForModel(model, { norm }), { ...model.params, ...head });
   disposeModel(model);
-  params['stats.w'].dispose();
-  params['stats.b'].dispose();
+  tf.dispose(Object.values(head));
   return loaded;
+}
+
+/** Feeds the clip in random chunks; after each, the stream equals predictOffline on the prefix (1e-4). Returns the comparisons. */
+function checkChunks(model: LoadedModel, clip: ClipFeatures, seed: number): number {
+  const random = seededRandom(seed);
+  const state = createStreamState(model);
+  let compared = 0;
+  for (let pos = 0; pos < clip.count; ) {
+    const n = Math.min(clip.count - pos, Math.floor(random() * 60));
+    const [res] = stepBatch(model, [{ state, frames: clip.frames.subarray(pos * F, (pos + n) * F), voiced: clip.voiced.subarray(pos, pos + n) }]) as [StepResult];
+    pos += n;
+    if (res.probs === null) continue;
+    const offline = predictOffline(model, clip.frames.subarray(0, pos * F), clip.voiced.subarray(0, pos));
+    assert.ok(maxAbsDiff(res.probs, offline) < 1e-4, `seed ${seed} after ${pos} frames: ${maxAbsDiff(res.probs, offline)}`);
+    compared++;
+  }
+  return compared;
 }
 
 describe('stats head', () => {
@@ -93,22 +110,13 @@ describe('stats head', () => {
     assert.ok(maxAbsDiff(Float32Array.from(steps[0]![5]!), Float32Array.from(at5)) < 1e-4);
   });
 
-  it('streams what predictOffline computes, after every random-sized chunk (1e-4)', () => {
+  it('streams what predictOffline computes, after every random-sized chunk (1e-4), linear and hidden-layer heads', () => {
     let compared = 0;
-    for (const [i, clip] of clips.entries()) {
-      const random = seededRandom(40 + i);
-      const state = createStreamState(model);
-      for (let pos = 0; pos < clip.count; ) {
-        const n = Math.min(clip.count - pos, Math.floor(random() * 60));
-        const [res] = stepBatch(model, [{ state, frames: clip.frames.subarray(pos * F, (pos + n) * F), voiced: clip.voiced.subarray(pos, pos + n) }]) as [StepResult];
-        pos += n;
-        if (res.probs === null) continue;
-        const offline = predictOffline(model, clip.frames.subarray(0, pos * F), clip.voiced.subarray(0, pos));
-        assert.ok(maxAbsDiff(res.probs, offline) < 1e-4, `clip ${i} after ${pos} frames: ${maxAbsDiff(res.probs, offline)}`);
-        compared++;
-      }
-    }
-    assert.ok(compared > 10);
+    const mlp = modelWithHead(4, normOf(clips[0]!.frames), 16);
+    for (const [i, clip] of clips.entries()) compared += checkChunks(mlp, clip, 60 + i);
+    mlp.dispose();
+    for (const [i, clip] of clips.entries()) compared += checkChunks(model, clip, 40 + i);
+    assert.ok(compared > 20);
   });
 
   it('changes the answer (the head is not inert) and forwardSteps agrees with forward', () => {
