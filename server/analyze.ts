@@ -12,17 +12,23 @@ import { randomUUID } from 'node:crypto';
 import { Observable, map } from 'rxjs';
 import { BYTES_PER_SAMPLE } from '../shared/dsp/pcm_decode.js';
 import { ProtocolError } from '../shared/error_codes.js';
-import { MAX_SAMPLE_RATE_HZ, MIN_SAMPLE_RATE_HZ, type ChannelMode, type EmotionMessage, type SummaryMessage } from '../shared/protocol.js';
+import {
+  MAX_SAMPLE_RATE_HZ,
+  MIN_SAMPLE_RATE_HZ,
+  type ChannelMode,
+  type EmotionMessage,
+  type NoticeMessage,
+  type SummaryMessage,
+} from '../shared/protocol.js';
 import { decodeWavToMono } from '../shared/wav.js';
 import { prepareSeparateRaw, prepareSeparateWav, type OpenStream } from './analyze_channels.js';
 import { untagged, type ChannelResult } from './pipeline/channels.js';
-import { audioToResults, samplesToResults } from './pipeline/index.js';
+import { ChannelSummaries } from './session/channel_summary.js';
+import { monoStreams } from './session/mono_stream.js';
 import { PACE_BURST_SECONDS, Pacer } from './session/pacer.js';
+import { streamRecovery } from './session/recovery.js';
 import type { SessionContext } from './session/session.js';
 import { formatFieldsFromQuery, resolveFormat, type StreamFormat } from './session/start.js';
-import type { InferenceStream } from './model/batcher.js';
-import type { ModelInfo } from './model/messages.js';
-import { ChannelSummaries } from './session/channel_summary.js';
 
 export interface AnalyzeResponse {
   model: { id: string; labels: string[] };
@@ -37,20 +43,19 @@ export interface AnalyzeResponse {
   /** Every hop's result, as a stream would have received them (the last has final: true). */
   results: EmotionMessage[];
   summary: SummaryMessage;
+  /** Present when an inference worker crashed during the analysis and its stream(s) went on elsewhere. */
+  notices?: NoticeMessage[];
 }
 
 function isWav(body: Uint8Array): boolean {
   return body.length >= 12 && String.fromCharCode(...body.subarray(0, 4)) === 'RIFF' && String.fromCharCode(...body.subarray(8, 12)) === 'WAVE';
 }
 
-/** What the pipeline needs of the served model. */
-type AnalyzedModel = Pick<ModelInfo, 'labels' | 'voicedGate'>;
-
 /** The body as a stream source: its format and how to run it through the pipeline. */
 interface Prepared {
   format: StreamFormat;
   audioSeconds: number;
-  run(open: OpenStream, model: AnalyzedModel, pace: Pace): Observable<ChannelResult>;
+  run(open: OpenStream, pace: Pace): Observable<ChannelResult>;
 }
 
 /** The analysis' real-time budget and where to count the audio that waited for it. */
@@ -115,41 +120,36 @@ function prepare(body: Uint8Array, query: Record<string, unknown>, defaults: { h
     return {
       format: separate.format,
       audioSeconds: separate.audioSeconds,
-      run: (open, model, pace) => pacedFrom(separate.items, (item) => item.seconds, pace).pipe(separate.pipeline(open, model)),
+      run: (open, pace) => pacedFrom(separate.items, (item) => item.seconds, pace).pipe(separate.pipeline(open)),
     };
   }
   if (isWav(body)) {
-    // WAV may hold encodings the stream protocol does not (24/32-bit int): decode it here
-    // and enter the pipeline at the resampler, exactly where decoded stream audio enters.
+    // WAV may hold encodings the stream protocol does not (24/32-bit int): it is decoded to
+    // float here and enters the pipeline as pcm_f32le mono, which decodes back to the same floats.
     const wav = decodeWavToMono(body);
     const rate = wav.sampleRateHz;
     if (rate < MIN_SAMPLE_RATE_HZ || rate > MAX_SAMPLE_RATE_HZ) {
       throw new ProtocolError('unsupported_format', `expected a WAV at ${MIN_SAMPLE_RATE_HZ}–${MAX_SAMPLE_RATE_HZ} Hz, got ${rate} Hz`);
     }
     const format = resolveFormat({ ...fields, sampleRate: rate, encoding: 'pcm_f32le', channels: 1 }, defaults);
-    return {
-      format,
-      audioSeconds: wav.samples.length / rate,
-      run: (open, { labels, voicedGate }, pace) =>
-        pacedFrom(slices(wav.samples, rate * SLICE_SECONDS), (samples) => samples.length / rate, pace).pipe(
-          map((samples) => ({ samples, arrivedAtMs: performance.now() })),
-          samplesToResults({ inputRateHz: rate, hopMs: format.hopMs, smoothing: format.smoothing, labels, voicedGate, stream: open(0) }),
-          untagged(),
-        ),
-    };
+    return mono(new Uint8Array(wav.samples.buffer, wav.samples.byteOffset, wav.samples.byteLength), format);
   }
   if (fields.sampleRate === undefined && fields.encoding === undefined) {
     throw new ProtocolError('bad_message', 'expected a WAV body, or sampleRate and encoding in the query for raw audio, got neither');
   }
-  const format = resolveFormat(fields, defaults);
+  return mono(body, resolveFormat(fields, defaults));
+}
+
+/** Bytes of one mono stream (stereo averaged: channelMode 'mix') in `format`, paced in slices. */
+function mono(bytes: Uint8Array, format: StreamFormat): Prepared {
   const bytesPerSecond = BYTES_PER_SAMPLE[format.encoding] * format.channels * format.sampleRateHz;
   return {
     format,
-    audioSeconds: body.length / bytesPerSecond,
-    run: (open, { labels, voicedGate }, pace) =>
-      pacedFrom(slices(body, bytesPerSecond * SLICE_SECONDS), (bytes) => bytes.length / bytesPerSecond, pace).pipe(
-        map((bytes) => ({ bytes, arrivedAtMs: performance.now() })),
-        audioToResults({ ...format, inputRateHz: format.sampleRateHz, labels, voicedGate, stream: open(0) }),
+    audioSeconds: bytes.length / bytesPerSecond,
+    run: (open, pace) =>
+      pacedFrom(slices(bytes, bytesPerSecond * SLICE_SECONDS), (slice) => slice.length / bytesPerSecond, pace).pipe(
+        map((slice) => ({ bytes: slice, arrivedAtMs: performance.now() })),
+        open(undefined, format),
         untagged(),
       ),
   };
@@ -189,12 +189,10 @@ export async function analyze(body: Uint8Array, query: Record<string, unknown>, 
   metrics.sessionsActive.inc();
   const startedMs = performance.now();
   const id = `analyze-${randomUUID()}`;
-  const streams: InferenceStream[] = [];
-  const open: OpenStream = (channel) => {
-    const stream = pool.open(format.channelMode === 'separate' ? `${id}#${channel}` : id);
-    streams.push(stream);
-    return stream;
-  };
+  const streams = monoStreams(pool, 'main');
+  const notices: NoticeMessage[] = [];
+  const recovery = streamRecovery(metrics, format.channelLabels, (notice) => notices.push(notice));
+  const open: OpenStream = (channel, mono) => streams.open(channel === undefined ? id : `${id}#${channel}`, mono, recovery(channel));
   let outcome: 'completed' | 'error' | 'client_closed' | 'shutdown' = 'error';
   const pace: Pace = {
     pacer: new Pacer(config.maxRealTimeMultiple, PACE_BURST_SECONDS, performance.now()),
@@ -203,7 +201,7 @@ export async function analyze(body: Uint8Array, query: Record<string, unknown>, 
   try {
     metrics.audioReceivedBytes.inc(body.length);
     metrics.audioReceivedSeconds.inc(audioSeconds);
-    const all = await collect(run(open, pool.model, pace), signal).catch((err: unknown) => {
+    const all = await collect(run(open, pace), signal).catch((err: unknown) => {
       if (signal.aborted) outcome = err instanceof ProtocolError && err.code === 'shutting_down' ? 'shutdown' : 'client_closed';
       throw err;
     });
@@ -223,9 +221,10 @@ export async function analyze(body: Uint8Array, query: Record<string, unknown>, 
       ...(separate ? { channelMode: 'separate' as const, channels: format.channels, ...(format.channelLabels ? { channelLabels: format.channelLabels } : {}) } : {}),
       results: all.map((r) => r.message),
       summary: summary.build(),
+      ...(notices.length > 0 ? { notices } : {}),
     };
   } finally {
-    for (const stream of streams) stream.close();
+    streams.close();
     metrics.sessionsActive.dec();
     metrics.sessionsTotal.inc({ outcome });
   }

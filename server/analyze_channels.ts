@@ -7,20 +7,18 @@
  * 32-bit float (any WAV encoding) and each channel enters as pcm_f32le mono, which decodes
  * back to the same floats.
  */
-import { map, type Observable } from 'rxjs';
+import { map, type Observable, type OperatorFunction } from 'rxjs';
 import { BYTES_PER_SAMPLE } from '../shared/dsp/pcm_decode.js';
 import { ProtocolError } from '../shared/error_codes.js';
 import { MAX_SAMPLE_RATE_HZ, MIN_SAMPLE_RATE_HZ } from '../shared/protocol.js';
 import { decodeInterleavedChannel, parseWav } from '../shared/wav.js';
-import type { InferenceStream } from './model/batcher.js';
-import type { ModelInfo } from './model/messages.js';
 import { separateChannels, type ChannelResult } from './pipeline/channels.js';
-import { audioToResults, type AudioChunk } from './pipeline/index.js';
+import type { AudioChunk, EmotionResult } from './pipeline/index.js';
+import type { MonoFormat } from './session/mono_stream.js';
 import { resolveFormat, type StreamFormat } from './session/start.js';
 
-/** Opens one model stream per channel (closed by the caller). */
-export type OpenStream = (channel: number) => InferenceStream;
-type AnalyzedModel = Pick<ModelInfo, 'labels' | 'voicedGate'>;
+/** The pipeline of one mono stream of the analysis: `channel` undefined for the whole body ('mix'). */
+export type OpenStream = (channel: number | undefined, format: MonoFormat) => OperatorFunction<AudioChunk, EmotionResult>;
 
 /** A body cut into paced items: each carries its bytes and its stream seconds. */
 export interface PacedItem {
@@ -33,11 +31,11 @@ export interface SeparatePrepared {
   audioSeconds: number;
   items: PacedItem[];
   /** The pipeline the items go through once paced (`arrivedAtMs` stamped on entry). */
-  pipeline(open: OpenStream, model: AnalyzedModel): (items: Observable<PacedItem>) => Observable<ChannelResult>;
+  pipeline(open: OpenStream): (items: Observable<PacedItem>) => Observable<ChannelResult>;
 }
 
 function pipelineFor(format: StreamFormat, encoding: StreamFormat['encoding']) {
-  return (open: OpenStream, { labels, voicedGate }: AnalyzedModel) =>
+  return (open: OpenStream) =>
     (items: Observable<PacedItem>): Observable<ChannelResult> =>
       items.pipe(
         map((item): AudioChunk => ({ ...item.chunk, arrivedAtMs: performance.now() })),
@@ -47,16 +45,7 @@ function pipelineFor(format: StreamFormat, encoding: StreamFormat['encoding']) {
           sampleRateHz: format.sampleRateHz,
           labels: format.channelLabels,
           open: (channel) =>
-            audioToResults({
-              encoding,
-              channels: 1,
-              inputRateHz: format.sampleRateHz,
-              hopMs: format.hopMs,
-              smoothing: format.smoothing,
-              labels,
-              voicedGate,
-              stream: open(channel),
-            }),
+            open(channel, { encoding, channels: 1, sampleRateHz: format.sampleRateHz, hopMs: format.hopMs, smoothing: format.smoothing }),
         }),
       );
 }

@@ -51,6 +51,8 @@ export interface ServerMetrics {
   eventLoopLag: Histogram;
   modelTensors: Gauge;
   workerRestarts: Counter;
+  workerCrashStreams: Counter<'outcome'>;
+  audioLostSeconds: Counter;
   analyzeRequests: Counter<'status'>;
   analyzeDuration: Histogram;
   analyzeInFlight: Gauge;
@@ -232,6 +234,17 @@ export function createMetrics(info: MetricsInfo): ServerMetrics {
     workerRestarts: new Counter({
       name: 'ser_worker_restarts_total',
       help: 'Inference workers restarted after a crash',
+      registers: [registry],
+    }),
+    workerCrashStreams: new Counter({
+      name: 'ser_worker_crash_streams_total',
+      help: 'Streams (a session, one channel of a separate session, or an analysis) whose inference worker crashed, by outcome: resumed on another worker, or ended (final result, summary, internal error) because none could take it',
+      labelNames: ['outcome'],
+      registers: [registry],
+    }),
+    audioLostSeconds: new Counter({
+      name: 'ser_audio_lost_seconds_total',
+      help: 'Seconds of audio inside a crashed inference worker that no result covers (never analysed)',
       registers: [registry],
     }),
     analyzeRequests: new Counter({

@@ -169,7 +169,35 @@ export interface ErrorMessage {
   retryable: boolean;
 }
 
-export type ServerMessage = ReadyMessage | EmotionMessage | SummaryMessage | AlertMessage | ErrorMessage;
+/**
+ * Stable codes of `notice` messages. `worker_restarted`: the inference worker that held the
+ * stream crashed and the stream was resumed on another worker with fresh state.
+ */
+export const NOTICE_CODES = ['worker_restarted'] as const;
+export type NoticeCode = (typeof NOTICE_CODES)[number];
+
+/**
+ * Server → client and watchers: something happened that the client may want to know, and
+ * the session goes on (nothing to retry; an `error` would end it). `worker_restarted`:
+ * results go on with the next `seq` from `resumedAtMs` (hops of the resumed stream start
+ * there: resumedAtMs + k·hopMs); the `lostMs` of audio before it that no result covers
+ * were never analysed. Clients that do not know a code (or the type) ignore it.
+ */
+export interface NoticeMessage {
+  type: 'notice';
+  code: NoticeCode;
+  /** For humans; clients branch on `code`. */
+  message: string;
+  /** Stream time the resumed stream starts at, ms (the first whole sample after the audio fed to the crashed worker). */
+  resumedAtMs: number;
+  /** Audio received before `resumedAtMs` that no result covers (it was inside the crashed worker), ms. */
+  lostMs: number;
+  /** With channelMode 'separate': the channel whose stream was resumed. */
+  channel?: number;
+  channelLabel?: string;
+}
+
+export type ServerMessage = ReadyMessage | EmotionMessage | SummaryMessage | AlertMessage | NoticeMessage | ErrorMessage;
 
 export const STREAM_PATH = '/v1/stream';
 export const ANALYZE_PATH = '/v1/analyze';

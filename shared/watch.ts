@@ -4,7 +4,7 @@
  * session's messages as Server-Sent Events. Shared by the server, the SDK and pages.
  * Documented for humans in docs/protocol.md ("Watching sessions").
  */
-import type { AlertMessage, ChannelMode, EmotionMessage, ErrorMessage, SummaryMessage } from './protocol.js';
+import type { AlertMessage, ChannelMode, EmotionMessage, ErrorMessage, NoticeMessage, SummaryMessage } from './protocol.js';
 
 /** One channel's latest state, as the session's last result on it said. */
 export interface ChannelState {
@@ -57,6 +57,6 @@ export interface SessionEndedMessage {
 }
 
 /** What a watcher receives: the session's own messages, framed by watching/ended. */
-export type WatchMessage = WatchingMessage | EmotionMessage | SummaryMessage | AlertMessage | SessionEndedMessage | ErrorMessage;
+export type WatchMessage = WatchingMessage | EmotionMessage | SummaryMessage | AlertMessage | NoticeMessage | SessionEndedMessage | ErrorMessage;
 
 export const sessionEventsPath = (sessionId: string): string => `/v1/sessions/${encodeURIComponent(sessionId)}/events`;

@@ -90,6 +90,8 @@ function watchLine(message: WatchMessage): string {
       return `ALERT ${message.rule} ${message.state}: ${message.label} ${message.value.toFixed(2)}${message.channel !== undefined ? ` on ${message.channelLabel ?? `ch${message.channel}`}` : ''} at ${(message.atMs / 1000).toFixed(2)} s`;
     case 'summary':
       return `summary: dominant ${message.dominant}, voiced ${(message.voicedMs / 1000).toFixed(2)} s of ${(message.durationMs / 1000).toFixed(2)} s`;
+    case 'notice':
+      return `notice ${message.code}${message.channel !== undefined ? ` on ${message.channelLabel ?? `ch${message.channel}`}` : ''}: ${message.message}`;
     case 'ended':
       return `session ended (${message.outcome})`;
     case 'error':

@@ -137,12 +137,13 @@ export class EmotionStreamClient implements AsyncIterable<StreamEvent> {
     }
   }
 
-  /** Sends `end`; resolves with the session's summary once the server has flushed. */
+  /**
+   * Sends `end`; resolves with the session's summary once the server has flushed. Called
+   * while a lost session is being replaced, it first waits for the replacement (and then
+   * ends it: its summary covers the audio sent to it), or rejects as the reconnect fails.
+   */
   async end(): Promise<SummaryMessage> {
-    if (this.state === 'reconnecting') {
-      this.close();
-      throw new ConnectionError('connection_lost', 'end: the session was lost and not yet replaced; no summary');
-    }
+    if (this.state === 'reconnecting') await firstValueFrom(this.state$.pipe(filter((s) => s !== 'reconnecting')));
     this.expectState('end', 'streaming');
     this.setState('ending');
     return this.requireConnection().end(); // a failure also reaches onClosed → fail()
@@ -174,6 +175,9 @@ export class EmotionStreamClient implements AsyncIterable<StreamEvent> {
       },
       onAlert: (alert) => {
         if (connection === this.connection) this.subject.next(alert);
+      },
+      onNotice: (notice) => {
+        if (connection === this.connection) this.subject.next(notice);
       },
       onClosed: (error) => {
         if (connection === this.connection) this.onClosed(error);

@@ -5,7 +5,7 @@
  * Connection at a time and replaces it when reconnecting.
  */
 import { BYTES_PER_SAMPLE } from '../../shared/dsp/pcm_decode.js';
-import type { AlertMessage, ReadyMessage, StartMessage, SummaryMessage } from '../../shared/protocol.js';
+import type { AlertMessage, NoticeMessage, ReadyMessage, StartMessage, SummaryMessage } from '../../shared/protocol.js';
 import { ClientStateError, ConnectionError, EmotionServerError, type EmotionStreamError } from './errors.js';
 import type { EmotionResult } from './events.js';
 import { LatencyTracker } from './latency.js';
@@ -17,6 +17,8 @@ export interface ConnectionEvents {
   onSummary(summary: SummaryMessage): void;
   /** A server-side alert rule changed state (only when the server has rules). */
   onAlert(alert: AlertMessage): void;
+  /** Something the server wants known that does not end the session (e.g. `worker_restarted`). */
+  onNotice(notice: NoticeMessage): void;
   /**
    * The socket closed after it had opened: `error` is null after a summary, else the
    * server's error or a ConnectionError. Not called after `close()`.
@@ -127,6 +129,9 @@ export class Connection {
       }
       case 'alert':
         this.events.onAlert(msg);
+        break;
+      case 'notice':
+        this.events.onNotice(msg);
         break;
       case 'summary':
         this.summarised = true;

@@ -1,5 +1,5 @@
 /** What an EmotionStreamClient emits: protocol v1 messages plus the SDK's own session events. */
-import type { AlertMessage, EmotionMessage, ReadyMessage, SummaryMessage } from '../../shared/protocol.js';
+import type { AlertMessage, EmotionMessage, NoticeMessage, ReadyMessage, SummaryMessage } from '../../shared/protocol.js';
 import type { EmotionStreamError } from './errors.js';
 
 /** An `emotion` message with the latency the client measured for it. */
@@ -37,7 +37,7 @@ export interface ReconnectedEvent {
   droppedBytes: number;
 }
 
-export type StreamEvent = ReadyMessage | EmotionResult | SummaryMessage | AlertMessage | ReconnectingEvent | ReconnectedEvent;
+export type StreamEvent = ReadyMessage | EmotionResult | SummaryMessage | AlertMessage | NoticeMessage | ReconnectingEvent | ReconnectedEvent;
 
 /** Client lifecycle, for status displays. */
 export type ClientState =

@@ -1,7 +1,7 @@
 /** Protocol v1 on the wire, client side: parsing server frames, putting the token in the URL. */
 import type { ServerMessage } from '../../shared/protocol.js';
 
-const SERVER_MESSAGE_TYPES: ReadonlySet<string> = new Set<ServerMessage['type']>(['ready', 'emotion', 'summary', 'alert', 'error']);
+const SERVER_MESSAGE_TYPES: ReadonlySet<string> = new Set<ServerMessage['type']>(['ready', 'emotion', 'summary', 'alert', 'notice', 'error']);
 
 /**
  * Parses one text frame from the server. Returns null for anything that is not a protocol

@@ -7,8 +7,10 @@
  * Pipeline sessions (`openPipeline`, dspThread 'worker') instead hand the worker their raw
  * audio and get results back: the whole per-session pipeline runs in the worker (shard.ts).
  *
- * A crashed worker fails its in-flight sessions with `internal` and is replaced; sessions on
- * other workers carry on and new sessions wait for the replacement's model to load.
+ * A crashed worker is replaced, and then its sessions' handles fail with WorkerFailedError,
+ * so that they can re-open on a live worker — the replacement included (session/mono_stream.ts
+ * resumes them). Sessions on other workers carry on; new and resumed sessions on the
+ * replacement wait for its model to load.
  */
 import type { SkippedEngine } from '../../models/engine.js';
 import type { StepRule } from '../../models/streaming/step_clock.js';
@@ -192,18 +194,21 @@ export class InferencePool {
 
   private replace(slot: WorkerSlot, reason: string): void {
     if (!slot.alive) return; // 'error' and 'exit' both report one crash
+    slot.alive = false;
     const index = this.slots.indexOf(slot);
+    if (!this.closing && index >= 0) {
+      this.hooks.onWorkerRestart?.(index, reason);
+      // A worker that crashed after loading is replaced at once; one that could not load the
+      // model would fail again the same way, so it is retried after a pause, not in a hot loop.
+      const respawn = (): void => {
+        if (this.closing || this.slots[index] !== slot) return;
+        this.slots[index] = new WorkerSlot(this.init, this.hooks, (s, r) => this.replace(s, r));
+      };
+      if (slot.loaded) respawn();
+      else setTimeout(respawn, RESPAWN_DELAY_MS).unref();
+    }
+    // After the respawn, so that the sessions failed here can resume on the replacement.
     slot.fail(reason);
-    if (this.closing || index < 0) return;
-    this.hooks.onWorkerRestart?.(index, reason);
-    // A worker that crashed after loading is replaced at once; one that could not load the
-    // model would fail again the same way, so it is retried after a pause, not in a hot loop.
-    const respawn = (): void => {
-      if (this.closing || this.slots[index] !== slot) return;
-      this.slots[index] = new WorkerSlot(this.init, this.hooks, (s, r) => this.replace(s, r));
-    };
-    if (slot.loaded) respawn();
-    else setTimeout(respawn, RESPAWN_DELAY_MS).unref();
   }
 
   /** Workers that are running (a replacement counts from its spawn). */
@@ -213,6 +218,8 @@ export class InferencePool {
 
   async close(): Promise<void> {
     this.closing = true;
+    // All dead before any session hears of it, so none resumes on a worker about to close.
+    for (const slot of this.slots) slot.alive = false;
     for (const slot of this.slots) slot.fail('pool closed');
     await Promise.all(this.slots.map((s) => s.worker.terminate()));
   }

@@ -143,8 +143,10 @@ export function hop(options: HopOptions): OperatorFunction<VoicedFeatureBlock, H
         complete: () => {
           const streamMs = (inputSamplesTotal / options.inputRateHz) * 1000;
           // The final hop is completed by the end of the stream, not by audio: its latency
-          // counts from now (when `end` arrived), not from the last audio message.
-          cut(framesSeen, Math.max(streamMs, index * options.hopMs), true, performance.now());
+          // counts from now (when `end` arrived), not from the last audio message. It ends
+          // where the audio ends — before its start when an earlier hop was cut early and
+          // the audio stopped short of that hop's boundary (the summary's duration is this).
+          cut(framesSeen, streamMs, true, performance.now());
           subscriber.complete();
         },
         error: (err: unknown) => subscriber.error(err),

@@ -23,7 +23,8 @@ export function framesEndMs(frames: number): number {
   return (((frames - 1) * hopSamples + frameSamples) / sampleRateHz) * 1000;
 }
 
-function round(value: number): number {
+/** Rounds to the decimals results carry (probabilities, affect, stream times). */
+export function round(value: number): number {
   const scale = 10 ** PROB_DECIMALS;
   return Math.round(value * scale) / scale;
 }

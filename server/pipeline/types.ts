@@ -48,7 +48,7 @@ export interface Hop {
   index: number;
   /** Stream time where the hop starts, ms. */
   startMs: number;
-  /** Stream time where the hop ends, ms: (index + 1)·hopMs, or the end of the stream. */
+  /** Stream time where the hop ends, ms: (index + 1)·hopMs, or for the final hop the end of the audio. */
   endMs: number;
   /**
    * count × numCoeffs raw MFCC of the hop's frames (see above). Transferred to the

@@ -17,7 +17,11 @@
  * Hostile and careless clients: audio is fed at most `maxRealTimeMultiple` × real time
  * (pacer.ts, live first); `slow_consumer`, `idle_timeout` and `max_duration` are watched by
  * limits.ts. A session cut short by the server with results to sum up (max_duration, a
- * crashed inference worker) gets its summary before the error.
+ * crashed inference worker that no other worker could replace) gets its summary before the
+ * error.
+ *
+ * A crashed inference worker does not end the session: each of its streams goes on on a
+ * live worker (mono_stream.ts), announced by a `worker_restarted` notice.
  */
 import { randomUUID } from 'node:crypto';
 import { Subject, type Subscription } from 'rxjs';
@@ -42,6 +46,7 @@ import { Backpressure } from './backpressure.js';
 import { SessionLimits } from './limits.js';
 import { PACE_BURST_SECONDS, Pacer } from './pacer.js';
 import { SessionOutputs } from './outputs.js';
+import { streamRecovery } from './recovery.js';
 import { sessionPipeline } from './session_pipeline.js';
 import { streamWire, toBytes, type Wire, type WireAction } from './wire.js';
 import { WorkerFailedError } from '../model/slot.js';
@@ -178,7 +183,11 @@ export class Session implements Drainable {
       },
     });
     this.phase = 'streaming';
-    const { pipeline, close } = sessionPipeline(pool, config.dspThread, this.id, format);
+    const recovery = streamRecovery(metrics, format.channelLabels, (notice) => {
+      this.log.warn('stream resumed on another inference worker', { channel: notice.channel, lostMs: notice.lostMs });
+      this.send(notice);
+    });
+    const { pipeline, close } = sessionPipeline(pool, config.dspThread, this.id, format, recovery);
     this.closePipeline = close;
     this.watched = this.ctx.watch.open(this.outputs.watchInit(this.id, this.wire.source));
     this.subscription = this.audio$
@@ -295,7 +304,8 @@ export class Session implements Drainable {
     if (!(err instanceof ProtocolError)) {
       this.log.error('session failed', { error: err instanceof Error ? err.message : String(err) });
     }
-    // The worker that held this stream crashed: what was answered still makes a summary.
+    // The worker that held this stream crashed and none could take it over: the stream's
+    // final result is out (pipeline/resume.ts), and what was answered still makes a summary.
     if (err instanceof WorkerFailedError && this.outputs !== null) this.send(this.outputs.summary());
     this.sendError(error.code, error.message);
     this.finish(error.code === 'shutting_down' ? 'shutdown' : 'error');

@@ -1,18 +1,17 @@
 /**
- * The pipeline a WebSocket session's audio goes through, by `dspThread`: the whole chain in
- * the inference worker that holds the session's model state ('worker', via `remote`), or
- * decode … hop on this thread with model steps sent to the worker ('main').
- *
- * With channelMode 'separate' each channel gets that pipeline of its own, as a mono stream
- * (model stream id `<sessionId>#<channel>`), and the results are merged (pipeline/channels.ts).
+ * The pipeline a WebSocket session's audio goes through: one mono stream (mono_stream.ts,
+ * in the thread layout `dspThread` asks for), or with channelMode 'separate' one per
+ * channel (model stream id `<sessionId>#<channel>`), their results merged
+ * (pipeline/channels.ts). A stream whose worker crashes is resumed on another; `recovery`
+ * hears of it per channel (undefined with 'mix').
  */
 import { pipe, type OperatorFunction } from 'rxjs';
 import { BYTES_PER_SAMPLE } from '../../shared/dsp/pcm_decode.js';
 import type { DspThread } from '../config.js';
-import type { InferencePool, InferenceStream } from '../model/batcher.js';
+import type { InferencePool } from '../model/batcher.js';
 import { separateChannels, untagged, type ChannelResult } from '../pipeline/channels.js';
-import { audioToResults, type AudioChunk, type EmotionResult } from '../pipeline/index.js';
-import { remote } from '../pipeline/remote.js';
+import type { AudioChunk } from '../pipeline/index.js';
+import { monoStreams, type StreamRecovery } from './mono_stream.js';
 import type { StreamFormat } from './start.js';
 
 export interface SessionPipeline {
@@ -21,31 +20,26 @@ export interface SessionPipeline {
   close(): void;
 }
 
-export function sessionPipeline(pool: InferencePool, dspThread: DspThread, sessionId: string, format: StreamFormat): SessionPipeline {
-  const streams: InferenceStream[] = [];
-  const mono = (id: string, channels: 1 | 2): OperatorFunction<AudioChunk, EmotionResult> => {
-    const params = {
-      encoding: format.encoding,
-      channels,
-      inputRateHz: format.sampleRateHz,
-      hopMs: format.hopMs,
-      smoothing: format.smoothing,
-    };
-    if (dspThread === 'worker') return remote((handlers) => pool.openPipeline({ sessionId: id, ...params }, handlers));
-    const stream = pool.open(id);
-    streams.push(stream);
-    return audioToResults({ ...params, labels: pool.model.labels, voicedGate: pool.model.voicedGate, stream });
-  };
-  const close = (): void => {
-    for (const s of streams.splice(0)) s.close();
-  };
-  if (format.channelMode === 'mix') return { pipeline: pipe(mono(sessionId, format.channels), untagged()), close };
+export function sessionPipeline(
+  pool: InferencePool,
+  dspThread: DspThread,
+  sessionId: string,
+  format: StreamFormat,
+  recovery: (channel: number | undefined) => StreamRecovery,
+): SessionPipeline {
+  const streams = monoStreams(pool, dspThread);
+  const mono = { sampleRateHz: format.sampleRateHz, hopMs: format.hopMs, smoothing: format.smoothing };
+  const close = (): void => streams.close();
+  if (format.channelMode === 'mix') {
+    const whole = streams.open(sessionId, { ...mono, encoding: format.encoding, channels: format.channels }, recovery(undefined));
+    return { pipeline: pipe(whole, untagged()), close };
+  }
   const pipeline = separateChannels({
     channels: format.channels,
     sampleBytes: BYTES_PER_SAMPLE[format.encoding],
     sampleRateHz: format.sampleRateHz,
     labels: format.channelLabels,
-    open: (channel) => mono(`${sessionId}#${channel}`, 1),
+    open: (channel) => streams.open(`${sessionId}#${channel}`, { ...mono, encoding: format.encoding, channels: 1 }, recovery(channel)),
   });
   return { pipeline, close };
 }

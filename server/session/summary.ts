@@ -1,7 +1,8 @@
 /**
  * The end-of-stream summary, accumulated result by result (no result list is kept, so a
  * long call costs constant memory beyond its segments).
- *   durationMs  stream time covered by the results
+ *   durationMs  the audio received: where the final hop ends (without one, the latest hop
+ *               end); an earlier hop cut early may end past it, at its boundary
  *   voicedMs    time of voiced hops
  *   mean        mean reported distribution over voiced hops (uniform if none)
  *   dominant    argmax of `mean`
@@ -14,7 +15,10 @@ export class SummaryAccumulator {
   private readonly sums: Float64Array;
   private voicedHops = 0;
   private voicedMs = 0;
-  private durationMs = 0;
+  /** Latest hop end, ms. */
+  private hopEndMs = 0;
+  /** Longest stream (end of the audio) among the final hops seen, ms; null before any. */
+  private finalEndMs: number | null = null;
   private readonly segments: SummarySegment[] = [];
   private open: { startMs: number; endMs: number; label: string; confidenceSum: number; hops: number } | null = null;
 
@@ -32,7 +36,8 @@ export class SummaryAccumulator {
   /** Adds one result; `hopEndMs` is the stream time the hop covers up to. */
   push(message: EmotionMessage, hopEndMs: number): void {
     const spanMs = Math.max(0, hopEndMs - message.startMs);
-    this.durationMs = Math.max(this.durationMs, hopEndMs);
+    this.hopEndMs = Math.max(this.hopEndMs, hopEndMs);
+    if (message.final === true) this.finalEndMs = Math.max(this.finalEndMs ?? 0, hopEndMs);
     if (!message.voiced) {
       this.closeSegment();
       return;
@@ -44,7 +49,7 @@ export class SummaryAccumulator {
     });
     if (!this.keepSegments) return;
     if (this.open !== null && this.open.label === message.top && this.open.endMs >= message.startMs) {
-      this.open.endMs = hopEndMs;
+      this.open.endMs = Math.max(this.open.endMs, hopEndMs);
       this.open.confidenceSum += message.confidence;
       this.open.hops += 1;
     } else {
@@ -66,6 +71,7 @@ export class SummaryAccumulator {
 
   build(): SummaryMessage {
     this.closeSegment();
+    const durationMs = this.finalEndMs ?? this.hopEndMs;
     const mean: Record<string, number> = {};
     let dominant = this.labels[0] ?? '';
     let best = -1;
@@ -79,11 +85,11 @@ export class SummaryAccumulator {
     });
     return {
       type: 'summary',
-      durationMs: round(this.durationMs),
+      durationMs: round(durationMs),
       voicedMs: round(this.voicedMs),
       mean,
       dominant,
-      segments: [...this.segments],
+      segments: this.segments.map((s) => ({ ...s, endMs: Math.min(s.endMs, round(durationMs)) })),
     };
   }
 }

@@ -190,6 +190,33 @@ describe('authentication', () => {
 });
 
 describe('auto-reconnect', () => {
+  test('end() while the session is being replaced waits for the new session and ends it cleanly', async () => {
+    let server = await startTestServer();
+    const { port } = server;
+    const client = createNodeClient({ url: server.wsUrl, reconnect: { initialDelayMs: 100, maxDelayMs: 500, maxAttempts: 40 } });
+    const source = fromWav(new Uint8Array(await readFile(FIXTURES.happy)));
+    try {
+      await client.connect();
+      await client.start({ sampleRate: source.sampleRate, encoding: source.encoding, channels: source.channels });
+      const firstResult = firstValueFrom(client.results$);
+      client.send(source.data.subarray(0, source.data.length / 2));
+      await firstResult;
+      const reconnecting = firstValueFrom(client.events$.pipe(filter((e) => e.type === 'reconnecting')));
+      await server.close();
+      await reconnecting;
+      assert.equal(client.state, 'reconnecting');
+      const ended = client.end();
+      server = await startTestServer({ port });
+      const summary = await ended;
+      assert.equal(summary.type, 'summary');
+      assert.equal(summary.durationMs, 0, 'the new session had no audio');
+      assert.equal(await firstValueFrom(client.state$.pipe(filter((s) => s === 'closed' || s === 'failed'))), 'closed');
+    } finally {
+      client.close();
+      await server.close();
+    }
+  });
+
   test('a server restart mid-stream yields a new session, reported as such', async () => {
     let server = await startTestServer();
     const { port } = server;

@@ -260,3 +260,24 @@ export async function until(what: string, condition: () => Promise<boolean> | bo
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
+
+/**
+ * One short session per worker, opened together so each worker gets one (least loaded):
+ * a worker builds its model's cached tensors on its first call, so tensor counts compare
+ * only after this. `speech`: 16 kHz pcm_s16le mono with voiced frames.
+ */
+export async function warmUpWorkers(server: RunningServer, speech: Uint8Array): Promise<void> {
+  const warmUp = async (): Promise<TestClient> => {
+    const warm = new TestClient(server.wsUrl);
+    await warm.opened;
+    warm.sendJson({ type: 'start', sampleRate: 16_000, encoding: 'pcm_s16le', channels: 1, hopMs: 250 });
+    await warm.waitFor(isReady);
+    return warm;
+  };
+  const warmed = await Promise.all(Array.from({ length: server.config.workers }, warmUp));
+  for (const warm of warmed) {
+    warm.send(speech);
+    warm.sendJson({ type: 'end' });
+  }
+  await Promise.all(warmed.map((warm) => warm.closed));
+}

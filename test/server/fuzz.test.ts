@@ -16,7 +16,7 @@ import { ERROR_CODES, isErrorCode } from '../../shared/error_codes.js';
 import { mulberry32 } from '../../shared/prng.js';
 import type { ServerMessage } from '../../shared/protocol.js';
 import type { RunningServer } from '../../server/app.js';
-import { FIXTURES, TestClient, isEmotion, isError, isSummary, scrapeMetrics, startTestServer, streamWav } from '../helpers/server.js';
+import { FIXTURES, TestClient, isEmotion, isError, isSummary, readWavPcm, scrapeMetrics, startTestServer, warmUpWorkers } from '../helpers/server.js';
 
 const SEED = Number(process.env.SER_FUZZ_SEED ?? 20_261_130);
 const SESSIONS = Number(process.env.SER_FUZZ_SESSIONS ?? 1_500);
@@ -220,8 +220,9 @@ describe('protocol fuzzer', () => {
   });
 
   it(`${SESSIONS} seeded sessions end in documented ways; the server returns to its baseline`, async () => {
-    // One speech session per worker first: model state built on first use is not a leak.
-    await Promise.all(Array.from({ length: server.config.workers }, (_, i) => streamWav(server.wsUrl, FIXTURES.happy, { seed: i })));
+    // One speech session per worker first (all open before any audio, so that each worker
+    // gets one even on a busy machine): model state built on first use is not a leak.
+    await warmUpWorkers(server, (await readWavPcm(FIXTURES.angry)).data.subarray(32_000, 44_800));
     const baseline = await server.modelStats();
     const uncaught: unknown[] = [];
     const onUncaught = (err: unknown): void => {

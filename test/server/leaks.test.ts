@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { RunningServer } from '../../server/app.js';
-import { FIXTURES, TestClient, isReady, isSummary, readWavPcm, scrapeMetrics, startTestServer } from '../helpers/server.js';
+import { FIXTURES, TestClient, isReady, isSummary, readWavPcm, scrapeMetrics, startTestServer, warmUpWorkers } from '../helpers/server.js';
 
 const SESSIONS = 1000;
 const PARALLEL = 50;
@@ -24,21 +24,7 @@ describe('no leaks', () => {
     const pcm = await readWavPcm(FIXTURES.angry);
     // 0.4 s of speech from the middle of the clip: model steps, a hop and the final one.
     const speech = pcm.data.subarray(32_000, 32_000 + 12_800);
-    // One warm-up session per worker, open together so each worker gets one (least loaded):
-    // a worker builds its model's cached tensors on its first call.
-    const warmUp = async (): Promise<TestClient> => {
-      const warm = new TestClient(server.wsUrl);
-      await warm.opened;
-      warm.sendJson({ type: 'start', sampleRate: 16_000, encoding: 'pcm_s16le', channels: 1, hopMs: 250 });
-      await warm.waitFor(isReady);
-      return warm;
-    };
-    const warmed = await Promise.all(Array.from({ length: server.config.workers }, warmUp));
-    for (const warm of warmed) {
-      warm.send(speech);
-      warm.sendJson({ type: 'end' });
-    }
-    await Promise.all(warmed.map((warm) => warm.closed));
+    await warmUpWorkers(server, speech);
     const baseline = await server.modelStats();
     assert.equal(baseline.sessions, 0);
 

@@ -11,32 +11,13 @@ import { MFCC_CONFIG } from '../../../shared/dsp/mfcc.js';
 import { VOICED_GATE_CONFIG } from '../../../shared/dsp/vad.js';
 import type { PipelineEvent, PipelineOpen } from '../../../server/model/messages.js';
 import { PipelineShard } from '../../../server/model/shard.js';
-import type { InferenceStream, StepOutcome } from '../../../server/pipeline/contract.js';
+import type { StepOutcome } from '../../../server/pipeline/contract.js';
 import { audioToResults } from '../../../server/pipeline/index.js';
+import { FAKE_LABELS, FAKE_RATE_HZ, FAKE_STEP_RULE, fakeModel, fakeStream, speechLike } from '../../helpers/fake_model.js';
 
-const LABELS = ['calm', 'angry'];
-const STEP_RULE = { stepFrames: 8, resetAfterSilenceFrames: 30 };
-const RATE_HZ = 16_000;
-
-/** 0.3 s silence, 0.6 s of a 220 Hz tone, 0.3 s silence, as pcm_s16le. */
-function speechLike(): Uint8Array {
-  const samples = new Int16Array(1.2 * RATE_HZ);
-  for (let i = 0.3 * RATE_HZ; i < 0.9 * RATE_HZ; i += 1) samples[i] = Math.round(8000 * Math.sin((2 * Math.PI * 220 * i) / RATE_HZ));
-  return new Uint8Array(samples.buffer);
-}
-
-/** A deterministic stand-in for one stream's model: counts frames, leans angrier with each voiced one. */
-function fakeModel(): (frames: Float32Array, voiced: Uint8Array) => Promise<StepOutcome> {
-  let consumed = 0;
-  let voicedSeen = 0;
-  return (frames, voiced) => {
-    assert.equal(frames.length, voiced.length * MFCC_CONFIG.numCoeffs);
-    consumed += voiced.length;
-    voicedSeen += voiced.reduce((n, v) => n + v, 0);
-    const angry = voicedSeen / (voicedSeen + 10);
-    return Promise.resolve({ probs: voicedSeen === 0 ? null : Float32Array.of(1 - angry, angry), framesConsumed: consumed });
-  };
-}
+const LABELS = FAKE_LABELS;
+const STEP_RULE = FAKE_STEP_RULE;
+const RATE_HZ = FAKE_RATE_HZ;
 
 const open = (sessionId: string, encoding: PipelineOpen['encoding'] = 'pcm_s16le'): PipelineOpen => ({
   sessionId,
@@ -74,7 +55,7 @@ const settle = async (): Promise<void> => {
 describe('pipeline shard', () => {
   it('emits what the same pipeline run directly gives, any chunking, then complete', async () => {
     const bytes = speechLike();
-    const stream: InferenceStream = { sessionId: 'direct', stepRule: STEP_RULE, numCoeffs: MFCC_CONFIG.numCoeffs, step: fakeModel(), close: () => undefined };
+    const stream = fakeStream('direct');
     const direct = await lastValueFrom(
       of({ bytes, arrivedAtMs: 0 }).pipe(audioToResults({ ...open('direct'), labels: LABELS, voicedGate: VOICED_GATE_CONFIG, stream }), toArray()),
     );

@@ -83,4 +83,31 @@ describe('hop stage', () => {
     assert.deepEqual(cutAt([1, 1, 1, 5, 7, 3, 20, 2]), expected);
     assert.deepEqual(cutAt(Array.from({ length: 98 }, () => 1)), expected);
   });
+
+  it('the final hop ends where the audio ends, even before its start after an early cut', () => {
+    const steps = { stepFrames: 8, resetAfterSilenceFrames: 5 };
+    // 16 voiced frames (two steps): hop 0 is cut at frame 16, since no further step can
+    // complete before its boundary (23 frames); the audio then stops at 3000 samples (187.5 ms).
+    const hops: Hop[] = [];
+    const subject = new Subject<VoicedFeatureBlock>();
+    subject.pipe(hop({ hopMs: 250, inputRateHz: 16000, steps })).subscribe((h) => hops.push(h));
+    const count = framesEndingBy(3000, 400, 160);
+    subject.next({
+      count,
+      coeffs: new Float32Array(count * 20),
+      energyDb: new Float32Array(count),
+      voiced: new Uint8Array(count).fill(1),
+      samplesTotal: 3000,
+      inputSamplesTotal: 3000,
+      arrivedAtMs: 0,
+    });
+    subject.complete();
+    assert.deepEqual(
+      hops.map((h) => [h.index, h.startMs, h.endMs, h.framesTotal, h.final]),
+      [
+        [0, 0, 250, 16, false],
+        [1, 250, 187.5, count, true],
+      ],
+    );
+  });
 });

@@ -1,6 +1,7 @@
 /** The session summary (server/session/summary.ts): segments and means over voiced hops. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { ChannelSummaries } from '../../../server/session/channel_summary.js';
 import { SummaryAccumulator } from '../../../server/session/summary.js';
 import type { EmotionMessage } from '../../../shared/protocol.js';
 
@@ -53,5 +54,31 @@ describe('summary', () => {
     assert.equal(summary.voicedMs, 0);
     assert.deepEqual(summary.segments, []);
     for (const p of Object.values(summary.mean)) assert.ok(Math.abs(p - 1 / 3) < 1e-6);
+  });
+
+  it('durationMs is the audio received: where the final hop ends, though an earlier hop was cut early past it', () => {
+    const acc = new SummaryAccumulator(LABELS);
+    acc.push(message(0, 'angry', 0.6, true), 250); // answered early; the audio stopped at 187.5 ms
+    acc.push({ ...message(1, 'neutral', 1 / 3, false), final: true }, 187.5);
+    const summary = acc.build();
+    assert.equal(summary.durationMs, 187.5);
+    assert.deepEqual(
+      summary.segments.map((seg) => [seg.startMs, seg.endMs]),
+      [[0, 187.5]],
+    );
+  });
+
+  it('separate channels: each channel its own audio, the pooled duration the longest', () => {
+    const summaries = new ChannelSummaries(LABELS, 2);
+    summaries.push({ ...message(0, 'angry', 0.6, true), channel: 0 }, 250);
+    summaries.push({ ...message(0, 'angry', 0.6, true), channel: 1 }, 250);
+    summaries.push({ ...message(1, 'neutral', 1 / 3, false), channel: 1, final: true }, 300);
+    summaries.push({ ...message(1, 'neutral', 1 / 3, false), channel: 0, final: true }, 190);
+    const summary = summaries.build();
+    assert.equal(summary.durationMs, 300);
+    assert.deepEqual(
+      summary.channels?.map((c) => c.durationMs),
+      [190, 300],
+    );
   });
 });
