@@ -53,7 +53,7 @@ export function headProbs(plan: StreamingPlan, state: FusedStreamState): Float32
     const row = d * numClasses;
     for (let k = 0; k < numClasses; k++) acc[denseUnits + k]! += x * outW[row + k]!;
   }
-  if (plan.stats !== null && state.stats !== null) addStatsLogits(plan.stats, state.stats, acc, denseUnits, numClasses);
+  if (plan.stats !== null && state.stats !== null) addStatsLogits(plan.stats, state.stats, acc, denseUnits);
   // Softmax of the logits.
   let maxLogit = -Infinity;
   for (let k = 0; k < numClasses; k++) maxLogit = Math.max(maxLogit, acc[denseUnits + k]!);
@@ -67,26 +67,37 @@ export function headProbs(plan: StreamingPlan, state: FusedStreamState): Float32
   return probs;
 }
 
-/** v · W for row vector v and row-major W [v.length × cols], added into out[at, at + cols). */
-function addVecMat(v: Float64Array, w: Float32Array, cols: number, out: Float64Array, at: number): void {
-  for (let j = 0; j < v.length; j++) {
-    const x = v[j]!;
-    if (x === 0) continue;
-    const row = j * cols;
-    for (let k = 0; k < cols; k++) out[at + k]! += x * w[row + k]!;
+/** out[at + k] += b[k] + Σ_j v_j · wT[k][j] for k < b.length (wT: [b.length × v.length] row-major). */
+function addAffine(v: Float64Array, wT: Float64Array, b: Float32Array, out: Float64Array, at: number): void {
+  const n = v.length;
+  for (let k = 0; k < b.length; k++) {
+    // Four independent partial sums: the multiply-adds overlap instead of waiting on one chain.
+    let s0 = b[k]!;
+    let s1 = 0;
+    let s2 = 0;
+    let s3 = 0;
+    const row = k * n;
+    let j = 0;
+    for (; j + 4 <= n; j += 4) {
+      s0 += v[j]! * wT[row + j]!;
+      s1 += v[j + 1]! * wT[row + j + 1]!;
+      s2 += v[j + 2]! * wT[row + j + 2]!;
+      s3 += v[j + 3]! * wT[row + j + 3]!;
+    }
+    for (; j < n; j++) s0 += v[j]! * wT[row + j]!;
+    out[at + k]! += s0 + s1 + s2 + s3;
   }
 }
 
 /** The stats head (stats_head.ts) on the segment's utterance statistics, added to the logits in acc[at, at + C). */
-function addStatsLogits(head: NonNullable<StreamingPlan['stats']>, stats: RunningStats, acc: Float64Array, at: number, classes: number): void {
+function addStatsLogits(head: NonNullable<StreamingPlan['stats']>, stats: RunningStats, acc: Float64Array, at: number): void {
   let input = stats.features(head.scratch);
-  if (head.w1 !== null && head.b1 !== null) {
+  if (head.w1T !== null && head.b1 !== null) {
     const hidden = head.hidden;
-    for (let u = 0; u < hidden.length; u++) hidden[u] = head.b1[u]!;
-    addVecMat(input, head.w1, hidden.length, hidden, 0);
+    hidden.fill(0);
+    addAffine(input, head.w1T, head.b1, hidden, 0);
     for (let u = 0; u < hidden.length; u++) hidden[u] = Math.max(0, hidden[u]!);
     input = hidden;
   }
-  for (let k = 0; k < classes; k++) acc[at + k]! += head.b[k]!;
-  addVecMat(input, head.w, classes, acc, at);
+  addAffine(input, head.wT, head.b, acc, at);
 }

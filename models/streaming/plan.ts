@@ -73,10 +73,11 @@ export interface StreamingPlan {
   outB: Float32Array;
   denseUnits: number;
   /**
-   * The stats head on the host (stats_head.ts), row-major: optional hidden layer w1 [4F × H],
-   * b1 [H]; output w [(H or 4F) × C], b [C]; scratch for the statistics and hidden units.
+   * The stats head on the host (stats_head.ts), weights TRANSPOSED so each output is one
+   * contiguous dot product: optional hidden layer w1T [H × 4F], b1 [H]; output wT [C × (H or
+   * 4F)], b [C]; scratch for the statistics and hidden units.
    */
-  stats: { w1: Float32Array | null; b1: Float32Array | null; w: Float32Array; b: Float32Array; scratch: Float64Array; hidden: Float64Array } | null;
+  stats: { w1T: Float64Array | null; b1: Float32Array | null; wT: Float64Array; b: Float32Array; scratch: Float64Array; hidden: Float64Array } | null;
   /** Host buffers reused across calls; headScratch holds denseUnits + numClasses float64 values. */
   scratch: Scratch;
   headScratch: Float64Array;
@@ -96,6 +97,14 @@ function scaleColumns(values: Float32Array, cols: number, from: number, to: numb
   for (let r = 0; r < out.length / cols; r++) {
     for (let c = from; c < to; c++) out[r * cols + c]! *= factor;
   }
+  return out;
+}
+
+/** [rows × cols] row-major → [cols × rows] row-major, in float64. */
+function transpose(values: Float32Array, cols: number): Float64Array {
+  const rows = values.length / cols;
+  const out = new Float64Array(values.length);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = values[r * cols + c]!;
   return out;
 }
 
@@ -179,9 +188,9 @@ function buildPlan(model: StreamableModel): StreamingPlan {
     denseUnits,
     stats: hasStatsHead(hyper)
       ? {
-          w1: statsHiddenOf(hyper) > 0 ? read('stats.w1') : null,
+          w1T: statsHiddenOf(hyper) > 0 ? transpose(read('stats.w1'), statsHiddenOf(hyper)) : null,
           b1: statsHiddenOf(hyper) > 0 ? read('stats.b1') : null,
-          w: read('stats.w'),
+          wT: transpose(read('stats.w'), hyperInt(hyper, 'numClasses')),
           b: read('stats.b'),
           scratch: new Float64Array(STATS_PER_COEFF * hyperInt(hyper, 'numCoeffs')),
           hidden: new Float64Array(statsHiddenOf(hyper)),

@@ -28,26 +28,48 @@ export class RunningStats {
   /** Adds `rows` frames of `frames` (row-major, numCoeffs wide) from row `from`, with their voiced flags from `flagFrom`. */
   add(frames: Float32Array, from: number, rows: number, voiced: Uint8Array, flagFrom: number): void {
     const f = this.numCoeffs;
+    const continues = this.prevVoiced;
+    let after = continues;
     for (let r = 0; r < rows; r++) {
-      if (voiced[flagFrom + r] !== 1) {
-        this.prevVoiced = false;
-        continue;
+      if (voiced[flagFrom + r] === 1) {
+        this.count++;
+        if (after) this.dCount++;
+        after = true;
+      } else {
+        after = false;
       }
-      const row = (from + r) * f;
-      for (let c = 0; c < f; c++) {
-        const v = frames[row + c]!;
-        this.sum[c]! += v;
-        this.sumSq[c]! += v * v;
-        if (this.prevVoiced) {
-          const d = v - this.prev[c]!;
-          this.dSum[c]! += d;
-          this.dSumSq[c]! += d * d;
+    }
+    this.prevVoiced = after;
+    // One coefficient at a time with local accumulators: V8 keeps them in registers, where
+    // read-modify-writes of the typed arrays per value cost several times more.
+    for (let c = 0; c < f; c++) {
+      let s = 0;
+      let ss = 0;
+      let ds = 0;
+      let dss = 0;
+      let prev = this.prev[c]!;
+      let prevOn = continues;
+      for (let r = 0, i = from * f + c; r < rows; r++, i += f) {
+        if (voiced[flagFrom + r] !== 1) {
+          prevOn = false;
+          continue;
         }
-        this.prev[c] = v;
+        const v = frames[i]!;
+        s += v;
+        ss += v * v;
+        if (prevOn) {
+          const d = v - prev;
+          ds += d;
+          dss += d * d;
+        }
+        prev = v;
+        prevOn = true;
       }
-      if (this.prevVoiced) this.dCount++;
-      this.count++;
-      this.prevVoiced = true;
+      this.sum[c]! += s;
+      this.sumSq[c]! += ss;
+      this.dSum[c]! += ds;
+      this.dSumSq[c]! += dss;
+      this.prev[c] = prev;
     }
   }
 
