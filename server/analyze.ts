@@ -1,6 +1,7 @@
 /**
  * POST /v1/analyze: a whole recording through the same pipeline a WebSocket stream uses
- * (same hop cutting, model path, smoothing and summary), answered as one JSON document.
+ * (same hop cutting, model path, smoothing and summary; in an inference worker, as every
+ * stream), answered as one JSON document.
  * The body is a WAV file (detected by its RIFF header) or raw audio described by the same
  * parameters as `start`, given in the query string.
  *
@@ -24,7 +25,7 @@ import { decodeWavToMono } from '../shared/wav.js';
 import { prepareSeparateRaw, prepareSeparateWav, type OpenStream } from './analyze_channels.js';
 import { untagged, type ChannelResult } from './pipeline/channels.js';
 import { ChannelSummaries } from './session/channel_summary.js';
-import { monoStreams } from './session/mono_stream.js';
+import { monoStream } from './session/mono_stream.js';
 import { PACE_BURST_SECONDS, Pacer } from './session/pacer.js';
 import { streamRecovery } from './session/recovery.js';
 import type { SessionContext } from './session/session.js';
@@ -65,14 +66,14 @@ interface Pace {
 }
 
 /**
- * A long recording enters the pipeline one slice at a time with a macrotask between slices,
- * so its feature extraction never holds the event loop that serves live sockets for long.
+ * A long recording goes to its worker one slice at a time, paced like a stream, so it takes
+ * its share of the worker beside live streams, and an aborted run stops within a slice.
  */
 const SLICE_SECONDS = 0.25;
 
-function slices<T extends Uint8Array | Float32Array>(data: T, size: number): T[] {
-  const out: T[] = [];
-  for (let offset = 0; offset < data.length; offset += size) out.push(data.subarray(offset, offset + size) as T);
+function slices(data: Uint8Array, size: number): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  for (let offset = 0; offset < data.length; offset += size) out.push(data.subarray(offset, offset + size));
   return out;
 }
 
@@ -189,10 +190,9 @@ export async function analyze(body: Uint8Array, query: Record<string, unknown>, 
   metrics.sessionsActive.inc();
   const startedMs = performance.now();
   const id = `analyze-${randomUUID()}`;
-  const streams = monoStreams(pool, 'main');
   const notices: NoticeMessage[] = [];
   const recovery = streamRecovery(metrics, format.channelLabels, (notice) => notices.push(notice));
-  const open: OpenStream = (channel, mono) => streams.open(channel === undefined ? id : `${id}#${channel}`, mono, recovery(channel));
+  const open: OpenStream = (channel, mono) => monoStream(pool, channel === undefined ? id : `${id}#${channel}`, mono, recovery(channel));
   let outcome: 'completed' | 'error' | 'client_closed' | 'shutdown' = 'error';
   const pace: Pace = {
     pacer: new Pacer(config.maxRealTimeMultiple, PACE_BURST_SECONDS, performance.now()),
@@ -224,7 +224,6 @@ export async function analyze(body: Uint8Array, query: Record<string, unknown>, 
       ...(notices.length > 0 ? { notices } : {}),
     };
   } finally {
-    streams.close();
     metrics.sessionsActive.dec();
     metrics.sessionsTotal.inc({ outcome });
   }

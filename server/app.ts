@@ -35,8 +35,8 @@ export interface RunningServer {
   /** Closes everything now (live sessions get `shutting_down`), then releases the port and workers. */
   close(): Promise<void>;
   /**
-   * Live tfjs tensors and open stream states in the workers, and model requests the main
-   * thread still awaits (the leak check).
+   * Live tfjs tensors and open stream states in the workers, and streams whose results the
+   * main thread still awaits (the leak check).
    */
   modelStats(): Promise<{ numTensors: number; sessions: number; inFlight: number }>;
   /** Test hook: kills inference worker `index` as a crash would; resolves when it is replaced. */

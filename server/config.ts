@@ -25,8 +25,6 @@ export const ENGINE_CHOICES = ['auto', 'tfjs-node-gpu', 'webgpu', 'tfjs-node', '
 export type EngineChoice = (typeof ENGINE_CHOICES)[number];
 export const MODES = ['streaming', 'naive'] as const;
 export type ServerMode = (typeof MODES)[number];
-export const DSP_THREADS = ['worker', 'main'] as const;
-export type DspThread = (typeof DSP_THREADS)[number];
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 export const BACKLOG_POLICIES = ['pause', 'reject'] as const;
@@ -49,13 +47,6 @@ export interface ServerConfig extends WatchConfig {
   mode: ServerMode;
   /** Inference worker threads; sessions are spread over them. 1–16, default one per core (≤ 8). */
   workers: number;
-  /**
-   * Where a WebSocket session's pipeline (decode … result) runs: 'worker' (default) in the
-   * inference worker that owns its model state, so the main thread only serves sockets;
-   * 'main' on the main thread, sending each hop's features to the worker (the earlier
-   * layout, kept for comparison). POST /v1/analyze always runs on the main thread.
-   */
-  dspThread: DspThread;
   /**
    * Most streams (WebSocket sessions + running analyses) served at once. 1–100000, default
    * 1000 (above what 2 cores serve within a 100 ms p95; BENCHMARKS.md): past capacity,
@@ -162,7 +153,6 @@ export const DEFAULT_CONFIG: Readonly<ServerConfig> = Object.freeze({
   engine: 'auto',
   mode: 'streaming',
   workers: DEFAULT_WORKERS,
-  dspThread: 'worker',
   maxSessions: 1000,
   maxMessageBytes: 1024 * 1024,
   maxAnalyzeBytes: 64 * 1024 * 1024,
@@ -221,7 +211,6 @@ export function resolveConfig(partial: Partial<ServerConfig> = {}): ServerConfig
   checkChoice('engine', config.engine, ENGINE_CHOICES);
   checkChoice('mode', config.mode, MODES);
   checkInt('workers', config.workers, 1, 16);
-  checkChoice('dspThread', config.dspThread, DSP_THREADS);
   checkInt('maxSessions', config.maxSessions, 1, 100_000);
   checkInt('maxMessageBytes', config.maxMessageBytes, 1024, 64 * 1024 * 1024);
   checkInt('maxAnalyzeBytes', config.maxAnalyzeBytes, 1024, 1024 * 1024 * 1024);
@@ -294,7 +283,6 @@ export const CONFIG_SOURCES: readonly Source[] = [
   { field: 'engine', env: 'SER_ENGINE', flag: '--engine', parse: asString },
   { field: 'mode', env: 'SER_MODE', flag: '--mode', parse: asString },
   { field: 'workers', env: 'SER_WORKERS', flag: '--workers', parse: asNumber },
-  { field: 'dspThread', env: 'SER_DSP_THREAD', flag: '--dsp-thread', parse: asString },
   { field: 'maxSessions', env: 'SER_MAX_SESSIONS', flag: '--max-sessions', parse: asNumber },
   { field: 'maxMessageBytes', env: 'SER_MAX_MESSAGE_BYTES', flag: '--max-message-bytes', parse: asNumber },
   { field: 'maxAnalyzeBytes', env: 'SER_MAX_ANALYZE_BYTES', flag: '--max-analyze-bytes', parse: asNumber },

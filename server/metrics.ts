@@ -176,7 +176,7 @@ export function createMetrics(info: MetricsInfo): ServerMetrics {
     }),
     featureExtractionDuration: new Histogram({
       name: 'ser_feature_extraction_seconds',
-      help: 'Decode + resample + MFCC + VAD + hop time per batch of audio handed to a worker (dspThread worker) or per audio slice (dspThread main)',
+      help: 'Decode + resample + MFCC + VAD + hop time per batch of audio an inference worker received in one message (every stream\'s audio of one main-thread turn), measured in the worker',
       buckets: SHORT_BUCKETS_S,
       registers: [registry],
     }),

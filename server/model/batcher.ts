@@ -1,25 +1,22 @@
 /**
- * The main-thread half of cross-stream batching: a pool of inference workers, each owning
- * the stream state of the sessions assigned to it. Sessions call `step(frames, voiced)`;
- * everything posted in one event-loop tick goes to a worker as one message (the worker then
- * merges it into one model call), and results are routed back to each session's promise.
+ * The main-thread half of the inference workers: a pool of worker threads, each running the
+ * whole pipeline of the streams assigned to it (decode … result, server/model/shard.ts)
+ * with their model state, and batching their model steps. A stream is opened on the least
+ * loaded worker (`openPipeline`): its audio goes there (everything posted to a worker in one
+ * event-loop tick as one message, slot.ts) and its results, error or completion come back.
  *
- * Pipeline sessions (`openPipeline`, dspThread 'worker') instead hand the worker their raw
- * audio and get results back: the whole per-session pipeline runs in the worker (shard.ts).
- *
- * A crashed worker is replaced, and then its sessions' handles fail with WorkerFailedError,
+ * A crashed worker is replaced, and then its streams' handles fail with WorkerFailedError,
  * so that they can re-open on a live worker — the replacement included (session/mono_stream.ts
- * resumes them). Sessions on other workers carry on; new and resumed sessions on the
+ * resumes them). Streams on other workers carry on; new and resumed streams on the
  * replacement wait for its model to load.
  */
 import type { SkippedEngine } from '../../models/engine.js';
-import type { StepRule } from '../../models/streaming/step_clock.js';
 import { ProtocolError } from '../../shared/error_codes.js';
-import type { InferenceStream, PipelineHandlers, RemotePipeline, StepOutcome } from '../pipeline/contract.js';
+import type { PipelineHandlers, RemotePipeline } from '../pipeline/contract.js';
 import type { ModelInfo, PipelineOpen, ToWorker, WorkerInit } from './messages.js';
-import { WorkerFailedError, WorkerSlot, type PoolHooks } from './slot.js';
+import { WorkerSlot, type PoolHooks } from './slot.js';
 
-export type { InferenceStream, PipelineHandlers, RemotePipeline, StepOutcome } from '../pipeline/contract.js';
+export type { PipelineHandlers, RemotePipeline } from '../pipeline/contract.js';
 export type { PoolHooks } from './slot.js';
 
 /** Pause before respawning a worker that failed to load the model, ms. */
@@ -27,6 +24,7 @@ const RESPAWN_DELAY_MS = 5_000;
 
 export class InferencePool {
   private readonly slots: WorkerSlot[] = [];
+  /** Ids of stats requests. */
   private nextRequestId = 1;
   private closing = false;
 
@@ -67,63 +65,13 @@ export class InferencePool {
     return this.model.engineSkipped;
   }
 
-  /** Sessions currently assigned across workers. */
+  /** Streams currently assigned across workers. */
   get sessionCount(): number {
     return this.slots.reduce((n, s) => n + s.sessions.size, 0);
   }
 
-  /** Opens a session on the least-loaded live worker. */
-  open(sessionId: string): InferenceStream {
-    const slot = this.leastLoaded();
-    slot.sessions.add(sessionId);
-    slot.post('open', sessionId);
-    let closed = false;
-    /** This stream's requests awaiting results, dropped on close (the worker drops them too). */
-    const inFlight = new Set<number>();
-    const stepRule: StepRule | undefined =
-      this.init.mode === 'streaming'
-        ? { stepFrames: this.model.stepFrames, resetAfterSilenceFrames: this.model.resetAfterSilenceFrames }
-        : undefined;
-    return {
-      sessionId,
-      stepRule,
-      numCoeffs: this.model.numCoeffs,
-      step: (frames, voiced) => {
-        if (closed) return Promise.reject(new ProtocolError('internal', 'stream already closed'));
-        if (!slot.alive) return Promise.reject(new WorkerFailedError('not running'));
-        const requestId = this.nextRequestId++;
-        inFlight.add(requestId);
-        return new Promise<StepOutcome>((resolve, reject) => {
-          const settle = (): void => {
-            inFlight.delete(requestId);
-          };
-          slot.waiters.set(requestId, {
-            resolve: (outcome) => {
-              settle();
-              resolve(outcome);
-            },
-            reject: (err) => {
-              settle();
-              reject(err);
-            },
-          });
-          slot.post('hop', { sessionId, requestId, frames, voiced });
-        });
-      },
-      close: () => {
-        if (closed) return;
-        closed = true;
-        slot.sessions.delete(sessionId);
-        // Nobody listens any more; the promises are left unsettled and collected with the stream.
-        for (const requestId of inFlight) slot.waiters.delete(requestId);
-        inFlight.clear();
-        if (slot.alive) slot.post('close', sessionId);
-      },
-    };
-  }
-
   /**
-   * Starts a session whose whole pipeline runs on the least-loaded live worker; its results,
+   * Starts a stream whose whole pipeline runs on the least-loaded live worker; its results,
    * error or completion arrive through `handlers`.
    */
   openPipeline(open: PipelineOpen, handlers: PipelineHandlers): RemotePipeline {
@@ -131,14 +79,14 @@ export class InferencePool {
     const { sessionId } = open;
     slot.sessions.add(sessionId);
     slot.pipelines.set(sessionId, handlers);
-    slot.post('pipeline', open);
+    slot.post('open', open);
     let closed = false;
     return {
       push: (chunk) => {
         if (!closed && slot.alive) slot.post('audio', { sessionId, bytes: chunk.bytes, arrivedAtMs: chunk.arrivedAtMs });
       },
-      end: () => {
-        if (!closed && slot.alive) slot.post('end', sessionId);
+      end: (endedAtMs) => {
+        if (!closed && slot.alive) slot.post('end', { sessionId, endedAtMs });
       },
       close: () => {
         if (closed) return;
@@ -158,9 +106,9 @@ export class InferencePool {
     return slot;
   }
 
-  /** Requests awaiting a worker's answer, all workers (main-thread side). */
+  /** Streams awaiting a worker's results (until their error or completion), all workers. */
   get inFlight(): number {
-    return this.slots.reduce((n, s) => n + s.waiters.size, 0);
+    return this.slots.reduce((n, s) => n + s.pipelines.size, 0);
   }
 
   /** Live tensors and sessions summed over the workers (for the leak gauge and tests). */

@@ -1,7 +1,8 @@
 /**
- * Messages between the main thread (server/model/batcher.ts) and an inference worker
- * (server/model/worker.ts). All hops of a tick travel packed in one transferred typed array
- * (pack.ts), and so do all results of a model call.
+ * Messages between the main thread (server/model/batcher.ts, slot.ts) and an inference
+ * worker (server/model/worker.ts). Every stream's whole pipeline runs in a worker: the main
+ * thread sends each stream's audio (a tick's audio of all streams in one transferred
+ * buffer) and gets its results back (a turn's results of all streams in one message).
  */
 import type { SkippedEngine } from '../../models/engine.js';
 import type { VoicedGateConfig } from '../../shared/dsp/vad.js';
@@ -41,34 +42,7 @@ export interface ModelInfo {
   voicedGate: VoicedGateConfig;
 }
 
-/** One session's new frames; the worker answers with the session's probs after stepping them. */
-export interface HopRequest {
-  sessionId: string;
-  requestId: number;
-  /** n × numCoeffs raw MFCC, row-major. */
-  frames: Float32Array;
-  /** n voiced flags (0/1) from the VoicedGate. */
-  voiced: Uint8Array;
-}
-
-/** A tick's hops, packed by pack.ts: one typed array of frames, one of flags, per-hop row counts. */
-export interface PackedHops {
-  items: { sessionId: string; requestId: number; frameCount: number }[];
-  /** Every hop's frames back to back, rows of numCoeffs. */
-  frames: Float32Array;
-  /** Every hop's voiced flags back to back. */
-  voiced: Uint8Array;
-}
-
-/** A call's results, packed by pack.ts: one typed array of probabilities. */
-export interface PackedResults {
-  items: { sessionId: string; requestId: number; hasProbs: boolean; framesConsumed: number; error?: string }[];
-  /** items.length × numLabels; rows of items without probs are zeros. */
-  probs: Float32Array;
-  numLabels: number;
-}
-
-/** A WebSocket session whose whole pipeline runs in the worker (dspThread 'worker'). */
+/** A stream (a session, one channel of one, or an analysis) whose pipeline the worker runs. */
 export interface PipelineOpen {
   sessionId: string;
   encoding: Encoding;
@@ -80,6 +54,16 @@ export interface PipelineOpen {
   smoothing: number;
 }
 
+/** A stream's audio is complete. */
+export interface PipelineEnd {
+  sessionId: string;
+  /**
+   * performance.now() on the main thread when its input completed: the final hop's
+   * arrival (the main thread's clock, as every chunk's `arrivedAtMs`).
+   */
+  endedAtMs: number;
+}
+
 /** Audio messages of pipeline sessions, in arrival order, back to back in one buffer. */
 export interface PackedAudio {
   items: { sessionId: string; byteLength: number; arrivedAtMs: number }[];
@@ -89,31 +73,16 @@ export interface PackedAudio {
 export type ToWorker =
   | {
       type: 'work';
-      /** Sessions to create state for (before any of their hops). */
-      opens: string[];
-      /** Pipeline sessions to start (before any of their audio). */
-      pipelineOpens: PipelineOpen[];
+      /** Streams to start (before any of their audio). */
+      opens: PipelineOpen[];
       /** Absent when the tick posted none (each transferred buffer costs a few µs, even empty). */
-      hops?: PackedHops;
-      /** Absent when the tick posted none. */
       audio?: PackedAudio;
-      /** Pipeline sessions whose audio is complete (after their audio). */
-      pipelineEnds: string[];
-      /** Sessions whose state (and pipeline) to release (after their hops and audio). */
+      /** Streams whose audio is complete (after their audio). */
+      ends: PipelineEnd[];
+      /** Streams to release, model state and pipeline (after their audio). */
       closes: string[];
     }
   | { type: 'stats'; requestId: number };
-
-export interface HopResult {
-  sessionId: string;
-  requestId: number;
-  /** Distribution over labels after this hop's frames; null before the first model step. */
-  probs: Float32Array | null;
-  /** Frames of this session consumed so far, cumulative (stepped, or dropped by a silence reset). */
-  framesConsumed: number;
-  /** Set when the model call failed; the session ends with `internal`. */
-  error?: string;
-}
 
 /** What a pipeline session produced, in order. */
 export type PipelineEvent =
@@ -131,17 +100,12 @@ export type FromWorker =
   | { type: 'ready'; model: ModelInfo }
   | { type: 'init_failed'; message: string }
   | {
-      type: 'results';
-      results: PackedResults;
-      /** One entry per model call made for these results: streams in it and its duration. */
-      calls: { streams: number; seconds: number }[];
-    }
-  | {
-      type: 'pipeline';
+      /** The streams' results, errors and completions since the last such message: the one result message. */
+      type: 'events';
       events: PipelineEvent[];
-      /** Model calls that served only in-worker sessions since the last message. */
+      /** Model calls made since the last message: streams in each and its duration. */
       calls: ModelCall[];
-      /** Audio pushed through the pipelines since the last such message, and the time it took, s. */
+      /** Audio pushed through the pipelines since the last message, and the time it took, s. */
       dsp: { audioSeconds: number; seconds: number };
     }
   | { type: 'stats'; requestId: number; numTensors: number; sessions: number };

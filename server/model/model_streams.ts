@@ -1,15 +1,15 @@
 /**
  * Every session's model state in this worker, created on open and released on close:
  * a `StreamState` per session in streaming mode, a `NaiveWindow` (its last frames) in naive
- * mode. `round()` runs the scheduler's requests through the mode's round.
+ * mode. `round()` runs the scheduler's requests through the mode's round and settles them.
  */
 import type { LoadedModel } from '../../models/io.js';
 import { createStreamState, type StreamState } from '../../models/streaming/runner.js';
 import { naiveWindowFrames } from '../../models/streaming/span.js';
 import type { ServerMode } from '../config.js';
-import type { HopRequest } from './messages.js';
+import type { ModelCall } from './messages.js';
 import { NaiveWindow } from './naive_window.js';
-import { naiveRound, streamingRound, type RoundOutput } from './rounds.js';
+import { naiveRound, streamingRound, type StepRequest } from './rounds.js';
 
 export class ModelStreams {
   private readonly streams = new Map<string, StreamState>();
@@ -48,8 +48,8 @@ export class ModelStreams {
     this.naive.delete(sessionId);
   }
 
-  /** One model round over the requests (at most one per session). */
-  round(taken: readonly HopRequest[]): RoundOutput {
+  /** One model round over the requests (at most one per session), each answered in place; the model calls made. */
+  round(taken: readonly StepRequest[]): ModelCall[] {
     return this.mode === 'naive'
       ? naiveRound(this.model, this.naive, taken, this.allVoiced)
       : streamingRound(this.model, this.streams, taken);

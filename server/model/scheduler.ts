@@ -7,7 +7,10 @@
  * faster than real time) rotate to the back after each round so they cannot starve live
  * streams.
  */
-import type { HopRequest } from './messages.js';
+/** What the scheduler queues: anything of one session (a hop of its pipeline, in the worker). */
+export interface Queued {
+  sessionId: string;
+}
 
 /** Batch window per stream served, ms: 160 streams on a worker wait up to 16 ms. */
 const ADAPTIVE_WINDOW_MS_PER_STREAM = 0.1;
@@ -38,25 +41,25 @@ export const REAL_TIMERS: SchedulerTimers = {
   after: (ms, run) => setTimeout(run, ms),
 };
 
-export interface SchedulerOptions {
+export interface SchedulerOptions<R extends Queued> {
   /** Most sessions per round, ≥ 1. */
   maxBatchStreams: number;
   /** Least time between the starts of two rounds unless a batch is full, ms (read at each scheduling). */
   batchWindowMs(): number;
   /** Runs one round's requests (at most one per session). */
-  runRound(taken: HopRequest[]): void;
+  runRound(taken: R[]): void;
   timers?: SchedulerTimers;
 }
 
-export class BatchScheduler {
+export class BatchScheduler<R extends Queued> {
   /** Per session, requests not yet stepped; Map order is the round-robin order. */
-  private readonly pending = new Map<string, HopRequest[]>();
+  private readonly pending = new Map<string, R[]>();
   private scheduled = false;
   /** timers.now() when the last round started (the batch window counts from it). */
   private lastRoundMs = Number.NEGATIVE_INFINITY;
   private readonly timers: SchedulerTimers;
 
-  constructor(private readonly options: SchedulerOptions) {
+  constructor(private readonly options: SchedulerOptions<R>) {
     this.timers = options.timers ?? REAL_TIMERS;
   }
 
@@ -66,14 +69,14 @@ export class BatchScheduler {
   }
 
   /** Queues a request behind its session's earlier ones; `schedule()` starts the round. */
-  enqueue(request: HopRequest): void {
+  enqueue(request: R): void {
     const queue = this.pending.get(request.sessionId);
     if (queue === undefined) this.pending.set(request.sessionId, [request]);
     else queue.push(request);
   }
 
   /** Removes a session's waiting requests and returns them. */
-  drop(sessionId: string): HopRequest[] {
+  drop(sessionId: string): R[] {
     const queue = this.pending.get(sessionId) ?? [];
     this.pending.delete(sessionId);
     return queue;
@@ -93,8 +96,8 @@ export class BatchScheduler {
   }
 
   /** The oldest request of each of the first `maxBatchStreams` sessions; those sessions rotate to the back. */
-  takeRound(): HopRequest[] {
-    const taken: HopRequest[] = [];
+  takeRound(): R[] {
+    const taken: R[] = [];
     // Snapshot the keys: re-inserting a session below must not visit it twice in one round
     // (its state may enter a model call only once).
     for (const sessionId of [...this.pending.keys()]) {

@@ -1,11 +1,15 @@
 /**
- * The WebSocket sessions whose whole pipeline runs in this inference worker (dspThread
- * 'worker'): each keeps its own RxJS pipeline (decode → resample → mfcc → vad → hop → infer
- * → smooth → result, server/pipeline/), fed with the audio bytes the main thread received.
- * Its `infer` stage queues hops into the worker's batched rounds like any remote session,
- * so the model still steps every stream of the worker in one call. Why here: MFCC and the
- * per-chunk stages were the main thread's largest cost (BENCHMARKS.md); in the worker they
- * run beside the model state and off the event loop that serves the sockets.
+ * The streams (WebSocket sessions, their channels, analyses) whose whole pipeline runs in
+ * this inference worker: each keeps its own RxJS pipeline (decode → resample → mfcc → vad →
+ * hop → infer → smooth → result, server/pipeline/), fed with the audio bytes the main thread
+ * received. Its `infer` stage hands each hop to the worker's batch queue by a direct call
+ * (`step`), so the model steps every stream of the worker in one call. Why here: MFCC and
+ * the per-chunk stages were the main thread's largest cost (BENCHMARKS.md); in the worker
+ * they run beside the model state and off the event loop that serves the sockets.
+ *
+ * Clocks: `arrivedAtMs` of every chunk, and the end time of the input, are the main
+ * thread's performance.now(); the final hop is stamped with that end time, so every
+ * result's latency is measured on the main thread's clock.
  */
 import { Subject, type Subscription } from 'rxjs';
 import { BYTES_PER_SAMPLE } from '../../shared/dsp/pcm_decode.js';
@@ -24,7 +28,7 @@ export interface ShardDeps {
   stepRule: StepRule | undefined;
   /** Feature coefficients per frame (meta.featureConfig.numCoeffs). */
   numCoeffs: number;
-  /** Queues one hop of the session for the next batched round. */
+  /** Hands one hop of the stream to the batch queue; settles after the round that steps it. */
   step(sessionId: string, frames: Float32Array, voiced: Uint8Array): Promise<StepOutcome>;
   emit(event: PipelineEvent): void;
 }
@@ -33,6 +37,8 @@ interface ShardSession {
   input: Subject<AudioChunk>;
   subscription: Subscription;
   bytesPerSecond: number;
+  /** When the input ended, on the main thread's clock (set by `end`). */
+  ended: { atMs: number };
 }
 
 export class PipelineShard {
@@ -50,6 +56,7 @@ export class PipelineShard {
   open(o: PipelineOpen): void {
     const { deps } = this;
     const input = new Subject<AudioChunk>();
+    const ended = { atMs: Number.NaN };
     const stream = {
       sessionId: o.sessionId,
       stepRule: deps.stepRule,
@@ -58,7 +65,8 @@ export class PipelineShard {
       close: () => undefined,
     };
     // Nothing is emitted before the first push, so the session is registered in time.
-    const subscription = input.pipe(audioToResults({ ...o, labels: deps.labels, voicedGate: deps.voicedGate, stream })).subscribe({
+    const params = { ...o, labels: deps.labels, voicedGate: deps.voicedGate, stream, inputEndedAtMs: () => ended.atMs };
+    const subscription = input.pipe(audioToResults(params)).subscribe({
       next: (result) => deps.emit({ kind: 'result', sessionId: o.sessionId, result }),
       error: (err: unknown) => {
         this.sessions.delete(o.sessionId);
@@ -71,7 +79,7 @@ export class PipelineShard {
         deps.emit({ kind: 'complete', sessionId: o.sessionId });
       },
     });
-    this.sessions.set(o.sessionId, { input, subscription, bytesPerSecond: BYTES_PER_SAMPLE[o.encoding] * o.channels * o.inputRateHz });
+    this.sessions.set(o.sessionId, { input, subscription, bytesPerSecond: BYTES_PER_SAMPLE[o.encoding] * o.channels * o.inputRateHz, ended });
   }
 
   /** Feeds one audio message (synchronously through decode … hop). */
@@ -84,9 +92,15 @@ export class PipelineShard {
     this.audioSeconds += bytes.length / session.bytesPerSecond;
   }
 
-  /** No more audio: the pipeline flushes, the final result and `complete` follow. */
-  end(sessionId: string): void {
-    this.sessions.get(sessionId)?.input.complete();
+  /**
+   * No more audio: the pipeline flushes, the final result and `complete` follow.
+   * `endedAtMs`: when the input ended, on the clock of the chunks' `arrivedAtMs` (the final hop's arrival).
+   */
+  end(sessionId: string, endedAtMs = performance.now()): void {
+    const session = this.sessions.get(sessionId);
+    if (session === undefined) return;
+    session.ended.atMs = endedAtMs;
+    session.input.complete();
   }
 
   /** Drops the session's pipeline (nothing more is emitted for it). Idempotent. */

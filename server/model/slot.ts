@@ -1,41 +1,40 @@
 /**
  * One inference worker thread as the main thread sees it: what was posted to it this tick
- * (sent as ONE message per event-loop turn: opens, hops, pipeline audio, ends, closes),
- * the requests and pipeline sessions awaiting its answers, and its liveness.
+ * (sent as ONE message per event-loop turn: stream opens, audio, ends, closes), the streams
+ * awaiting its answers, and its liveness.
  */
 import type { Worker } from 'node:worker_threads';
 import { ProtocolError } from '../../shared/error_codes.js';
-import type { PipelineHandlers, StepOutcome } from '../pipeline/contract.js';
-import type { FromWorker, HopRequest, ModelInfo, PackedAudio, PipelineOpen, ToWorker, WorkerInit } from './messages.js';
-import { packHops, unpackResults } from './pack.js';
+import type { PipelineHandlers } from '../pipeline/contract.js';
+import type { FromWorker, ModelInfo, PackedAudio, PipelineEnd, PipelineOpen, ToWorker, WorkerInit } from './messages.js';
 import { spawnInferenceWorker } from './spawn.js';
 
 export interface PoolHooks {
   /** After every model call: streams in it and its duration, s. */
   onModelCall?: (streams: number, seconds: number) => void;
-  /** Audio pushed through in-worker pipelines, s, and the time it took, s. */
+  /** Audio pushed through the workers' pipelines, s, and the time it took, s. */
   onDsp?: (audioSeconds: number, seconds: number) => void;
   onWorkerRestart?: (index: number, reason: string) => void;
 }
 
-/** A stream's inference worker crashed: `internal`, marked so a session can still sum up. */
+/** A stream's inference worker crashed: `internal`, marked so that the stream can resume elsewhere (or sum up). */
 export class WorkerFailedError extends ProtocolError {
   constructor(reason: string) {
     super('internal', `inference worker failed (${reason})`);
   }
 }
 
-interface Waiter {
-  resolve: (outcome: StepOutcome) => void;
-  reject: (err: Error) => void;
+/** One stream's audio message, as posted. */
+export interface AudioItem {
+  sessionId: string;
+  bytes: Uint8Array;
+  arrivedAtMs: number;
 }
 
 interface Outbox {
-  opens: string[];
-  pipelineOpens: PipelineOpen[];
-  hops: HopRequest[];
-  audio: { sessionId: string; bytes: Uint8Array; arrivedAtMs: number }[];
-  pipelineEnds: string[];
+  opens: PipelineOpen[];
+  audio: AudioItem[];
+  ends: PipelineEnd[];
   closes: string[];
 }
 
@@ -51,10 +50,10 @@ interface Outbox {
 const FLUSH_INTERVAL_MS_PER_SESSION = 0.04;
 const MAX_FLUSH_INTERVAL_MS = 5;
 
-const emptyOutbox = (): Outbox => ({ opens: [], pipelineOpens: [], hops: [], audio: [], pipelineEnds: [], closes: [] });
+const emptyOutbox = (): Outbox => ({ opens: [], audio: [], ends: [], closes: [] });
 
 /** Every audio message of the tick copied back to back into one transferable buffer. */
-function packAudio(audio: Outbox['audio']): PackedAudio {
+function packAudio(audio: readonly AudioItem[]): PackedAudio {
   const bytes = new Uint8Array(audio.reduce((n, a) => n + a.bytes.length, 0));
   let offset = 0;
   const items = audio.map((a) => {
@@ -68,7 +67,7 @@ function packAudio(audio: Outbox['audio']): PackedAudio {
 export class WorkerSlot {
   readonly worker: Worker;
   readonly sessions = new Set<string>();
-  readonly waiters = new Map<number, Waiter>();
+  /** The streams awaiting this worker's results (until their error or completion). */
   readonly pipelines = new Map<string, PipelineHandlers>();
   readonly statsWaiters = new Map<number, (stats: { numTensors: number; sessions: number }) => void>();
   readonly ready: Promise<ModelInfo>;
@@ -94,11 +93,7 @@ export class WorkerSlot {
             // Nothing else will happen in this worker; end it so the pool sees an exit.
             void this.worker.terminate();
             break;
-          case 'results':
-            for (const call of message.calls) hooks.onModelCall?.(call.streams, call.seconds);
-            this.onResults(message.results);
-            break;
-          case 'pipeline':
+          case 'events':
             for (const call of message.calls) hooks.onModelCall?.(call.streams, call.seconds);
             if (message.dsp.audioSeconds > 0) hooks.onDsp?.(message.dsp.audioSeconds, message.dsp.seconds);
             this.onPipelineEvents(message.events);
@@ -124,17 +119,7 @@ export class WorkerSlot {
     this.ready.catch(() => undefined);
   }
 
-  private onResults(packed: Extract<FromWorker, { type: 'results' }>['results']): void {
-    for (const result of unpackResults(packed)) {
-      const waiter = this.waiters.get(result.requestId);
-      if (waiter === undefined) continue;
-      this.waiters.delete(result.requestId);
-      if (result.error !== undefined) waiter.reject(new ProtocolError('internal', 'the model failed on this stream'));
-      else waiter.resolve({ probs: result.probs, framesConsumed: result.framesConsumed });
-    }
-  }
-
-  private onPipelineEvents(events: Extract<FromWorker, { type: 'pipeline' }>['events']): void {
+  private onPipelineEvents(events: Extract<FromWorker, { type: 'events' }>['events']): void {
     for (const event of events) {
       const handlers = this.pipelines.get(event.sessionId);
       if (handlers === undefined) continue; // closed meanwhile
@@ -148,18 +133,16 @@ export class WorkerSlot {
     }
   }
 
-  post(kind: 'open' | 'close' | 'end', sessionId: string): void;
-  post(kind: 'hop', request: HopRequest): void;
-  post(kind: 'pipeline', open: PipelineOpen): void;
-  post(kind: 'audio', audio: Outbox['audio'][number]): void;
-  post(kind: 'open' | 'close' | 'end' | 'hop' | 'pipeline' | 'audio', value: string | HopRequest | PipelineOpen | Outbox['audio'][number]): void {
+  post(kind: 'open', open: PipelineOpen): void;
+  post(kind: 'audio', audio: AudioItem): void;
+  post(kind: 'end', end: PipelineEnd): void;
+  post(kind: 'close', sessionId: string): void;
+  post(kind: 'open' | 'audio' | 'end' | 'close', value: PipelineOpen | AudioItem | PipelineEnd | string): void {
     const box = this.outbox;
-    if (kind === 'open') box.opens.push(value as string);
-    else if (kind === 'close') box.closes.push(value as string);
-    else if (kind === 'end') box.pipelineEnds.push(value as string);
-    else if (kind === 'hop') box.hops.push(value as HopRequest);
-    else if (kind === 'pipeline') box.pipelineOpens.push(value as PipelineOpen);
-    else box.audio.push(value as Outbox['audio'][number]);
+    if (kind === 'open') box.opens.push(value as PipelineOpen);
+    else if (kind === 'audio') box.audio.push(value as AudioItem);
+    else if (kind === 'end') box.ends.push(value as PipelineEnd);
+    else box.closes.push(value as string);
     if (this.flushScheduled) return;
     this.flushScheduled = true;
     // Everything the sessions post during this tick (or the rest of the interval) leaves in
@@ -174,31 +157,23 @@ export class WorkerSlot {
     this.flushScheduled = false;
     this.lastFlushMs = performance.now();
     if (!this.alive) return;
-    const { opens, pipelineOpens, hops, audio, pipelineEnds, closes } = this.outbox;
+    const { opens, audio, ends, closes } = this.outbox;
     this.outbox = emptyOutbox();
-    const message: ToWorker = { type: 'work', opens, pipelineOpens, pipelineEnds, closes };
-    const transfer: ArrayBuffer[] = [];
-    // Only what the tick holds: with pipeline sessions a tick has audio but no hops, and
-    // transferring even an empty buffer costs a few µs per message.
-    if (hops.length > 0) {
-      const packed = packHops(hops);
-      message.hops = packed;
-      transfer.push(packed.frames.buffer as ArrayBuffer, packed.voiced.buffer as ArrayBuffer);
+    const message: ToWorker = { type: 'work', opens, ends, closes };
+    // Only when the tick has audio: transferring even an empty buffer costs a few µs per message.
+    if (audio.length === 0) {
+      this.worker.postMessage(message);
+      return;
     }
-    if (audio.length > 0) {
-      const packed = packAudio(audio);
-      message.audio = packed;
-      transfer.push(packed.bytes.buffer as ArrayBuffer);
-    }
-    this.worker.postMessage(message, transfer);
+    const packed = packAudio(audio);
+    message.audio = packed;
+    this.worker.postMessage(message, [packed.bytes.buffer as ArrayBuffer]);
   }
 
   /** Fails everything in flight; the slot is dead from now on. */
   fail(reason: string): void {
     this.alive = false;
     const err = new WorkerFailedError(reason);
-    for (const waiter of this.waiters.values()) waiter.reject(err);
-    this.waiters.clear();
     const pipelines = [...this.pipelines.values()];
     this.pipelines.clear();
     for (const handlers of pipelines) handlers.error(err);

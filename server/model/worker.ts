@@ -3,14 +3,14 @@
  * socket-serving event loop never wait on the model:
  *
  *   port inbox (worker_port.ts) ─ work message ─┬─ opens/closes → model states (model_streams.ts)
- *                                                ├─ hops ─────────┐
- *                                                └─ audio → pipelines (shard.ts) ─ hops (local_steps.ts)
- *                                                                 ↓
- *   batch scheduler (scheduler.ts) → one round per batch window (rounds.ts)
- *     → results and pipeline events back (worker_outbox.ts)
+ *                                                │                + pipelines (shard.ts)
+ *                                                └─ audio, ends → pipelines (shard.ts)
+ *   pipeline hop ─ step(), a direct call → batch scheduler (scheduler.ts)
+ *     → one round per batch window (rounds.ts; each hop's promise settled in place)
+ *   pipeline results, errors, completions → one message per turn back (worker_outbox.ts)
  *
- * Pipeline sessions (dspThread 'worker', shard.ts) run their whole pipeline here; their hops
- * join the same rounds as the main thread's, answered in-thread.
+ * Every stream's whole pipeline runs here; the main thread only moves its audio in and its
+ * results out.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
@@ -18,10 +18,10 @@ import { selectEngine, skippedEngines } from '../../models/engine.js';
 import { loadModel, type LoadedModel } from '../../models/io.js';
 import { voicedGateOf } from '../../models/meta.js';
 import { ProtocolError } from '../../shared/error_codes.js';
-import { LocalSteps } from './local_steps.js';
+import type { StepOutcome } from '../pipeline/contract.js';
 import type { ToWorker, WorkerInit } from './messages.js';
 import { ModelStreams } from './model_streams.js';
-import { unpackHops } from './pack.js';
+import type { StepRequest } from './rounds.js';
 import { adaptiveBatchWindowMs, BatchScheduler } from './scheduler.js';
 import { PipelineShard } from './shard.js';
 import { WorkerOutbox } from './worker_outbox.js';
@@ -45,15 +45,11 @@ async function main(): Promise<void> {
   const numCoeffs = meta.featureConfig.numCoeffs;
 
   const states = new ModelStreams(model, init.mode);
-  const local = new LocalSteps();
-  const outbox = new WorkerOutbox({ post: (m, t) => port.post(m, t), numLabels: meta.labels.length, local, takeDsp: () => shard.takeDsp() });
-  const scheduler = new BatchScheduler({
+  const outbox = new WorkerOutbox({ post: (m) => port.post(m), takeDsp: () => shard.takeDsp() });
+  const scheduler = new BatchScheduler<StepRequest>({
     maxBatchStreams: init.maxBatchStreams,
     batchWindowMs: () => (init.mode === 'naive' ? init.batchWindowMs : adaptiveBatchWindowMs(init.batchWindowMs, states.size)),
-    runRound: (taken) => {
-      const { results, calls } = states.round(taken);
-      outbox.results(results, calls);
-    },
+    runRound: (taken) => outbox.modelCalls(states.round(taken)),
   });
   const shard = new PipelineShard({
     labels: meta.labels,
@@ -63,32 +59,26 @@ async function main(): Promise<void> {
       init.mode === 'streaming' ? { stepFrames: meta.stepFrames, resetAfterSilenceFrames: meta.resetAfterSilenceFrames } : undefined,
     step: (sessionId, frames, voiced) => {
       if (!states.has(sessionId)) return Promise.reject(new ProtocolError('internal', 'the model failed on this stream'));
-      const { request, outcome } = local.request(sessionId, frames, voiced);
-      scheduler.enqueue(request);
-      scheduler.schedule();
-      return outcome;
+      return new Promise<StepOutcome>((resolve, reject) => {
+        scheduler.enqueue({ sessionId, frames, voiced, resolve, reject });
+        scheduler.schedule();
+      });
     },
     emit: (event) => outbox.event(event),
   });
 
-  const open = (sessionId: string): void => states.create(sessionId);
   const release = (sessionId: string): void => {
-    // Its queued in-thread requests will never be answered; nobody listens to them any more.
-    local.forget(scheduler.drop(sessionId));
+    // Its queued hops will never be stepped; nobody awaits them any more.
+    scheduler.drop(sessionId);
     states.release(sessionId);
     shard.close(sessionId);
   };
 
   /** One tick of the main thread's work, in the order the message states. */
   const handleWork = (message: Extract<ToWorker, { type: 'work' }>): void => {
-    for (const sessionId of message.opens) open(sessionId);
-    for (const pipeline of message.pipelineOpens) {
-      open(pipeline.sessionId);
-      shard.open(pipeline);
-    }
-    for (const hop of message.hops === undefined ? [] : unpackHops(message.hops, numCoeffs)) {
-      if (states.has(hop.sessionId)) scheduler.enqueue(hop);
-      else outbox.results([{ sessionId: hop.sessionId, requestId: hop.requestId, probs: null, framesConsumed: 0, error: 'unknown session' }], []);
+    for (const open of message.opens) {
+      states.create(open.sessionId);
+      shard.open(open);
     }
     if (message.audio !== undefined) {
       const { items, bytes } = message.audio;
@@ -98,7 +88,7 @@ async function main(): Promise<void> {
         offset += item.byteLength;
       }
     }
-    for (const sessionId of message.pipelineEnds) shard.end(sessionId);
+    for (const end of message.ends) shard.end(end.sessionId, end.endedAtMs);
     for (const sessionId of message.closes) release(sessionId);
   };
 

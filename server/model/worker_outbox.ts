@@ -1,46 +1,31 @@
 /**
- * What the worker sends back besides `ready` and stats: each round's results for the main
- * thread's sessions as one packed, transferred array with the round's model calls; and the
- * pipeline sessions' events (results, errors, completions), gathered into one message per
- * event-loop turn with the model calls made only for them and the DSP time they took.
+ * What the worker sends back besides `ready` and stats: its streams' events (results,
+ * errors, completions), gathered into ONE message per event-loop turn with the model calls
+ * made since the last one and the DSP time the pipelines took.
  */
-import type { FromWorker, HopResult, ModelCall, PipelineEvent } from './messages.js';
-import type { LocalSteps } from './local_steps.js';
-import { packResults } from './pack.js';
+import type { FromWorker, ModelCall, PipelineEvent } from './messages.js';
 
 export interface OutboxDeps {
-  post(message: FromWorker, transfer?: ArrayBuffer[]): void;
-  numLabels: number;
-  /** Where in-thread results go. */
-  local: LocalSteps;
+  post(message: FromWorker): void;
   /** Audio pushed through the pipelines since the last call, s, and the time it took, s. */
   takeDsp(): { audioSeconds: number; seconds: number };
 }
 
 export class WorkerOutbox {
   private events: PipelineEvent[] = [];
-  /** Model calls made only for in-thread requests: reported with the next events. */
-  private localCalls: ModelCall[] = [];
+  private calls: ModelCall[] = [];
   private flushScheduled = false;
 
   constructor(private readonly deps: OutboxDeps) {}
 
-  /** A round's results and model calls: in-thread ones settled here, the rest posted. */
-  results(all: readonly HopResult[], calls: ModelCall[]): void {
-    const results = this.deps.local.settle(all);
-    if (results.length === 0) {
-      // Only in-thread sessions: their results leave with the events, so do the call stats.
-      if (calls.length > 0) {
-        this.localCalls.push(...calls);
-        this.scheduleFlush();
-      }
-      return;
-    }
-    const packed = packResults(results, this.deps.numLabels);
-    this.deps.post({ type: 'results', results: packed, calls }, [packed.probs.buffer as ArrayBuffer]);
+  /** A round's model calls, sent with the next events. */
+  modelCalls(calls: readonly ModelCall[]): void {
+    if (calls.length === 0) return;
+    this.calls.push(...calls);
+    this.scheduleFlush();
   }
 
-  /** One pipeline session's event, sent with the others of this turn. */
+  /** One stream's event, sent with the others of this turn. */
   event(event: PipelineEvent): void {
     this.events.push(event);
     this.scheduleFlush();
@@ -49,14 +34,14 @@ export class WorkerOutbox {
   private scheduleFlush(): void {
     if (this.flushScheduled) return;
     this.flushScheduled = true;
-    // One message per event-loop turn carries every session's results.
+    // One message per event-loop turn carries every stream's results.
     setImmediate(() => this.flush());
   }
 
   private flush(): void {
     this.flushScheduled = false;
-    this.deps.post({ type: 'pipeline', events: this.events, calls: this.localCalls, dsp: this.deps.takeDsp() });
+    this.deps.post({ type: 'events', events: this.events, calls: this.calls, dsp: this.deps.takeDsp() });
     this.events = [];
-    this.localCalls = [];
+    this.calls = [];
   }
 }

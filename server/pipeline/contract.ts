@@ -1,9 +1,10 @@
 /**
  * The contract between the per-stream pipeline (this folder) and the inference worker pool
- * (server/model/): the types both sides use, in one file. The pool hosts pipelines
- * (shard.ts) and implements `InferenceStream` for them; the pipeline only ever sees these
- * interfaces, so server/pipeline imports nothing from server/model and the dependency runs
- * one way (model → pipeline).
+ * (server/model/): the types both sides use, in one file. The workers host pipelines
+ * (shard.ts) and give each an `InferenceStream` onto their batch queue; the main thread
+ * reaches a pipeline through a `RemotePipeline` (remote.ts). The pipeline only ever sees
+ * these interfaces, so server/pipeline imports nothing from server/model and the dependency
+ * runs one way (model → pipeline).
  */
 import type { StepRule } from '../../models/streaming/step_clock.js';
 import type { EmotionMessage } from '../../shared/protocol.js';
@@ -36,7 +37,7 @@ export interface StepOutcome {
   framesConsumed: number;
 }
 
-/** One session's handle on the model: ordered steps, then close. */
+/** One stream's handle on the model, in its worker: ordered steps, then close. */
 export interface InferenceStream {
   readonly sessionId: string;
   /**
@@ -53,18 +54,21 @@ export interface InferenceStream {
   close(): void;
 }
 
-/** Where a pipeline session's output goes (an RxJS subscriber, in practice). */
+/** Where a stream's output goes on the main thread (an RxJS subscriber, in practice). */
 export interface PipelineHandlers {
   next(result: EmotionResult): void;
   error(err: Error): void;
   complete(): void;
 }
 
-/** A pipeline session's handle: its audio in, in order; then end, or close to drop it. */
+/** A stream's handle on its pipeline in a worker: its audio in, in order; then end, or close to drop it. */
 export interface RemotePipeline {
   push(chunk: AudioChunk): void;
-  /** No more audio; the final result and completion follow. */
-  end(): void;
+  /**
+   * No more audio; the final result and completion follow. `endedAtMs`: when the input
+   * ended, on the clock of the chunks' `arrivedAtMs` (the final hop's arrival).
+   */
+  end(endedAtMs: number): void;
   /** Releases the session in the worker; nothing more is delivered. Idempotent. */
   close(): void;
 }

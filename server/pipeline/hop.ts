@@ -87,6 +87,11 @@ export interface HopOptions {
   steps?: StepRule;
   /** Coefficients per frame, default MFCC_CONFIG.numCoeffs. */
   numCoeffs?: number;
+  /**
+   * When the input ended, on the clock of the blocks' `arrivedAtMs` (read at completion):
+   * the final hop's arrival. Default performance.now() of this thread.
+   */
+  inputEndedAtMs?: () => number;
 }
 
 export function hop(options: HopOptions): OperatorFunction<VoicedFeatureBlock, Hop> {
@@ -143,10 +148,11 @@ export function hop(options: HopOptions): OperatorFunction<VoicedFeatureBlock, H
         complete: () => {
           const streamMs = (inputSamplesTotal / options.inputRateHz) * 1000;
           // The final hop is completed by the end of the stream, not by audio: its latency
-          // counts from now (when `end` arrived), not from the last audio message. It ends
-          // where the audio ends — before its start when an earlier hop was cut early and
-          // the audio stopped short of that hop's boundary (the summary's duration is this).
-          cut(framesSeen, streamMs, true, performance.now());
+          // counts from when the input ended (`end` arrived), not from the last audio
+          // message. It ends where the audio ends — before its start when an earlier hop was
+          // cut early and the audio stopped short of that hop's boundary (the summary's
+          // duration is this).
+          cut(framesSeen, streamMs, true, options.inputEndedAtMs?.() ?? performance.now());
           subscriber.complete();
         },
         error: (err: unknown) => subscriber.error(err),

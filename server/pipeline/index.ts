@@ -1,7 +1,8 @@
 /**
  * The per-stream pipeline, stage by stage:
  *   bytes → decode → resample → mfcc → vad → hop → infer → smooth → result
- * Used alike by WebSocket sessions and POST /v1/analyze, so both give the same numbers.
+ * Used alike by WebSocket sessions and POST /v1/analyze (in the inference worker that holds
+ * the stream's model state, server/model/shard.ts), so both give the same numbers.
  */
 import { pipe, type OperatorFunction } from 'rxjs';
 import type { VoicedGateConfig } from '../../shared/dsp/vad.js';
@@ -27,6 +28,11 @@ export interface StreamParams {
   stream: InferenceStream;
   /** The model's VoicedGate (voicedGateOf(meta)); default today's. */
   voicedGate?: Partial<VoicedGateConfig>;
+  /**
+   * When the input ended, on the clock of the chunks' `arrivedAtMs` (the final hop's
+   * arrival; read at completion). Default: performance.now() of this thread.
+   */
+  inputEndedAtMs?: () => number;
 }
 
 /** Mono samples at `inputRateHz` → one result per hop. */
@@ -35,7 +41,13 @@ export function samplesToResults(params: StreamParams): OperatorFunction<SampleC
     resample(params.inputRateHz, MODEL_SAMPLE_RATE_HZ),
     mfcc(params.stream.numCoeffs),
     vad(params.voicedGate),
-    hop({ hopMs: params.hopMs, inputRateHz: params.inputRateHz, steps: params.stream.stepRule, numCoeffs: params.stream.numCoeffs }),
+    hop({
+      hopMs: params.hopMs,
+      inputRateHz: params.inputRateHz,
+      steps: params.stream.stepRule,
+      numCoeffs: params.stream.numCoeffs,
+      inputEndedAtMs: params.inputEndedAtMs,
+    }),
     infer(params.stream),
     smooth(params.smoothing, params.labels.length),
     result({

@@ -1,9 +1,10 @@
 /**
- * The whole pipeline (decode … result) run elsewhere — in the inference worker that holds
- * the session's model state (dspThread 'worker', server/model/shard.ts) — as one operator
- * with the same contract as `audioToResults`: audio chunks in, one result per hop out, the
- * final result and completion after the input completes, errors as errors. Unsubscribing
- * releases the remote session.
+ * A stream's whole pipeline (decode … result) run in the inference worker that holds its
+ * model state (server/model/shard.ts), as one operator with the contract of
+ * `audioToResults`: audio chunks in, one result per hop out, the final result and
+ * completion after the input completes, errors as errors. Unsubscribing releases the stream
+ * in the worker. Every timestamp is this thread's: the chunks' `arrivedAtMs`, and the end of
+ * the input, which stamps the final hop.
  */
 import { Observable, type OperatorFunction } from 'rxjs';
 import type { AudioChunk, EmotionResult, PipelineHandlers, RemotePipeline } from './contract.js';
@@ -11,22 +12,14 @@ import type { AudioChunk, EmotionResult, PipelineHandlers, RemotePipeline } from
 export function remote(open: (handlers: PipelineHandlers) => RemotePipeline): OperatorFunction<AudioChunk, EmotionResult> {
   return (source) =>
     new Observable<EmotionResult>((subscriber) => {
-      /** performance.now() on this thread when the input completed (the final hop's clock). */
-      let endedAtMs = Number.NaN;
       const pipeline = open({
-        // The final hop is completed by `end`, not by audio; the other thread's clock has
-        // another origin, so its latency counts from when the input completed here.
-        next: (result) =>
-          subscriber.next(result.message.final === true && !Number.isNaN(endedAtMs) ? { ...result, arrivedAtMs: endedAtMs } : result),
+        next: (result) => subscriber.next(result),
         error: (err) => subscriber.error(err),
         complete: () => subscriber.complete(),
       });
       const subscription = source.subscribe({
         next: (chunk) => pipeline.push(chunk),
-        complete: () => {
-          endedAtMs = performance.now();
-          pipeline.end();
-        },
+        complete: () => pipeline.end(performance.now()),
         error: (err: unknown) => subscriber.error(err),
       });
       return () => {

@@ -1,17 +1,15 @@
 /**
- * One mono stream of a session or an analysis — a model stream with its pipeline — in the
- * thread layout asked for: the whole chain in the inference worker that holds the stream's
- * model state ('worker', via `remote`), or decode … hop on this thread with each hop's
- * features sent to the worker ('main'). Either way the stream outlives a crashed worker: it
- * is resumed on a live one (pipeline/resume.ts), and the caller hears of it.
+ * One mono stream of a session or an analysis — a model stream with its whole pipeline,
+ * run in the inference worker that holds its model state (`remote`, server/model/shard.ts).
+ * The stream outlives a crashed worker: it is resumed on a live one (pipeline/resume.ts),
+ * and the caller hears of it.
  */
 import type { OperatorFunction } from 'rxjs';
 import { BYTES_PER_SAMPLE } from '../../shared/dsp/pcm_decode.js';
 import type { Encoding } from '../../shared/protocol.js';
-import type { DspThread } from '../config.js';
-import type { InferencePool, InferenceStream } from '../model/batcher.js';
+import type { InferencePool } from '../model/batcher.js';
 import { WorkerFailedError } from '../model/slot.js';
-import { audioToResults, type AudioChunk, type EmotionResult } from '../pipeline/index.js';
+import type { AudioChunk, EmotionResult } from '../pipeline/index.js';
 import { remote } from '../pipeline/remote.js';
 import { resumable, type Resumed } from '../pipeline/resume.js';
 
@@ -40,36 +38,17 @@ export interface StreamRecovery {
   onEnded(lost: { lostMs: number }): void;
 }
 
-export interface MonoStreams {
-  /** The pipeline of model stream `streamId` (opened on subscription). */
-  open(streamId: string, format: MonoFormat, recovery: StreamRecovery): OperatorFunction<AudioChunk, EmotionResult>;
-  /** Closes the model streams opened on this thread ('main'; 'worker' closes on unsubscribe). Idempotent. */
-  close(): void;
-}
-
-export function monoStreams(pool: InferencePool, layout: DspThread): MonoStreams {
-  const streams: InferenceStream[] = [];
-  const fresh = (streamId: string, f: MonoFormat): OperatorFunction<AudioChunk, EmotionResult> => {
-    const params = { encoding: f.encoding, channels: f.channels, inputRateHz: f.sampleRateHz, hopMs: f.hopMs, smoothing: f.smoothing };
-    if (layout === 'worker') return remote((handlers) => pool.openPipeline({ sessionId: streamId, ...params }, handlers));
-    const stream = pool.open(streamId);
-    streams.push(stream);
-    return audioToResults({ ...params, labels: pool.model.labels, voicedGate: pool.model.voicedGate, stream });
-  };
-  return {
-    open: (streamId, format, recovery) =>
-      resumable({
-        open: () => fresh(streamId, format),
-        isWorkerLoss: (err) => err instanceof WorkerFailedError,
-        frameBytes: BYTES_PER_SAMPLE[format.encoding] * format.channels,
-        sampleRateHz: format.sampleRateHz,
-        labels: pool.model.labels,
-        maxResumes: MAX_RESUMES_PER_STREAM,
-        onResumed: (resumed) => recovery.onResumed(resumed),
-        onEnded: (lost) => recovery.onEnded(lost),
-      }),
-    close: () => {
-      for (const s of streams.splice(0)) s.close();
-    },
-  };
+/** The pipeline of model stream `streamId` (opened on subscription, released on unsubscribe). */
+export function monoStream(pool: InferencePool, streamId: string, f: MonoFormat, recovery: StreamRecovery): OperatorFunction<AudioChunk, EmotionResult> {
+  const open = { sessionId: streamId, encoding: f.encoding, channels: f.channels, inputRateHz: f.sampleRateHz, hopMs: f.hopMs, smoothing: f.smoothing };
+  return resumable({
+    open: () => remote((handlers) => pool.openPipeline(open, handlers)),
+    isWorkerLoss: (err) => err instanceof WorkerFailedError,
+    frameBytes: BYTES_PER_SAMPLE[f.encoding] * f.channels,
+    sampleRateHz: f.sampleRateHz,
+    labels: pool.model.labels,
+    maxResumes: MAX_RESUMES_PER_STREAM,
+    onResumed: (resumed) => recovery.onResumed(resumed),
+    onEnded: (lost) => recovery.onEnded(lost),
+  });
 }

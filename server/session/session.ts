@@ -4,10 +4,10 @@
  * socket speaks is its Wire (wire.ts: the stream protocol, or Twilio's); every message
  * the session sends also goes to its watchers (server/watch/).
  *
- * Audio goes through the synchronous front of the pipeline (decode … hop) in slices of at
- * most 0.25 s, one per macrotask (AudioQueue), so a big message cannot stall other sockets;
- * `end` queues behind the audio and can never overtake it, while errors are sent at once. Errors are sent once, then the socket closes with
- * the code's close code; nothing here can touch another session.
+ * Audio goes to the session's pipeline — in an inference worker (session_pipeline.ts) — in
+ * slices of at most 0.25 s, one per macrotask (AudioQueue); `end` queues behind the audio
+ * and can never overtake it, while errors are sent at once. Errors are sent once, then the
+ * socket closes with the code's close code; nothing here can touch another session.
  *
  * Backpressure: the backlog is audio received but not yet answered by a result, in stream
  * time. Past `maxBacklogSeconds` the 'pause' policy stops reading the socket (TCP pushes
@@ -75,7 +75,6 @@ export class Session implements Drainable {
   private audio$: Subject<AudioChunk> | null = null;
   private queue: AudioQueue | null = null;
   private subscription: Subscription | null = null;
-  private closePipeline: (() => void) | null = null;
   private outputs: SessionOutputs | null = null;
   private watched: WatchedSession | null = null;
   private backlog: Backlog | null = null;
@@ -168,7 +167,7 @@ export class Session implements Drainable {
     this.outputs = new SessionOutputs(pool.model, format, this.ctx.alertRules, metrics);
     this.audio$ = new Subject<AudioChunk>();
     const sliceBytes = Math.max(1, Math.round(this.backlog.bytesPerSecond * SLICE_SECONDS));
-    this.queue = new AudioQueue(sliceBytes, (chunk) => this.feed(chunk), () => this.audio$?.complete(), {
+    this.queue = new AudioQueue(sliceBytes, (chunk) => this.audio$?.next(chunk), () => this.audio$?.complete(), {
       pacer: new Pacer(config.maxRealTimeMultiple, PACE_BURST_SECONDS, performance.now()),
       bytesPerSecond: this.backlog.bytesPerSecond,
       onPaced: (seconds) => metrics.audioPacedSeconds.inc(seconds),
@@ -187,8 +186,7 @@ export class Session implements Drainable {
       this.log.warn('stream resumed on another inference worker', { channel: notice.channel, lostMs: notice.lostMs });
       this.send(notice);
     });
-    const { pipeline, close } = sessionPipeline(pool, config.dspThread, this.id, format, recovery);
-    this.closePipeline = close;
+    const pipeline = sessionPipeline(pool, this.id, format, recovery);
     this.watched = this.ctx.watch.open(this.outputs.watchInit(this.id, this.wire.source));
     this.subscription = this.audio$
       .pipe(pipeline)
@@ -224,24 +222,6 @@ export class Session implements Drainable {
     metrics.audioReceivedSeconds.inc(chunkMs / 1000);
     this.queue.push(bytes, performance.now(), channel);
     this.backpressure?.update(this.phase === 'streaming');
-  }
-
-  /**
-   * Pushes one slice through the synchronous front of the pipeline (decode … hop), timed;
-   * with dspThread 'worker' that front runs in the worker, which reports its own timing.
-   */
-  private feed(chunk: AudioChunk): void {
-    if (this.audio$ === null || this.backlog === null) return;
-    const { metrics } = this.ctx;
-    if (this.ctx.config.dspThread === 'worker') {
-      this.audio$.next(chunk);
-      return;
-    }
-    const started = performance.now();
-    this.audio$.next(chunk);
-    const seconds = (performance.now() - started) / 1000;
-    metrics.featureExtractionDuration.observe(seconds);
-    metrics.recordProcessing(this.backlog.durationMs(chunk.bytes.length) / 1000, seconds);
   }
 
   private onResult(result: ChannelResult): void {
@@ -337,8 +317,6 @@ export class Session implements Drainable {
     this.queue?.dispose();
     this.queue = null;
     this.audio$ = null;
-    this.closePipeline?.();
-    this.closePipeline = null;
     // A paused socket would never read the peer's close frame.
     this.backpressure?.release();
     const { metrics, registry } = this.ctx;

@@ -21,11 +21,9 @@ describe('configuration', () => {
     assert.throws(() => resolveConfig({ port: 70_000 }), /port: expected an integer in 0–65535, got 70000/);
     assert.throws(() => resolveConfig({ mode: 'fast' as never }), /mode: expected one of streaming, naive/);
     assert.throws(() => resolveConfig(configFromEnvAndArgs({ SER_WORKERS: 'two' }, [])), /workers/);
-    const layout = resolveConfig(configFromEnvAndArgs({ SER_DSP_THREAD: 'main' }, ['--batch-window-ms', '0']));
-    assert.equal(layout.dspThread, 'main');
+    const layout = resolveConfig(configFromEnvAndArgs({}, ['--batch-window-ms', '0']));
     assert.equal(layout.batchWindowMs, 0);
-    assert.equal(resolveConfig({}).dspThread, 'worker');
-    assert.throws(() => resolveConfig({ dspThread: 'gpu' as never }), /dspThread: expected one of worker, main/);
+    assert.throws(() => configFromEnvAndArgs({}, ['--dsp-thread', 'main']), /expected one of the flags/, 'one thread layout: no --dsp-thread');
     assert.throws(() => resolveConfig({ batchWindowMs: 500 }), /batchWindowMs: expected a number in 0–100, got 500/);
   });
 });

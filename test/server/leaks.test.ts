@@ -63,7 +63,7 @@ describe('no leaks', () => {
     process.stderr.write(`# tensors before ${baseline.numTensors}, after ${SESSIONS} sessions ${afterStats.numTensors}\n`);
     assert.equal(afterStats.numTensors, baseline.numTensors, 'no tensor leaked');
     assert.equal(afterStats.sessions, 0, 'no stream state left in the worker');
-    assert.equal(afterStats.inFlight, 0, 'no model request awaited on the main thread');
+    assert.equal(afterStats.inFlight, 0, 'no stream awaited on the main thread');
     const metrics = await scrapeMetrics(server);
     assert.equal(metrics.get('ser_sessions_active'), 0);
     assert.equal(metrics.get('ser_backlog_bytes'), 0);

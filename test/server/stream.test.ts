@@ -102,18 +102,6 @@ describe('streaming a clip', () => {
     assert.deepEqual(random.summary, whole.summary);
   });
 
-  it('gives the same results with the pipeline on the main thread (dspThread main)', async () => {
-    const mainThread = await startTestServer({ dspThread: 'main' });
-    try {
-      const inWorker = await streamWav(server.wsUrl, FIXTURES.angry, { seed: 3, maxChunkBytes: 3000 });
-      const onMain = await streamWav(mainThread.wsUrl, FIXTURES.angry, { seed: 4, maxChunkBytes: 5000 });
-      assert.deepEqual(onMain.results, inWorker.results);
-      assert.deepEqual(onMain.summary, inWorker.summary);
-    } finally {
-      await mainThread.close();
-    }
-  });
-
   it('matches POST /v1/analyze and the offline model on the same clip', async () => {
     const stream = await streamWav(server.wsUrl, FIXTURES.angry, { seed: 2, smoothing: 0, hopMs: 500 });
     const wav = await import('node:fs/promises').then((fs) => fs.readFile(FIXTURES.angry));

@@ -1,98 +1,108 @@
 /**
  * The worker pool end to end through its own API (server/model/batcher.ts, slot.ts and the
- * worker behind them), without a server: hops of concurrent streams, batched in the worker,
- * give what the streaming runner gives each stream alone in this thread; naive mode gives
- * the clip model over each session's last window; stats see opens and closes.
+ * worker behind them), without a server: streams opened together run their whole pipeline
+ * in the worker, their model steps batched across streams, and give what each stream's
+ * pipeline gives alone in this thread with its model stepped batch 1 (streaming), or the
+ * clip model over its last window (naive); every result carries this thread's clock; stats
+ * see opens and closes.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { lastValueFrom, of, toArray } from 'rxjs';
 import { selectEngine } from '../../../models/engine.js';
 import { loadModel, type LoadedModel } from '../../../models/io.js';
+import { voicedGateOf } from '../../../models/meta.js';
 import { createRandomModel } from '../../../models/random_model.js';
-import { createStreamState, predictOffline, stepBatch } from '../../../models/streaming/runner.js';
-import { naiveWindowFrames } from '../../../models/streaming/span.js';
-import { mulberry32 } from '../../../shared/prng.js';
+import type { ServerMode } from '../../../server/config.js';
 import { InferencePool } from '../../../server/model/batcher.js';
-import type { WorkerInit } from '../../../server/model/messages.js';
+import type { PipelineOpen } from '../../../server/model/messages.js';
+import { ModelStreams } from '../../../server/model/model_streams.js';
+import type { EmotionResult, InferenceStream, StepOutcome } from '../../../server/pipeline/contract.js';
+import { audioToResults } from '../../../server/pipeline/index.js';
+import { FIXTURES, assertResultsClose, readWavPcm } from '../../helpers/server.js';
 
-/** Agreement between a batched call in the worker and a batch-1 call here. */
+/** Agreement between batched calls in the worker and batch-1 calls here, after smoothing and rounding. */
 const TOLERANCE = 1e-5;
+const CHUNK_BYTES = 3_200;
 
-function randomHop(random: () => number, frames: number, numCoeffs: number): { frames: Float32Array; voiced: Uint8Array } {
-  return {
-    frames: Float32Array.from({ length: frames * numCoeffs }, () => (random() - 0.5) * 20),
-    voiced: new Uint8Array(frames).fill(1),
-  };
+const openOf = (sessionId: string): PipelineOpen => ({ sessionId, encoding: 'pcm_s16le', channels: 1, inputRateHz: 16_000, hopMs: 250, smoothing: 0.5 });
+
+/** A stream through the pool: its audio pushed in chunks stamped with this thread's clock, then `end`. */
+function throughPool(pool: InferencePool, sessionId: string, bytes: Uint8Array) {
+  const results: EmotionResult[] = [];
+  const arrivals = new Set<number>();
+  const settle = { resolve: (): void => undefined, reject: (_err: Error): void => undefined };
+  const done = new Promise<void>((resolve, reject) => Object.assign(settle, { resolve, reject }));
+  const handle = pool.openPipeline(openOf(sessionId), { next: (r) => results.push(r), error: (err) => settle.reject(err), complete: () => settle.resolve() });
+  for (let offset = 0; offset < bytes.length; offset += CHUNK_BYTES) {
+    const arrivedAtMs = performance.now();
+    arrivals.add(arrivedAtMs);
+    handle.push({ bytes: bytes.subarray(offset, offset + CHUNK_BYTES), arrivedAtMs });
+  }
+  const endedAtMs = performance.now();
+  handle.end(endedAtMs);
+  return { results, arrivals, endedAtMs, done, handle };
 }
 
-function assertClose(actual: Float32Array | null, expected: Float32Array | null, what: string): void {
-  assert.equal(actual === null, expected === null, `${what}: null`);
-  if (actual === null || expected === null) return;
-  assert.equal(actual.length, expected.length);
-  actual.forEach((p, i) => assert.ok(Math.abs(p - (expected[i] ?? Number.NaN)) <= TOLERANCE, `${what}[${i}]: ${p} vs ${expected[i]}`));
+/** The same stream's pipeline in this thread, its model state stepped one request at a time. */
+function alone(model: LoadedModel, mode: ServerMode, bytes: Uint8Array): Promise<EmotionResult[]> {
+  const states = new ModelStreams(model, mode);
+  states.create('alone');
+  const { meta } = model;
+  const stream: InferenceStream = {
+    sessionId: 'alone',
+    stepRule: mode === 'streaming' ? { stepFrames: meta.stepFrames, resetAfterSilenceFrames: meta.resetAfterSilenceFrames } : undefined,
+    numCoeffs: meta.featureConfig.numCoeffs,
+    step: (frames, voiced) => new Promise<StepOutcome>((resolve, reject) => void states.round([{ sessionId: 'alone', frames, voiced, resolve, reject }])),
+    close: () => states.release('alone'),
+  };
+  const params = { ...openOf('alone'), labels: meta.labels, voicedGate: voicedGateOf(meta), stream };
+  return lastValueFrom(of({ bytes, arrivedAtMs: 0 }).pipe(audioToResults(params), toArray())).finally(() => stream.close());
 }
 
 describe('inference pool', () => {
   let dir: string;
   let model: LoadedModel;
+  let clips: Uint8Array[];
   before(async () => {
     ({ dir } = await createRandomModel('cnn-attn-lstm', 7));
     await selectEngine('auto');
     model = await loadModel(dir);
+    // Two seconds of each fixture: speech, pauses, several hops.
+    clips = (await Promise.all([FIXTURES.angry, FIXTURES.happy, FIXTURES.neutral].map(readWavPcm))).map((c) => c.data.subarray(0, 64_000));
   });
   after(() => model.dispose());
 
-  const start = (mode: WorkerInit['mode']): Promise<InferencePool> =>
+  const start = (mode: ServerMode): Promise<InferencePool> =>
     InferencePool.start({ modelDir: dir, engine: 'auto', mode, maxBatchStreams: 16, batchWindowMs: 2 }, 1);
 
-  it('streaming: concurrent streams, batched in the worker, equal each stream run alone', async () => {
-    const pool = await start('streaming');
-    try {
-      const numCoeffs = pool.model.numCoeffs;
-      assert.equal(pool.model.stepFrames, model.meta.stepFrames);
-      const streams = ['a', 'b', 'c'].map((id) => ({ handle: pool.open(id), state: createStreamState(model), random: mulberry32(id.charCodeAt(0)) }));
-      for (const frames of [3, 25, 8, 40]) {
-        const hops = streams.map((s) => randomHop(s.random, frames, numCoeffs));
-        // All three in one tick: one message, one model call in the worker.
-        const outcomes = await Promise.all(streams.map((s, i) => s.handle.step(hops[i]?.frames as Float32Array, hops[i]?.voiced as Uint8Array)));
-        streams.forEach((s, i) => {
-          const hop = hops[i] as { frames: Float32Array; voiced: Uint8Array };
-          const [alone] = stepBatch(model, [{ state: s.state, frames: hop.frames, voiced: hop.voiced }]);
-          assert.equal(outcomes[i]?.framesConsumed, alone?.framesConsumed);
-          assertClose(outcomes[i]?.probs ?? null, alone?.probs ?? null, `stream ${i}, hop of ${frames}`);
-        });
+  for (const mode of ['streaming', 'naive'] as const) {
+    it(`${mode}: concurrent streams, batched in the worker, equal each stream run alone here`, async () => {
+      const pool = await start(mode);
+      try {
+        const streams = clips.map((bytes, i) => throughPool(pool, `s${i}`, bytes));
+        await Promise.all(streams.map((s) => s.done));
+        for (const [i, s] of streams.entries()) {
+          const expected = await alone(model, mode, clips[i] as Uint8Array);
+          assert.ok(expected.length > 4 && expected.some((r) => r.message.voiced), 'several hops, some voiced');
+          assertResultsClose(
+            s.results.map((r) => r.message),
+            expected.map((r) => r.message),
+            `${mode} stream ${i}`,
+            TOLERANCE,
+          );
+          const final = s.results.at(-1);
+          assert.equal(final?.arrivedAtMs, s.endedAtMs, 'the final hop arrives when the input ended, on this clock');
+          assert.ok(s.results.slice(0, -1).every((r) => s.arrivals.has(r.arrivedAtMs)), 'the others when their audio arrived');
+        }
+        assert.equal(pool.inFlight, 0, 'completed streams are no longer awaited');
+        assert.equal((await pool.stats()).sessions, 3, 'their model state lives until close');
+        for (const s of streams) s.handle.close();
+        await new Promise((resolve) => setTimeout(resolve, 50)); // the closes leave with the next flush
+        assert.equal((await pool.stats()).sessions, 0);
+      } finally {
+        await pool.close();
       }
-      assert.equal((await pool.stats()).sessions, 3);
-      for (const s of streams) s.handle.close();
-      await new Promise((resolve) => setTimeout(resolve, 50)); // the closes leave with the next flush
-      assert.equal((await pool.stats()).sessions, 0);
-      assert.equal(pool.inFlight, 0);
-    } finally {
-      await pool.close();
-    }
-  });
-
-  it('naive: each hop re-runs the clip model over the session’s last window', async () => {
-    const pool = await start('naive');
-    try {
-      const numCoeffs = pool.model.numCoeffs;
-      const windowFrames = naiveWindowFrames(model);
-      const stream = pool.open('n');
-      const random = mulberry32(3);
-      const seen: Float32Array[] = [];
-      for (const frames of [4, 60, windowFrames]) {
-        const hop = randomHop(random, frames, numCoeffs);
-        seen.push(hop.frames);
-        const outcome = await stream.step(hop.frames, hop.voiced);
-        const all = Float32Array.from(seen.flatMap((f) => [...f]));
-        const rows = Math.min(windowFrames, all.length / numCoeffs);
-        const expected = rows >= model.meta.stepFrames ? predictOffline(model, all.subarray(all.length - rows * numCoeffs), new Uint8Array(rows).fill(1)) : null;
-        assert.equal(outcome.framesConsumed, all.length / numCoeffs);
-        assertClose(outcome.probs, expected, `naive hop of ${frames}`);
-      }
-      stream.close();
-    } finally {
-      await pool.close();
-    }
-  });
+    });
+  }
 });

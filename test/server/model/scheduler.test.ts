@@ -4,7 +4,6 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { HopRequest } from '../../../server/model/messages.js';
 import { adaptiveBatchWindowMs, BatchScheduler, type SchedulerTimers } from '../../../server/model/scheduler.js';
 
 /** A clock moved by hand; planned rounds wait in `planned` until `fire()`. */
@@ -29,17 +28,18 @@ class FakeTimers implements SchedulerTimers {
   }
 }
 
-const request = (sessionId: string, requestId: number): HopRequest => ({
-  sessionId,
-  requestId,
-  frames: new Float32Array(0),
-  voiced: new Uint8Array(0),
-});
+/** A queued item: its session, and an id to tell requests apart. */
+interface Request {
+  sessionId: string;
+  requestId: number;
+}
+
+const request = (sessionId: string, requestId: number): Request => ({ sessionId, requestId });
 
 function setup(maxBatchStreams: number, windowMs = 0) {
   const timers = new FakeTimers();
   const rounds: string[][] = [];
-  const scheduler = new BatchScheduler({
+  const scheduler = new BatchScheduler<Request>({
     maxBatchStreams,
     batchWindowMs: () => windowMs,
     runRound: (taken) => rounds.push(taken.map((r) => `${r.sessionId}${r.requestId}`)),

@@ -65,11 +65,13 @@ describe('pipeline shard', () => {
     shard.open(open('s'));
     assert.equal(shard.size, 1);
     for (let offset = 0; offset < bytes.length; offset += 3001) shard.push('s', bytes.subarray(offset, offset + 3001), 0);
-    shard.end('s');
+    shard.end('s', 1234.5);
     await settle();
     const results = events.flatMap((e) => (e.kind === 'result' ? [e.result.message] : []));
     assert.deepEqual(results, direct.map((r) => r.message));
     assert.equal(results.at(-1)?.final, true);
+    const final = events.findLast((e) => e.kind === 'result');
+    assert.equal(final?.kind === 'result' ? final.result.arrivedAtMs : null, 1234.5, 'the final hop arrives when the input ended, on the given clock');
     assert.deepEqual(events.at(-1), { kind: 'complete', sessionId: 's' });
     assert.equal(shard.size, 0);
     const dsp = shard.takeDsp();
