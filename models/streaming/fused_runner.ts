@@ -18,6 +18,8 @@ import { normalizeInto } from '../meta.js';
 import { runConvStack } from './batch_conv.js';
 import { runRecurrent } from './batch_recurrent.js';
 import { headProbs } from './head.js';
+import type { RunningStats } from './running_stats.js';
+import { batchedStatsHidden } from './stats_batch.js';
 import { streamingPlan, type StreamableModel, type StreamingPlan } from './plan.js';
 import { scanSilence } from './segment.js';
 import type { FusedStreamState } from './state.js';
@@ -92,8 +94,25 @@ function advance(plan: StreamingPlan, active: ActiveStream[]): void {
     accumulateStats(plan, a, used);
     state.pendingFrames = 0;
     if (!a.dropsTail) appendPending(plan, state, a.frames, a.voiced, a.start + used, a.end - a.start - used);
-    state.probs = headProbs(plan, state);
   });
+  const statsHidden = plan.stats === null ? null : statsHiddenOrHost(plan, active);
+  const hiddenUnits = plan.stats?.hidden.length ?? 0;
+  active.forEach(({ state }, b) => {
+    state.probs = headProbs(plan, state, statsHidden === null ? null : statsHidden.subarray(b * hiddenUnits, (b + 1) * hiddenUnits));
+  });
+}
+
+/**
+ * The stats head's hidden layer for the active streams in one tfjs call, or null (the host
+ * computes it in headProbs). The states are committed by now, so a failing kernel here falls
+ * back to the host, which computes the same values: it costs speed, never a result.
+ */
+function statsHiddenOrHost(plan: StreamingPlan, active: readonly ActiveStream[]): Float32Array | null {
+  try {
+    return batchedStatsHidden(plan, active.map((a) => a.state.stats as RunningStats));
+  } catch {
+    return null;
+  }
 }
 
 /**

@@ -10,8 +10,12 @@ import type { StreamingPlan } from './plan.js';
 import type { RunningStats } from './running_stats.js';
 import type { FusedStreamState } from './state.js';
 
-/** Writes the head's output into state.probsValues and returns it; null while the window is empty. */
-export function headProbs(plan: StreamingPlan, state: FusedStreamState): Float32Array | null {
+/**
+ * Writes the head's output into state.probsValues and returns it; null while the window is
+ * empty. `statsHidden`: this stream's stats-head hidden units when computed in a batch
+ * (stats_batch.ts), else null.
+ */
+export function headProbs(plan: StreamingPlan, state: FusedStreamState, statsHidden: Float32Array | null = null): Float32Array | null {
   const n = state.ringCount;
   if (n === 0) return null;
   const { denseUnits, numClasses, dense1B, outW, outB } = plan;
@@ -53,7 +57,7 @@ export function headProbs(plan: StreamingPlan, state: FusedStreamState): Float32
     const row = d * numClasses;
     for (let k = 0; k < numClasses; k++) acc[denseUnits + k]! += x * outW[row + k]!;
   }
-  if (plan.stats !== null && state.stats !== null) addStatsLogits(plan.stats, state.stats, acc, denseUnits);
+  if (plan.stats !== null && state.stats !== null) addStatsLogits(plan.stats, state.stats, acc, denseUnits, statsHidden);
   // Softmax of the logits.
   let maxLogit = -Infinity;
   for (let k = 0; k < numClasses; k++) maxLogit = Math.max(maxLogit, acc[denseUnits + k]!);
@@ -68,7 +72,7 @@ export function headProbs(plan: StreamingPlan, state: FusedStreamState): Float32
 }
 
 /** out[at + k] += b[k] + Σ_j v_j · wT[k][j] for k < b.length (wT: [b.length × v.length] row-major). */
-function addAffine(v: Float64Array, wT: Float64Array, b: Float32Array, out: Float64Array, at: number): void {
+function addAffine(v: ArrayLike<number>, wT: Float64Array, b: Float32Array, out: Float64Array, at: number): void {
   const n = v.length;
   for (let k = 0; k < b.length; k++) {
     // Four independent partial sums: the multiply-adds overlap instead of waiting on one chain.
@@ -90,7 +94,11 @@ function addAffine(v: Float64Array, wT: Float64Array, b: Float32Array, out: Floa
 }
 
 /** The stats head (stats_head.ts) on the segment's utterance statistics, added to the logits in acc[at, at + C). */
-function addStatsLogits(head: NonNullable<StreamingPlan['stats']>, stats: RunningStats, acc: Float64Array, at: number): void {
+function addStatsLogits(head: NonNullable<StreamingPlan['stats']>, stats: RunningStats, acc: Float64Array, at: number, hidden: Float32Array | null): void {
+  if (hidden !== null) {
+    addAffine(hidden, head.wT, head.b, acc, at);
+    return;
+  }
   let input = stats.features(head.scratch);
   if (head.w1T !== null && head.b1 !== null) {
     const hidden = head.hidden;

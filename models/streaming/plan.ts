@@ -75,9 +75,19 @@ export interface StreamingPlan {
   /**
    * The stats head on the host (stats_head.ts), weights TRANSPOSED so each output is one
    * contiguous dot product: optional hidden layer w1T [H × 4F], b1 [H]; output wT [C × (H or
-   * 4F)], b [C]; scratch for the statistics and hidden units.
+   * 4F)], b [C]; scratch for the statistics and hidden units. The hidden layer also as
+   * tensors (w1 [1, 4F, H], b1 [H]) for many streams in one matMul (stats_batch.ts).
    */
-  stats: { w1T: Float64Array | null; b1: Float32Array | null; wT: Float64Array; b: Float32Array; scratch: Float64Array; hidden: Float64Array } | null;
+  stats: {
+    w1T: Float64Array | null;
+    b1: Float32Array | null;
+    w1Tensor: tf.Tensor3D | null;
+    b1Tensor: tf.Tensor1D | null;
+    wT: Float64Array;
+    b: Float32Array;
+    scratch: Float64Array;
+    hidden: Float64Array;
+  } | null;
   /** Host buffers reused across calls; headScratch holds denseUnits + numClasses float64 values. */
   scratch: Scratch;
   headScratch: Float64Array;
@@ -190,6 +200,8 @@ function buildPlan(model: StreamableModel): StreamingPlan {
       ? {
           w1T: statsHiddenOf(hyper) > 0 ? transpose(read('stats.w1'), statsHiddenOf(hyper)) : null,
           b1: statsHiddenOf(hyper) > 0 ? read('stats.b1') : null,
+          w1Tensor: statsHiddenOf(hyper) > 0 ? weight(read('stats.w1'), STATS_PER_COEFF * hyperInt(hyper, 'numCoeffs'), statsHiddenOf(hyper)) : null,
+          b1Tensor: statsHiddenOf(hyper) > 0 ? vector(read('stats.b1')) : null,
           wT: transpose(read('stats.w'), hyperInt(hyper, 'numClasses')),
           b: read('stats.b'),
           scratch: new Float64Array(STATS_PER_COEFF * hyperInt(hyper, 'numCoeffs')),

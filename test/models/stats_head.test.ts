@@ -12,6 +12,7 @@ import { seededRandom } from '../../models/ops/init.js';
 import { STATS_VAR_EPS, utteranceStats, utteranceStatsEveryStep } from '../../models/ops/utterance_stats.js';
 import { metaForModel } from '../../models/random_model.js';
 import { RunningStats } from '../../models/streaming/running_stats.js';
+import { STATS_BATCH_MIN } from '../../models/streaming/stats_batch.js';
 import { createStreamState, predictOffline, stepBatch, type StepResult } from '../../models/streaming/runner.js';
 import { clipFeatures, maxAbsDiff, normOf, numTensors, randomFrames, SPEECH_FIXTURES, useWasm, type ClipFeatures } from './model_fixtures.js';
 
@@ -141,6 +142,41 @@ describe('stats head', () => {
       assert.ok(maxAbsDiff(Float32Array.from(all[0]![2]!), Float32Array.from(early[0]!)) < 1e-4);
     });
     assert.equal(numTensors(), baseline);
+  });
+
+  it('a batch of streams (hidden layer in one tfjs call) equals each stream alone (host), and predictOffline', () => {
+    const mlp = modelWithHead(6, normOf(clips[0]!.frames), 16);
+    const streams = STATS_BATCH_MIN + 4;
+    const together = Array.from({ length: streams }, () => createStreamState(mlp));
+    const alone = Array.from({ length: streams }, () => createStreamState(mlp));
+    const random = seededRandom(77);
+    const clipOf = (i: number): ClipFeatures => clips[i % clips.length]!;
+    const pos = new Array<number>(streams).fill(0);
+    let compared = 0;
+    let baseline = -1;
+    for (let round = 0; round < 40; round++) {
+      if (round === 1) baseline = numTensors();
+      const requests = together.map((state, i) => {
+        const clip = clipOf(i);
+        const n = Math.min(clip.count - pos[i]!, 10 + Math.floor(random() * 40));
+        const request = { state, frames: clip.frames.subarray(pos[i]! * F, (pos[i]! + n) * F), voiced: clip.voiced.subarray(pos[i]!, pos[i]! + n) };
+        pos[i]! += n;
+        return request;
+      });
+      const batched = stepBatch(mlp, requests);
+      requests.forEach((request, i) => {
+        const [single] = stepBatch(mlp, [{ ...request, state: alone[i]! }]) as [StepResult];
+        const got = batched[i]!.probs;
+        if (got === null || single.probs === null) return assert.equal(got, single.probs);
+        assert.ok(maxAbsDiff(got, single.probs) < 1e-5, `stream ${i} round ${round}: ${maxAbsDiff(got, single.probs)}`);
+        const offline = predictOffline(mlp, clipOf(i).frames.subarray(0, pos[i]! * F), clipOf(i).voiced.subarray(0, pos[i]!));
+        assert.ok(maxAbsDiff(got, offline) < 1e-4);
+        compared++;
+      });
+    }
+    assert.equal(numTensors(), baseline, 'no tensor left behind by the batched hidden layer');
+    mlp.dispose();
+    assert.ok(compared > 100);
   });
 
   it('leaks no tensors while streaming', () => {
