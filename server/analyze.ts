@@ -21,7 +21,7 @@ import {
   type NoticeMessage,
   type SummaryMessage,
 } from '../shared/protocol.js';
-import { decodeWavToMono } from '../shared/wav.js';
+import { decodeInterleavedToMono, isStreamEncoding, parseWav } from '../shared/wav.js';
 import { prepareSeparateRaw, prepareSeparateWav, type OpenStream } from './analyze_channels.js';
 import { untagged, type ChannelResult } from './pipeline/channels.js';
 import { ChannelSummaries } from './session/channel_summary.js';
@@ -125,15 +125,21 @@ function prepare(body: Uint8Array, query: Record<string, unknown>, defaults: { h
     };
   }
   if (isWav(body)) {
-    // WAV may hold encodings the stream protocol does not (24/32-bit int): it is decoded to
-    // float here and enters the pipeline as pcm_f32le mono, which decodes back to the same floats.
-    const wav = decodeWavToMono(body);
+    const wav = parseWav(body);
     const rate = wav.sampleRateHz;
     if (rate < MIN_SAMPLE_RATE_HZ || rate > MAX_SAMPLE_RATE_HZ) {
       throw new ProtocolError('unsupported_format', `expected a WAV at ${MIN_SAMPLE_RATE_HZ}–${MAX_SAMPLE_RATE_HZ} Hz, got ${rate} Hz`);
     }
+    if (isStreamEncoding(wav.encoding) && (wav.channels === 1 || wav.channels === 2)) {
+      // The samples go to the worker as they are, like a WebSocket stream's bytes: decoded
+      // (and a stereo pair mixed) there, off the main thread.
+      return mono(wav.data, resolveFormat({ ...fields, sampleRate: rate, encoding: wav.encoding, channels: wav.channels }, defaults));
+    }
+    // Encodings and layouts only files use (8/24/32-bit int, float64, more than 2 channels)
+    // are decoded to float here and enter the pipeline as pcm_f32le mono.
+    const samples = decodeInterleavedToMono(wav.data, wav.encoding, wav.channels);
     const format = resolveFormat({ ...fields, sampleRate: rate, encoding: 'pcm_f32le', channels: 1 }, defaults);
-    return mono(new Uint8Array(wav.samples.buffer, wav.samples.byteOffset, wav.samples.byteLength), format);
+    return mono(new Uint8Array(samples.buffer, samples.byteOffset, samples.byteLength), format);
   }
   if (fields.sampleRate === undefined && fields.encoding === undefined) {
     throw new ProtocolError('bad_message', 'expected a WAV body, or sampleRate and encoding in the query for raw audio, got neither');

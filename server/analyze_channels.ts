@@ -3,15 +3,16 @@
  * as its own stream, exactly as a `GET /v1/stream` session with channelMode 'separate'
  * would (pipeline/channels.ts), so a channel's results equal that channel streamed alone.
  *
- * Raw bodies are de-interleaved as bytes; a WAV body is decoded channel by channel to
- * 32-bit float (any WAV encoding) and each channel enters as pcm_f32le mono, which decodes
- * back to the same floats.
+ * Raw bodies, and WAV bodies in an encoding the stream protocol carries, are de-interleaved
+ * as bytes, as a stream is, and decoded in the workers; a WAV in an encoding only files use
+ * (8/24/32-bit int, float64) is decoded channel by channel to 32-bit float here and each
+ * channel enters as pcm_f32le mono, which decodes back to the same floats.
  */
 import { map, type Observable, type OperatorFunction } from 'rxjs';
 import { BYTES_PER_SAMPLE } from '../shared/dsp/pcm_decode.js';
 import { ProtocolError } from '../shared/error_codes.js';
 import { MAX_SAMPLE_RATE_HZ, MIN_SAMPLE_RATE_HZ } from '../shared/protocol.js';
-import { decodeInterleavedChannel, parseWav } from '../shared/wav.js';
+import { decodeInterleavedChannel, isStreamEncoding, parseWav } from '../shared/wav.js';
 import { separateChannels, type ChannelResult } from './pipeline/channels.js';
 import type { AudioChunk, EmotionResult } from './pipeline/index.js';
 import type { MonoFormat } from './session/mono_stream.js';
@@ -50,12 +51,19 @@ function pipelineFor(format: StreamFormat, encoding: StreamFormat['encoding']) {
       );
 }
 
-/** A WAV body, each channel decoded to float and sent as pcm_f32le, slice by slice, channels alternating. */
+/**
+ * A WAV body: its samples as they are when the protocol carries their encoding (as a raw
+ * body); otherwise each channel decoded to float and sent as pcm_f32le, slice by slice,
+ * channels alternating.
+ */
 export function prepareSeparateWav(body: Uint8Array, fields: Record<string, unknown>, defaults: { hopMs: number; smoothing: number }, sliceSeconds: number): SeparatePrepared {
   const wav = parseWav(body);
   const rate = wav.sampleRateHz;
   if (rate < MIN_SAMPLE_RATE_HZ || rate > MAX_SAMPLE_RATE_HZ) {
     throw new ProtocolError('unsupported_format', `expected a WAV at ${MIN_SAMPLE_RATE_HZ}–${MAX_SAMPLE_RATE_HZ} Hz, got ${rate} Hz`);
+  }
+  if (isStreamEncoding(wav.encoding)) {
+    return prepareSeparateRaw(wav.data, { ...fields, sampleRate: rate, encoding: wav.encoding, channels: wav.channels }, defaults, sliceSeconds);
   }
   const format = resolveFormat({ ...fields, sampleRate: rate, encoding: 'pcm_f32le', channels: wav.channels }, defaults);
   const perChannel = Array.from({ length: format.channels }, (_, c) => decodeInterleavedChannel(wav.data, wav.encoding, wav.channels, c));

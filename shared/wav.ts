@@ -7,11 +7,16 @@
  * 0 or 0xFFFFFFFF there), keeping the whole blocks that are present.
  */
 import { ProtocolError } from './error_codes.js';
-import type { Encoding } from './protocol.js';
+import { ENCODINGS, type Encoding } from './protocol.js';
 import { ALAW_DECODE_TABLE, MULAW_DECODE_TABLE } from './dsp/g711.js';
 
 /** Sample encodings a WAV file may carry: the protocol's, plus those only files use. */
 export type WavEncoding = Encoding | 'pcm_u8' | 'pcm_s24le' | 'pcm_s32le' | 'pcm_f64le';
+
+/** Whether a WAV's encoding is one the stream protocol carries (so its bytes can be streamed as they are). */
+export function isStreamEncoding(encoding: WavEncoding): encoding is Encoding {
+  return (ENCODINGS as readonly string[]).includes(encoding);
+}
 
 export interface ParsedWav {
   sampleRateHz: number;

@@ -18,6 +18,29 @@ interface AnalyzeBody {
   summary: SummaryMessage;
 }
 
+/** A 16 kHz integer-PCM WAV file around `data` (interleaved, little-endian). */
+function wavFile(data: Uint8Array, channels: number, bits: number): Uint8Array {
+  const out = new Uint8Array(44 + data.length);
+  const view = new DataView(out.buffer);
+  const ascii = (at: number, text: string): void => [...text].forEach((ch, i) => view.setUint8(at + i, ch.charCodeAt(0)));
+  const blockAlign = (channels * bits) / 8;
+  ascii(0, 'RIFF');
+  view.setUint32(4, 36 + data.length, true);
+  ascii(8, 'WAVE');
+  ascii(12, 'fmt ');
+  view.setUint32(16, 16, true);
+  view.setUint16(20, 1, true);
+  view.setUint16(22, channels, true);
+  view.setUint32(24, 16_000, true);
+  view.setUint32(28, 16_000 * blockAlign, true);
+  view.setUint16(32, blockAlign, true);
+  view.setUint16(34, bits, true);
+  ascii(36, 'data');
+  view.setUint32(40, data.length, true);
+  out.set(data, 44);
+  return out;
+}
+
 describe('HTTP endpoints', () => {
   let server: RunningServer;
   before(async () => {
@@ -74,6 +97,33 @@ describe('HTTP endpoints', () => {
     assert.deepEqual(a.summary, b.summary);
   });
 
+  it('POST /v1/analyze: a stereo 16-bit WAV (decoded in the worker) equals its samples sent raw; a 24-bit WAV (decoded here) answers too', async () => {
+    const left = (await readWavPcm(FIXTURES.happy)).data;
+    const right = (await readWavPcm(FIXTURES.angry)).data;
+    const frames = Math.min(left.length, right.length, 2 * 32_000) / 2; // 2 s: under the test server's maxAnalyzeBytes
+    const stereo = new Uint8Array(frames * 4);
+    for (let i = 0; i < frames; i++) {
+      stereo.set(left.subarray(2 * i, 2 * i + 2), 4 * i);
+      stereo.set(right.subarray(2 * i, 2 * i + 2), 4 * i + 2);
+    }
+    const asWav = await fetch(`${server.url}/v1/analyze?hopMs=500`, { method: 'POST', body: Buffer.from(wavFile(stereo, 2, 16)) });
+    const asRaw = await fetch(`${server.url}/v1/analyze?sampleRate=16000&encoding=pcm_s16le&channels=2&hopMs=500`, { method: 'POST', body: Buffer.from(stereo) });
+    assert.equal(asWav.status, 200);
+    assert.equal(asRaw.status, 200);
+    const a = (await asWav.json()) as AnalyzeBody;
+    const b = (await asRaw.json()) as AnalyzeBody;
+    assert.deepEqual(a.results, b.results);
+    assert.deepEqual(a.summary, b.summary);
+    // The same mono clip as 24-bit samples: an encoding only files use, decoded on the main thread.
+    const pcm24 = new Uint8Array((left.length / 2) * 3);
+    for (let i = 0; i < left.length / 2; i++) pcm24.set([0, left[2 * i]!, left[2 * i + 1]!], 3 * i);
+    const deep = await fetch(`${server.url}/v1/analyze?hopMs=500`, { method: 'POST', body: Buffer.from(wavFile(pcm24, 1, 24)) });
+    assert.equal(deep.status, 200);
+    const c = (await deep.json()) as AnalyzeBody;
+    assert.equal(c.results.at(-1)?.final, true);
+    assert.ok(c.summary.voicedMs > 0);
+  });
+
   it('POST /v1/analyze errors: empty, unknown format, too large, bad audio', async () => {
     const cases: { query: string; body: Uint8Array; status: number; code: string }[] = [
       { query: '', body: new Uint8Array(0), status: 400, code: 'bad_message' },
@@ -106,7 +156,7 @@ describe('HTTP endpoints', () => {
       return value;
     };
     assert.equal(get('ser_sessions_active'), 0);
-    assert.ok(get('ser_sessions_total{outcome="completed"}') >= 1 + 3, 'the stream and the analyses completed');
+    assert.ok(get('ser_sessions_total{outcome="completed"}') >= 1 + 6, 'the stream and the analyses completed');
     const clip = await readWavPcm(FIXTURES.angry);
     assert.ok(get('ser_audio_received_seconds_total') >= clip.data.length / 32_000);
     assert.ok(get('ser_audio_received_bytes_total') >= clip.data.length);
@@ -114,8 +164,8 @@ describe('HTTP endpoints', () => {
     assert.ok(get('ser_result_latency_seconds_count') >= out.results.length);
     const latencyMean = get('ser_result_latency_seconds_sum') / get('ser_result_latency_seconds_count');
     assert.ok(latencyMean >= 0 && latencyMean < 10, `mean latency ${latencyMean} s`);
-    // The three analyses above that completed (failed ones are not timed).
-    assert.equal(get('ser_analyze_duration_seconds_count'), 3);
+    // The six analyses above that completed (failed ones are not timed).
+    assert.equal(get('ser_analyze_duration_seconds_count'), 6);
     assert.ok(get('ser_analyze_duration_seconds_sum') > 0);
     assert.ok(get('ser_inference_batch_size_count') >= 1 && get('ser_inference_batch_size_sum') >= get('ser_inference_batch_size_count'));
     assert.ok(get('ser_inference_duration_seconds_count') >= 1 && get('ser_inference_duration_seconds_sum') > 0);
