@@ -21,7 +21,7 @@ import {
   type NoticeMessage,
   type SummaryMessage,
 } from '../shared/protocol.js';
-import { decodeInterleavedToMono, isStreamEncoding, parseWav } from '../shared/wav.js';
+import { decodeInterleavedToMono, isStreamEncoding, parseWav, wavFrameBytes, type ParsedWav } from '../shared/wav.js';
 import { prepareSeparateRaw, prepareSeparateWav, type OpenStream } from './analyze_channels.js';
 import { untagged, type ChannelResult } from './pipeline/channels.js';
 import { ChannelSummaries } from './session/channel_summary.js';
@@ -135,11 +135,7 @@ function prepare(body: Uint8Array, query: Record<string, unknown>, defaults: { h
       // (and a stereo pair mixed) there, off the main thread.
       return mono(wav.data, resolveFormat({ ...fields, sampleRate: rate, encoding: wav.encoding, channels: wav.channels }, defaults));
     }
-    // Encodings and layouts only files use (8/24/32-bit int, float64, more than 2 channels)
-    // are decoded to float here and enter the pipeline as pcm_f32le mono.
-    const samples = decodeInterleavedToMono(wav.data, wav.encoding, wav.channels);
-    const format = resolveFormat({ ...fields, sampleRate: rate, encoding: 'pcm_f32le', channels: 1 }, defaults);
-    return mono(new Uint8Array(samples.buffer, samples.byteOffset, samples.byteLength), format);
+    return monoDecodedHere(wav, resolveFormat({ ...fields, sampleRate: rate, encoding: 'pcm_f32le', channels: 1 }, defaults));
   }
   if (fields.sampleRate === undefined && fields.encoding === undefined) {
     throw new ProtocolError('bad_message', 'expected a WAV body, or sampleRate and encoding in the query for raw audio, got neither');
@@ -156,6 +152,30 @@ function mono(bytes: Uint8Array, format: StreamFormat): Prepared {
     run: (open, pace) =>
       pacedFrom(slices(bytes, bytesPerSecond * SLICE_SECONDS), (slice) => slice.length / bytesPerSecond, pace).pipe(
         map((slice) => ({ bytes: slice, arrivedAtMs: performance.now() })),
+        open(undefined, format),
+        untagged(),
+      ),
+  };
+}
+
+/**
+ * A WAV in an encoding or layout only files use (8/24/32-bit int, float64, more than 2
+ * channels): decoded to float on the main thread one slice at a time, as the pacer feeds it
+ * (never the whole file at once), entering the pipeline as pcm_f32le mono.
+ */
+function monoDecodedHere(wav: ParsedWav, format: StreamFormat): Prepared {
+  const frameBytes = wavFrameBytes(wav);
+  const rate = wav.sampleRateHz;
+  const parts = slices(wav.data, Math.max(1, Math.round(rate * SLICE_SECONDS)) * frameBytes);
+  return {
+    format,
+    audioSeconds: wav.data.length / frameBytes / rate,
+    run: (open, pace) =>
+      pacedFrom(parts, (part) => part.length / frameBytes / rate, pace).pipe(
+        map((part) => {
+          const samples = decodeInterleavedToMono(part, wav.encoding, wav.channels);
+          return { bytes: new Uint8Array(samples.buffer, samples.byteOffset, samples.byteLength), arrivedAtMs: performance.now() };
+        }),
         open(undefined, format),
         untagged(),
       ),

@@ -129,6 +129,11 @@ const BYTES_PER_SAMPLE: Readonly<Record<WavEncoding, number>> = {
   alaw: 1,
 };
 
+/** Bytes of one interleaved frame (one sample of every channel) of a parsed WAV. */
+export function wavFrameBytes(wav: Pick<ParsedWav, 'encoding' | 'channels'>): number {
+  return BYTES_PER_SAMPLE[wav.encoding] * wav.channels;
+}
+
 /** One sample at byte `at`, in [-1, 1] for integer formats (the 2^(bits−1) scale). */
 function sampleAt(view: DataView, bytes: Uint8Array, at: number, encoding: WavEncoding): number {
   switch (encoding) {

@@ -18,8 +18,8 @@ interface AnalyzeBody {
   summary: SummaryMessage;
 }
 
-/** A 16 kHz integer-PCM WAV file around `data` (interleaved, little-endian). */
-function wavFile(data: Uint8Array, channels: number, bits: number): Uint8Array {
+/** A 16 kHz WAV file around `data` (interleaved, little-endian): integer PCM, or float with formatTag 3. */
+function wavFile(data: Uint8Array, channels: number, bits: number, formatTag = 1): Uint8Array {
   const out = new Uint8Array(44 + data.length);
   const view = new DataView(out.buffer);
   const ascii = (at: number, text: string): void => [...text].forEach((ch, i) => view.setUint8(at + i, ch.charCodeAt(0)));
@@ -29,7 +29,7 @@ function wavFile(data: Uint8Array, channels: number, bits: number): Uint8Array {
   ascii(8, 'WAVE');
   ascii(12, 'fmt ');
   view.setUint32(16, 16, true);
-  view.setUint16(20, 1, true);
+  view.setUint16(20, formatTag, true);
   view.setUint16(22, channels, true);
   view.setUint32(24, 16_000, true);
   view.setUint32(28, 16_000 * blockAlign, true);
@@ -122,6 +122,12 @@ describe('HTTP endpoints', () => {
     const c = (await deep.json()) as AnalyzeBody;
     assert.equal(c.results.at(-1)?.final, true);
     assert.ok(c.summary.voicedMs > 0);
+    // A float64 WAV with a non-finite sample half-way: found as its slice is decoded, still bad_audio.
+    const f64 = new Float64Array(16_000).fill(0.01);
+    f64[8_000] = Number.POSITIVE_INFINITY;
+    const bad = await fetch(`${server.url}/v1/analyze`, { method: 'POST', body: Buffer.from(wavFile(new Uint8Array(f64.buffer), 1, 64, 3)) });
+    assert.equal(bad.status, 422);
+    assert.equal(((await bad.json()) as { code: string }).code, 'bad_audio');
   });
 
   it('POST /v1/analyze errors: empty, unknown format, too large, bad audio', async () => {
