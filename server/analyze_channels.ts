@@ -5,14 +5,15 @@
  *
  * Raw bodies, and WAV bodies in an encoding the stream protocol carries, are de-interleaved
  * as bytes, as a stream is, and decoded in the workers; a WAV in an encoding only files use
- * (8/24/32-bit int, float64) is decoded channel by channel to 32-bit float here and each
- * channel enters as pcm_f32le mono, which decodes back to the same floats.
+ * (8/24/32-bit int, float64) is decoded channel by channel to 32-bit float here, one slice
+ * at a time as it is fed, and each channel enters as pcm_f32le mono, which decodes back to
+ * the same floats.
  */
 import { map, type Observable, type OperatorFunction } from 'rxjs';
 import { BYTES_PER_SAMPLE } from '../shared/dsp/pcm_decode.js';
 import { ProtocolError } from '../shared/error_codes.js';
 import { MAX_SAMPLE_RATE_HZ, MIN_SAMPLE_RATE_HZ } from '../shared/protocol.js';
-import { decodeInterleavedChannel, isStreamEncoding, parseWav } from '../shared/wav.js';
+import { decodeInterleavedChannel, isStreamEncoding, parseWav, wavFrameBytes } from '../shared/wav.js';
 import { separateChannels, type ChannelResult } from './pipeline/channels.js';
 import type { AudioChunk, EmotionResult } from './pipeline/index.js';
 import type { MonoFormat } from './session/mono_stream.js';
@@ -21,9 +22,9 @@ import { resolveFormat, type StreamFormat } from './session/start.js';
 /** The pipeline of one mono stream of the analysis: `channel` undefined for the whole body ('mix'). */
 export type OpenStream = (channel: number | undefined, format: MonoFormat) => OperatorFunction<AudioChunk, EmotionResult>;
 
-/** A body cut into paced items: each carries its bytes and its stream seconds. */
+/** A body cut into paced items: each makes its bytes when it is fed, and carries its stream seconds. */
 export interface PacedItem {
-  chunk: Omit<AudioChunk, 'arrivedAtMs'>;
+  chunk: () => Omit<AudioChunk, 'arrivedAtMs'>;
   seconds: number;
 }
 
@@ -39,7 +40,7 @@ function pipelineFor(format: StreamFormat, encoding: StreamFormat['encoding']) {
   return (open: OpenStream) =>
     (items: Observable<PacedItem>): Observable<ChannelResult> =>
       items.pipe(
-        map((item): AudioChunk => ({ ...item.chunk, arrivedAtMs: performance.now() })),
+        map((item): AudioChunk => ({ ...item.chunk(), arrivedAtMs: performance.now() })),
         separateChannels({
           channels: format.channels,
           sampleBytes: BYTES_PER_SAMPLE[encoding],
@@ -53,8 +54,8 @@ function pipelineFor(format: StreamFormat, encoding: StreamFormat['encoding']) {
 
 /**
  * A WAV body: its samples as they are when the protocol carries their encoding (as a raw
- * body); otherwise each channel decoded to float and sent as pcm_f32le, slice by slice,
- * channels alternating.
+ * body); otherwise each channel decoded to float and sent as pcm_f32le, slice by slice as the
+ * slices are fed (never the whole file at once), channels alternating.
  */
 export function prepareSeparateWav(body: Uint8Array, fields: Record<string, unknown>, defaults: { hopMs: number; smoothing: number }, sliceSeconds: number): SeparatePrepared {
   const wav = parseWav(body);
@@ -66,15 +67,17 @@ export function prepareSeparateWav(body: Uint8Array, fields: Record<string, unkn
     return prepareSeparateRaw(wav.data, { ...fields, sampleRate: rate, encoding: wav.encoding, channels: wav.channels }, defaults, sliceSeconds);
   }
   const format = resolveFormat({ ...fields, sampleRate: rate, encoding: 'pcm_f32le', channels: wav.channels }, defaults);
-  const perChannel = Array.from({ length: format.channels }, (_, c) => decodeInterleavedChannel(wav.data, wav.encoding, wav.channels, c));
-  const frames = perChannel[0]?.length ?? 0;
+  const frameBytes = wavFrameBytes(wav);
+  const frames = Math.floor(wav.data.length / frameBytes);
   const sliceFrames = Math.max(1, Math.round(rate * sliceSeconds));
   const items: PacedItem[] = [];
   for (let offset = 0; offset < frames; offset += sliceFrames) {
-    perChannel.forEach((samples, channel) => {
-      const part = samples.slice(offset, offset + sliceFrames);
-      items.push({ chunk: { bytes: new Uint8Array(part.buffer), channel }, seconds: part.length / rate / format.channels });
-    });
+    const part = wav.data.subarray(offset * frameBytes, Math.min(frames, offset + sliceFrames) * frameBytes);
+    const partFrames = part.length / frameBytes;
+    for (let channel = 0; channel < format.channels; channel++) {
+      const chunk = (): Omit<AudioChunk, 'arrivedAtMs'> => ({ bytes: new Uint8Array(decodeInterleavedChannel(part, wav.encoding, wav.channels, channel).buffer), channel });
+      items.push({ chunk, seconds: partFrames / rate / format.channels });
+    }
   }
   return { format, audioSeconds: frames / rate, items, pipeline: pipelineFor(format, 'pcm_f32le') };
 }
@@ -87,7 +90,7 @@ export function prepareSeparateRaw(body: Uint8Array, fields: Record<string, unkn
   const items: PacedItem[] = [];
   for (let offset = 0; offset < body.length; offset += size) {
     const bytes = body.subarray(offset, offset + size);
-    items.push({ chunk: { bytes }, seconds: bytes.length / bytesPerSecond });
+    items.push({ chunk: () => ({ bytes }), seconds: bytes.length / bytesPerSecond });
   }
   return { format, audioSeconds: body.length / bytesPerSecond, items, pipeline: pipelineFor(format, format.encoding) };
 }

@@ -122,6 +122,14 @@ describe('HTTP endpoints', () => {
     const c = (await deep.json()) as AnalyzeBody;
     assert.equal(c.results.at(-1)?.final, true);
     assert.ok(c.summary.voicedMs > 0);
+    // The stereo pair as 24-bit samples, channels analysed separately: decoded slice by slice here.
+    const stereo24 = new Uint8Array(frames * 6);
+    for (let i = 0; i < frames * 2; i++) stereo24.set([0, stereo[2 * i]!, stereo[2 * i + 1]!], 3 * i);
+    const split = await fetch(`${server.url}/v1/analyze?hopMs=500&channelMode=separate`, { method: 'POST', body: Buffer.from(wavFile(stereo24, 2, 24)) });
+    assert.equal(split.status, 200);
+    const d = (await split.json()) as AnalyzeBody & { summary: { channels?: unknown[] } };
+    for (const channel of [0, 1]) assert.ok(d.results.some((r) => r.channel === channel && r.final), `channel ${channel} has its final result`);
+    assert.equal(d.summary.channels?.length, 2);
     // A float64 WAV with a non-finite sample half-way: found as its slice is decoded, still bad_audio.
     const f64 = new Float64Array(16_000).fill(0.01);
     f64[8_000] = Number.POSITIVE_INFINITY;
@@ -162,7 +170,7 @@ describe('HTTP endpoints', () => {
       return value;
     };
     assert.equal(get('ser_sessions_active'), 0);
-    assert.ok(get('ser_sessions_total{outcome="completed"}') >= 1 + 6, 'the stream and the analyses completed');
+    assert.ok(get('ser_sessions_total{outcome="completed"}') >= 1 + 7, 'the stream and the analyses completed');
     const clip = await readWavPcm(FIXTURES.angry);
     assert.ok(get('ser_audio_received_seconds_total') >= clip.data.length / 32_000);
     assert.ok(get('ser_audio_received_bytes_total') >= clip.data.length);
@@ -170,8 +178,8 @@ describe('HTTP endpoints', () => {
     assert.ok(get('ser_result_latency_seconds_count') >= out.results.length);
     const latencyMean = get('ser_result_latency_seconds_sum') / get('ser_result_latency_seconds_count');
     assert.ok(latencyMean >= 0 && latencyMean < 10, `mean latency ${latencyMean} s`);
-    // The six analyses above that completed (failed ones are not timed).
-    assert.equal(get('ser_analyze_duration_seconds_count'), 6);
+    // The seven analyses above that completed (failed ones are not timed).
+    assert.equal(get('ser_analyze_duration_seconds_count'), 7);
     assert.ok(get('ser_analyze_duration_seconds_sum') > 0);
     assert.ok(get('ser_inference_batch_size_count') >= 1 && get('ser_inference_batch_size_sum') >= get('ser_inference_batch_size_count'));
     assert.ok(get('ser_inference_duration_seconds_count') >= 1 && get('ser_inference_duration_seconds_sum') > 0);
