@@ -95,24 +95,12 @@ function advance(plan: StreamingPlan, active: ActiveStream[]): void {
     state.pendingFrames = 0;
     if (!a.dropsTail) appendPending(plan, state, a.frames, a.voiced, a.start + used, a.end - a.start - used);
   });
-  const statsHidden = plan.stats === null ? null : statsHiddenOrHost(plan, active);
+  // Null below STATS_BATCH_MIN streams: then headProbs computes the hidden layer on the host.
+  const statsHidden = plan.stats === null ? null : batchedStatsHidden(plan, active.map((a) => a.state.stats as RunningStats));
   const hiddenUnits = plan.stats?.hidden.length ?? 0;
   active.forEach(({ state }, b) => {
     state.probs = headProbs(plan, state, statsHidden === null ? null : statsHidden.subarray(b * hiddenUnits, (b + 1) * hiddenUnits));
   });
-}
-
-/**
- * The stats head's hidden layer for the active streams in one tfjs call, or null (the host
- * computes it in headProbs). The states are committed by now, so a failing kernel here falls
- * back to the host, which computes the same values: it costs speed, never a result.
- */
-function statsHiddenOrHost(plan: StreamingPlan, active: readonly ActiveStream[]): Float32Array | null {
-  try {
-    return batchedStatsHidden(plan, active.map((a) => a.state.stats as RunningStats));
-  } catch {
-    return null;
-  }
 }
 
 /**
