@@ -1,9 +1,11 @@
 /**
- * DSP throughput on one core: MFCC, resampler and PCM decoder, as × real time.
+ * DSP throughput on one core: MFCC, resampler, PCM decoder and the whole feature chain
+ * (shared/dsp/feature_chain.ts: what each stream costs before the model), as × real time.
  * Prints numbers only; it never asserts on time (benchmarks live apart from tests).
  *
  *   node --import tsx bench/mfcc.ts [--seconds 30]
  */
+import { FeatureChain } from '../shared/dsp/feature_chain.js';
 import { encodeMulaw } from '../shared/dsp/g711.js';
 import { MfccExtractor } from '../shared/dsp/mfcc.js';
 import { PcmDecoder } from '../shared/dsp/pcm_decode.js';
@@ -104,4 +106,18 @@ for (const [encoding, channels, rateHz] of [['pcm_s16le', 1, 16000], ['pcm_s16le
     for (const p of parts) d.decode(p);
   });
   row(`decode ${encoding} × ${channels} @ ${rateHz} Hz`, seconds, `${(bytes.length / seconds / 1e6).toFixed(0)} MB/s`);
+}
+
+for (const [encoding, rateHz] of [['pcm_s16le', 16000], ['pcm_s16le', 48000], ['mulaw', 8000]] as const) {
+  const x = signal(rateHz, AUDIO_SECONDS);
+  const bytes = encoding === 'mulaw' ? encodeMulaw(x) : new Uint8Array(Int16Array.from(x, (v) => Math.round(v * 32767)).buffer);
+  const parts = chunks(bytes, (bytes.length / AUDIO_SECONDS) * (CHUNK_MS / 1000));
+  const chain = new FeatureChain({ inputRateHz: rateHz, decoder: { encoding, channels: 1 } });
+  let frames = 0;
+  const seconds = time(() => {
+    frames = 0;
+    for (const p of parts) frames += chain.pushBytes(p).count;
+    frames += chain.flush().count;
+  });
+  row(`feature chain ${encoding} @ ${rateHz} Hz`, seconds, `${(frames / seconds).toFixed(0)} frames/s`);
 }

@@ -1,21 +1,22 @@
 /**
  * Does watching a call cost the call anything? One two-channel call (channelMode
- * 'separate', the fixtures as agent and caller) streamed in real time, 100 ms per message,
+ * 'separate'; the load generator's looped clips as agent and caller, the caller one clip
+ * behind) streamed in real time, 100 ms per message,
  * measured twice: alone, then with watchers on it — some that never read their events and
  * some that come and go every 200 ms. Reports the call's result latency (the result's
  * arrival minus when the message carrying its last sample, `endMs`, was sent) and what the
  * watchers received, through the public API only (WebSocket + HTTP).
  *
- *   node --import tsx bench/watchers.ts [--seconds 10] [--stuck 10] [--churn 5]
+ *   node --import tsx bench/watchers.ts [--seconds 10] [--stuck 10] [--churn 5] [--clips DIR]
  *
  * Prints numbers; never asserts on time (the machine may be shared).
  */
 import http from 'node:http';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
+import { loadClips } from '../loadtest/clips.js';
+import { DEFAULT_CLIPS_DIR } from '../loadtest/options.js';
 import { startServer } from '../server/app.js';
-import { decodeWavToMono } from '../shared/wav.js';
-import { readFile } from 'node:fs/promises';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -26,21 +27,21 @@ const STUCK = arg('stuck', 10);
 const CHURN = arg('churn', 5);
 const RATE_HZ = 16_000;
 const CHUNK_MS = 100;
-const FIXTURES = fileURLToPath(new URL('../test/fixtures/speech/', import.meta.url));
+const clipsArg = process.argv.indexOf('--clips');
+/** The load generator's clips (its --clips default unless given). */
+const CLIPS_DIR = clipsArg > 0 ? (process.argv[clipsArg + 1] as string) : fileURLToPath(new URL(`../${DEFAULT_CLIPS_DIR}/`, import.meta.url));
 
-async function clip(name: string): Promise<Float32Array> {
-  return decodeWavToMono(new Uint8Array(await readFile(`${FIXTURES}${name}`))).samples;
-}
-
-/** SECONDS of two looping clips as interleaved 16-bit stereo. */
+/** SECONDS of the looped clips (loadtest/clips.ts, 16 kHz) as interleaved 16-bit stereo, the caller one clip behind. */
 async function stereo(): Promise<Uint8Array> {
-  const [a, b] = [await clip('03-01-05-02-01-01-01.wav'), await clip('03-01-03-01-01-01-02.wav')];
+  const loop = await loadClips(CLIPS_DIR, 0);
+  const pcm = new Int16Array(loop.pcm, 0, loop.loopSamples);
+  const lag = loop.clipStartSamples[1] ?? Math.floor(loop.loopSamples / 2);
   const n = SECONDS * RATE_HZ;
   const out = new Uint8Array(n * 4);
   const view = new DataView(out.buffer);
   for (let i = 0; i < n; i += 1) {
-    view.setInt16(4 * i, Math.round((a[i % a.length] ?? 0) * 32767), true);
-    view.setInt16(4 * i + 2, Math.round((b[i % b.length] ?? 0) * 32767), true);
+    view.setInt16(4 * i, pcm[i % pcm.length] ?? 0, true);
+    view.setInt16(4 * i + 2, pcm[(i + lag) % pcm.length] ?? 0, true);
   }
   return out;
 }

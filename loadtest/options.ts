@@ -8,6 +8,9 @@ import { DEFAULT_COVERAGE_TOLERANCE_MS } from './coverage.js';
 
 export type ServerMode = 'streaming' | 'naive';
 
+/** Clips the generator loops when --clips is not given, relative to the repository root. */
+export const DEFAULT_CLIPS_DIR = 'test/fixtures/speech';
+
 export interface LoadtestOptions {
   /** Concurrent streams per run; several values make a sweep (`--streams 10,100,500`). Default [10]. */
   streams: number[];
@@ -157,7 +160,7 @@ export function parseOptions(argv: string[], now = new Date()): LoadtestOptions 
     url,
     naiveUrl: values['naive-url'],
     hopMs: num('hop', values.hop, DEFAULT_HOP_MS, MIN_HOP_MS, MAX_HOP_MS, true),
-    clipsDir: values.clips ?? 'test/fixtures/speech',
+    clipsDir: values.clips ?? DEFAULT_CLIPS_DIR,
     chunkMs: parseChunkMs(values['chunk-ms']),
     rampSeconds: num('ramp', values.ramp, 2, 0, 600),
     workers: num('workers', values.workers, 0, 0, 16, true),

@@ -1,16 +1,13 @@
 /**
- * Streaming-mode evaluation: each clip goes through the server's incremental path —
- * PcmDecoder → StreamingResampler → MfccExtractor → VoicedGate → stepBatch — in random
+ * Streaming-mode evaluation: each clip goes through the server's incremental path — the
+ * feature chain of shared/dsp (decode → resample → MFCC → VoicedGate) → stepBatch — in random
  * chunk sizes, many clips interleaved so one stepBatch call serves them all (as the server
  * batches streams). A clip's answer is the last non-null distribution the runner produced
  * (after the utterance's final reset the window is empty and the runner returns null).
  */
 import { readFileSync } from 'node:fs';
 import { ENCODINGS, type Encoding } from '../../shared/protocol.js';
-import { MfccExtractor } from '../../shared/dsp/mfcc.js';
-import { PcmDecoder } from '../../shared/dsp/pcm_decode.js';
-import { StreamingResampler } from '../../shared/dsp/resample.js';
-import { VoicedGate } from '../../shared/dsp/vad.js';
+import { FeatureChain, joinFrames } from '../../shared/dsp/feature_chain.js';
 import { decodeWavToMono, parseWav } from '../../shared/wav.js';
 import type { LoadedModel } from '../io.js';
 import { voicedGateOf } from '../meta.js';
@@ -56,24 +53,23 @@ interface Stream {
   input: StreamInput;
   offset: number;
   bytesPerMs: number;
-  decoder: PcmDecoder;
-  resampler: StreamingResampler;
-  mfcc: MfccExtractor;
-  gate: VoicedGate;
+  chain: FeatureChain;
   state: StreamState;
   last: Float32Array | null;
 }
 
 function openStream(model: LoadedModel, input: StreamInput): Stream {
-  const decoder = new PcmDecoder({ encoding: input.encoding, channels: input.channels });
+  const chain = new FeatureChain({
+    inputRateHz: input.sampleRateHz,
+    numCoeffs: model.meta.featureConfig.numCoeffs,
+    voicedGate: voicedGateOf(model.meta),
+    decoder: { encoding: input.encoding, channels: input.channels },
+  });
   return {
     input,
     offset: 0,
-    bytesPerMs: (decoder.frameBytes * input.sampleRateHz) / 1000,
-    decoder,
-    resampler: new StreamingResampler(input.sampleRateHz, model.meta.sampleRateHz),
-    mfcc: new MfccExtractor({ numCoeffs: model.meta.featureConfig.numCoeffs }),
-    gate: new VoicedGate(voicedGateOf(model.meta)),
+    bytesPerMs: (chain.frameBytes * input.sampleRateHz) / 1000,
+    chain,
     state: createStreamState(model),
     last: null,
   };
@@ -83,19 +79,10 @@ function openStream(model: LoadedModel, input: StreamInput): Stream {
 function nextChunk(s: Stream, prng: Prng): { frames: Float32Array; voiced: Uint8Array } {
   const chunkBytes = Math.max(1, Math.round(prng.uniform(CHUNK_MS_RANGE[0], CHUNK_MS_RANGE[1]) * s.bytesPerMs));
   const end = Math.min(s.input.bytes.length, s.offset + chunkBytes);
-  let samples = s.resampler.process(s.decoder.decode(s.input.bytes.subarray(s.offset, end)));
+  let out = s.chain.pushBytes(s.input.bytes.subarray(s.offset, end));
   s.offset = end;
-  if (s.offset >= s.input.bytes.length) {
-    const tail = s.resampler.flush();
-    const joined = new Float32Array(samples.length + tail.length);
-    joined.set(samples, 0);
-    joined.set(tail, samples.length);
-    samples = joined;
-  }
-  const mf = s.mfcc.push(samples);
-  const voiced = new Uint8Array(mf.count);
-  for (let i = 0; i < mf.count; i += 1) voiced[i] = s.gate.push(mf.energyDb[i] as number) ? 1 : 0;
-  return { frames: mf.coeffs, voiced };
+  if (s.offset >= s.input.bytes.length) out = joinFrames(out, s.chain.flush());
+  return { frames: out.coeffs, voiced: out.voiced };
 }
 
 /**

@@ -15,6 +15,7 @@ export const DEFAULT_CACHE_DIR = '.cache/features';
 
 /** Files whose source decides the feature values; their text is part of every key. */
 const FEATURE_SOURCES = [
+  '../../shared/dsp/feature_chain.ts',
   '../../shared/dsp/mfcc.ts',
   '../../shared/dsp/vad.ts',
   '../../shared/dsp/resample.ts',

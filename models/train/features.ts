@@ -1,13 +1,14 @@
 /**
- * Clip → model features with exactly the server's code (shared/dsp): decode the WAV,
- * resample to 16 kHz, MFCC, VoicedGate. Training, evaluation and the live stream therefore
- * see the same numbers (no train/serve skew); normalisation happens later, with the
- * training split's statistics.
+ * Clip → model features with exactly the server's code: the WAV decoded and resampled to
+ * 16 kHz (resampleWhole), then the feature chain of shared/dsp (MFCC, VoicedGate) that the
+ * server runs per stream. Training, evaluation and the live stream therefore see the same
+ * numbers (no train/serve skew); normalisation happens later, with the training split's
+ * statistics.
  */
 import { readFileSync } from 'node:fs';
-import { MFCC_CONFIG, computeMfcc } from '../../shared/dsp/mfcc.js';
+import { extractFeatures } from '../../shared/dsp/feature_chain.js';
 import { resampleWhole } from '../../shared/dsp/resample.js';
-import { VoicedGate, type VoicedGateConfig } from '../../shared/dsp/vad.js';
+import type { VoicedGateConfig } from '../../shared/dsp/vad.js';
 import { decodeWavToMono } from '../../shared/wav.js';
 
 export const MODEL_RATE_HZ = 16000;
@@ -32,12 +33,12 @@ export interface FeatureOptions {
 
 /** MFCC + voiced flags of 16 kHz mono samples, as the streaming path computes them. */
 export function featuresOfSamples(samples16k: Float32Array, options: FeatureOptions = {}): ClipFeatures {
-  const numCoeffs = options.numCoeffs ?? MFCC_CONFIG.numCoeffs;
-  const mfcc = computeMfcc(samples16k, { ...MFCC_CONFIG, numCoeffs });
-  const gate = new VoicedGate(options.gate);
-  const voiced = new Uint8Array(mfcc.count);
-  for (let i = 0; i < mfcc.count; i += 1) voiced[i] = gate.push(mfcc.energyDb[i] as number) ? 1 : 0;
-  return { count: mfcc.count, numCoeffs, coeffs: mfcc.coeffs, voiced };
+  const { count, numCoeffs, coeffs, voiced } = extractFeatures(samples16k, {
+    inputRateHz: MODEL_RATE_HZ,
+    numCoeffs: options.numCoeffs,
+    voicedGate: options.gate,
+  });
+  return { count, numCoeffs, coeffs, voiced };
 }
 
 /** Reads a WAV file of any supported format and rate as 16 kHz mono samples. */

@@ -1,7 +1,7 @@
 /**
  * The streams (WebSocket sessions, their channels, analyses) whose whole pipeline runs in
- * this inference worker: each keeps its own RxJS pipeline (decode → resample → mfcc → vad →
- * hop → infer → smooth → result, server/pipeline/), fed with the audio bytes the main thread
+ * this inference worker: each keeps its own RxJS pipeline (features — the shared/dsp feature
+ * chain — → hop → infer → smooth → result, server/pipeline/), fed with the audio bytes the main thread
  * received. Its `infer` stage hands each hop to the worker's batch queue by a direct call
  * (`step`), so the model steps every stream of the worker in one call. Why here: MFCC and
  * the per-chunk stages were the main thread's largest cost (BENCHMARKS.md); in the worker

@@ -1,22 +1,20 @@
 /**
  * The per-stream pipeline, stage by stage:
- *   bytes → decode → resample → mfcc → vad → hop → infer → smooth → result
+ *   bytes → features (shared/dsp feature chain: decode → resample → mfcc → voice gate)
+ *         → hop → infer → smooth → result
  * Used alike by WebSocket sessions and POST /v1/analyze (in the inference worker that holds
  * the stream's model state, server/model/shard.ts), so both give the same numbers.
  */
 import { pipe, type OperatorFunction } from 'rxjs';
 import type { VoicedGateConfig } from '../../shared/dsp/vad.js';
-import { MODEL_SAMPLE_RATE_HZ, type Encoding } from '../../shared/protocol.js';
+import type { Encoding } from '../../shared/protocol.js';
 import type { InferenceStream } from './contract.js';
-import { decode } from './decode.js';
+import { featureLatencyMs, features } from './features.js';
 import { hop } from './hop.js';
 import { infer } from './infer.js';
-import { mfcc } from './mfcc.js';
-import { resample, resamplerLatencyMs } from './resample.js';
 import { result, type EmotionResult } from './result.js';
 import { smooth } from './smooth.js';
-import type { AudioChunk, SampleChunk } from './types.js';
-import { vad } from './vad.js';
+import type { AudioChunk } from './types.js';
 
 export interface StreamParams {
   inputRateHz: number;
@@ -35,12 +33,17 @@ export interface StreamParams {
   inputEndedAtMs?: () => number;
 }
 
-/** Mono samples at `inputRateHz` → one result per hop. */
-export function samplesToResults(params: StreamParams): OperatorFunction<SampleChunk, EmotionResult> {
+/** Raw bytes in `encoding` → one result per hop. */
+export function audioToResults(
+  params: StreamParams & { encoding: Encoding; channels: 1 | 2 },
+): OperatorFunction<AudioChunk, EmotionResult> {
   return pipe(
-    resample(params.inputRateHz, MODEL_SAMPLE_RATE_HZ),
-    mfcc(params.stream.numCoeffs),
-    vad(params.voicedGate),
+    features({
+      inputRateHz: params.inputRateHz,
+      numCoeffs: params.stream.numCoeffs,
+      voicedGate: params.voicedGate,
+      decoder: { encoding: params.encoding, channels: params.channels },
+    }),
     hop({
       hopMs: params.hopMs,
       inputRateHz: params.inputRateHz,
@@ -53,17 +56,11 @@ export function samplesToResults(params: StreamParams): OperatorFunction<SampleC
     result({
       labels: params.labels,
       inputRateHz: params.inputRateHz,
-      lookaheadMs: resamplerLatencyMs(params.inputRateHz, MODEL_SAMPLE_RATE_HZ),
+      lookaheadMs: featureLatencyMs(params.inputRateHz),
     }),
   );
 }
 
-/** Raw bytes in `encoding` → one result per hop. */
-export function audioToResults(
-  params: StreamParams & { encoding: Encoding; channels: 1 | 2 },
-): OperatorFunction<AudioChunk, EmotionResult> {
-  return pipe(decode({ encoding: params.encoding, channels: params.channels }), samplesToResults(params));
-}
-
 export type { EmotionResult } from './result.js';
-export type { AudioChunk, SampleChunk } from './types.js';
+export type { AudioChunk } from './types.js';
+export type { InferenceStream, StepOutcome } from './contract.js';

@@ -6,18 +6,6 @@
 
 export type { AudioChunk } from './contract.js';
 
-/** Mono samples at `rateHz`. */
-export interface SampleChunk {
-  samples: Float32Array;
-  arrivedAtMs: number;
-}
-
-/** Model-rate samples plus how much input audio they stand for. */
-export interface ResampledChunk extends SampleChunk {
-  /** Input samples received so far (at the input rate), including this chunk's. */
-  inputSamplesTotal: number;
-}
-
 /** New MFCC frames and the running clock. */
 export interface FeatureBlock {
   /** Frames in this block. */
@@ -28,6 +16,7 @@ export interface FeatureBlock {
   energyDb: Float32Array;
   /** Model-rate samples pushed to the extractor so far: the stream clock. */
   samplesTotal: number;
+  /** Input samples received so far (at the input rate), including this block's. */
   inputSamplesTotal: number;
   arrivedAtMs: number;
 }

@@ -101,6 +101,16 @@ export class VoicedGate {
     return this.voiced;
   }
 
+  /**
+   * Feeds a block of frame energies in order; returns one flag per frame, 1 = voiced. The
+   * one loop from energies to flags that the server, training and evaluation share.
+   */
+  pushFrames(energyDb: Float32Array): Uint8Array {
+    const voiced = new Uint8Array(energyDb.length);
+    for (let i = 0; i < energyDb.length; i += 1) voiced[i] = this.push(energyDb[i] as number) ? 1 : 0;
+    return voiced;
+  }
+
   reset(): void {
     this.head = 0;
     this.size = 0;

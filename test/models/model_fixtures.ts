@@ -5,8 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
-import { computeMfcc } from '../../shared/dsp/mfcc.js';
-import { VoicedGate } from '../../shared/dsp/vad.js';
+import { extractFeatures } from '../../shared/dsp/feature_chain.js';
 import { decodeWavToMono } from '../../shared/wav.js';
 import { createModel, disposeModel, type ArchName, type Hyper } from '../../models/architectures/index.js';
 import { selectEngine } from '../../models/engine.js';
@@ -53,10 +52,8 @@ export interface ClipFeatures {
 export function clipFeatures(path: string): ClipFeatures {
   const { samples, sampleRateHz } = decodeWavToMono(new Uint8Array(readFileSync(path)));
   if (sampleRateHz !== 16_000) throw new Error(`expected a 16 kHz fixture, got ${sampleRateHz} Hz`);
-  const mfcc = computeMfcc(samples);
-  const gate = new VoicedGate();
-  const voiced = Uint8Array.from(mfcc.energyDb, (e) => (gate.push(e) ? 1 : 0));
-  return { frames: mfcc.coeffs, voiced, count: mfcc.count };
+  const { coeffs, voiced, count } = extractFeatures(samples, { inputRateHz: sampleRateHz });
+  return { frames: coeffs, voiced, count };
 }
 
 /** Mean/std per coefficient of some frames, so random models see unit-scale inputs. */

@@ -11,8 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { selectEngine } from '../../models/engine.js';
 import { loadModel } from '../../models/io.js';
 import { predictOffline } from '../../models/streaming/runner.js';
-import { computeMfcc } from '../../shared/dsp/mfcc.js';
-import { VoicedGate } from '../../shared/dsp/vad.js';
+import { extractFeatures } from '../../shared/dsp/feature_chain.js';
 import { voicedGateOf } from '../../models/meta.js';
 import type { RunningServer } from '../../server/app.js';
 import { framesEndingBy } from '../../server/pipeline/hop.js';
@@ -28,12 +27,11 @@ async function offlineProbs(modelDir: string, path: string, endMs: number): Prom
   const model = await loadModel(modelDir);
   try {
     const clip = await readWavMono(path);
-    const frames = computeMfcc(clip.samples);
     // The model's own gate (meta.training.voicedGate), as the server uses it.
-    const gate = new VoicedGate(voicedGateOf(model.meta));
-    const voiced = Uint8Array.from(frames.energyDb, (e) => (gate.push(e) ? 1 : 0));
+    const frames = extractFeatures(clip.samples, { inputRateHz: clip.sampleRateHz, voicedGate: voicedGateOf(model.meta) });
+    const voiced = frames.voiced;
     const upTo = Math.min(frames.count, framesEndingBy(endMs * 16, 400, 160));
-    const numCoeffs = frames.coeffs.length / frames.count;
+    const numCoeffs = frames.numCoeffs;
     return predictOffline(model, frames.coeffs.subarray(0, upTo * numCoeffs), voiced.subarray(0, upTo));
   } finally {
     model.dispose();

@@ -8,8 +8,8 @@ import assert from 'node:assert/strict';
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { MFCC_CONFIG, computeMfcc } from '../../shared/dsp/mfcc.js';
-import { VoicedGate } from '../../shared/dsp/vad.js';
+import { extractFeatures } from '../../shared/dsp/feature_chain.js';
+import { MFCC_CONFIG } from '../../shared/dsp/mfcc.js';
 import { voicedGateOf } from '../../models/meta.js';
 import { createRandomModel } from '../../models/random_model.js';
 import { startServer, type RunningServer } from '../../server/app.js';
@@ -41,9 +41,8 @@ describe('a 40-coefficient model', () => {
     try {
       assert.equal(model.meta.featureConfig.numCoeffs, NUM_COEFFS);
       const clip = await readWavMono(FIXTURES.angry);
-      const frames = computeMfcc(clip.samples, { ...MFCC_CONFIG, numCoeffs: NUM_COEFFS });
-      const gate = new VoicedGate(voicedGateOf(model.meta));
-      const voiced = Uint8Array.from(frames.energyDb, (e) => (gate.push(e) ? 1 : 0));
+      const frames = extractFeatures(clip.samples, { inputRateHz: clip.sampleRateHz, numCoeffs: NUM_COEFFS, voicedGate: voicedGateOf(model.meta) });
+      const voiced = frames.voiced;
       const upTo = framesEndingBy((last.startMs + 500) * 16, MFCC_CONFIG.frameSamples, MFCC_CONFIG.hopSamples);
       const offline = predictOffline(model, frames.coeffs.subarray(0, upTo * NUM_COEFFS), voiced.subarray(0, upTo));
       model.meta.labels.forEach((label, i) => {

@@ -7,9 +7,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { encodeMulaw } from '../../shared/dsp/g711.js';
-import { computeMfcc } from '../../shared/dsp/mfcc.js';
-import { StreamingResampler } from '../../shared/dsp/resample.js';
-import { VoicedGate } from '../../shared/dsp/vad.js';
+import { extractFeatures } from '../../shared/dsp/feature_chain.js';
+import { resampleWhole } from '../../shared/dsp/resample.js';
 import { voicedGateOf } from '../../models/meta.js';
 import type { EmotionMessage } from '../../shared/protocol.js';
 import type { RunningServer } from '../../server/app.js';
@@ -122,10 +121,9 @@ describe('streaming a clip', () => {
     const model = await loadModel(await testModelDir());
     try {
       const clip = await readWavMono(FIXTURES.angry);
-      const frames = computeMfcc(clip.samples);
       // The model's own gate (meta.training.voicedGate), as the server uses it.
-    const gate = new VoicedGate(voicedGateOf(model.meta));
-      const voiced = Uint8Array.from(frames.energyDb, (e) => (gate.push(e) ? 1 : 0));
+      const frames = extractFeatures(clip.samples, { inputRateHz: clip.sampleRateHz, voicedGate: voicedGateOf(model.meta) });
+      const voiced = frames.voiced;
       const offline = predictOffline(model, frames.coeffs, voiced);
       const final = stream.final;
       assert.ok(final !== undefined);
@@ -149,16 +147,14 @@ describe('streaming a clip', () => {
   it('resamples other rates and encodings: 8 kHz µ-law and 48 kHz stereo float', async () => {
     const clip = await readWavMono(FIXTURES.neutral);
     const cases: { name: string; rate: number; encoding: 'mulaw' | 'pcm_f32le'; channels: 1 | 2; bytes: Uint8Array }[] = [];
-    const at48 = new StreamingResampler(16_000, 48_000);
-    const up = Float32Array.from([...at48.process(clip.samples), ...at48.flush()]);
+    const up = resampleWhole(clip.samples, 16_000, 48_000);
     const stereo = new Float32Array(up.length * 2);
     up.forEach((v, i) => {
       stereo[2 * i] = v;
       stereo[2 * i + 1] = v;
     });
     cases.push({ name: '48k stereo f32', rate: 48_000, encoding: 'pcm_f32le', channels: 2, bytes: new Uint8Array(stereo.buffer) });
-    const at8 = new StreamingResampler(16_000, 8_000);
-    const down = Float32Array.from([...at8.process(clip.samples), ...at8.flush()]);
+    const down = resampleWhole(clip.samples, 16_000, 8_000);
     cases.push({ name: '8k mulaw', rate: 8_000, encoding: 'mulaw', channels: 1, bytes: encodeMulaw(down) });
     for (const c of cases) {
       const client = new TestClient(server.wsUrl);

@@ -1,15 +1,14 @@
 /**
- * Chunking invariance of the whole DSP chain the server runs per stream:
- * bytes → PcmDecoder → StreamingResampler → MfccExtractor → VoicedGate. Feeding the same
- * bytes in random chunks (1 byte … seconds) must give bit-identical frames to one chunk.
+ * Chunking invariance of the feature chain (shared/dsp/feature_chain.ts) that the server,
+ * training and evaluation run: bytes → PcmDecoder → StreamingResampler → MfccExtractor →
+ * VoicedGate. Feeding the same bytes in random chunks (1 byte … seconds) must give
+ * bit-identical frames to one chunk.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { encodeAlaw, encodeMulaw } from '../../shared/dsp/g711.js';
-import { MfccExtractor } from '../../shared/dsp/mfcc.js';
-import { PcmDecoder } from '../../shared/dsp/pcm_decode.js';
-import { StreamingResampler } from '../../shared/dsp/resample.js';
-import { VoicedGate } from '../../shared/dsp/vad.js';
+import { FeatureChain, type FeatureFrames } from '../../shared/dsp/feature_chain.js';
+import { resampleWhole } from '../../shared/dsp/resample.js';
 import type { Encoding } from '../../shared/protocol.js';
 import { decodeWavToMono } from '../../shared/wav.js';
 import { concat, randomChunkSizes, readFixture, seededRandom } from './helpers.js';
@@ -39,30 +38,23 @@ function encode(samples: Float32Array, encoding: Encoding, channels: 1 | 2): Uin
 interface ChainOutput {
   coeffs: Float32Array;
   energyDb: Float32Array;
-  voiced: boolean[];
+  voiced: Uint8Array;
 }
 
 function runChain(bytes: Uint8Array, chunkSizes: number[], encoding: Encoding, channels: 1 | 2, rateHz: number): ChainOutput {
-  const decoder = new PcmDecoder({ encoding, channels });
-  const resampler = new StreamingResampler(rateHz);
-  const mfcc = new MfccExtractor();
-  const gate = new VoicedGate();
-  const coeffs: Float32Array[] = [];
-  const energies: Float32Array[] = [];
-  const voiced: boolean[] = [];
-  const feed = (samples: Float32Array): void => {
-    const frames = mfcc.push(samples);
-    coeffs.push(frames.coeffs);
-    energies.push(frames.energyDb);
-    for (const e of frames.energyDb) voiced.push(gate.push(e));
-  };
+  const chain = new FeatureChain({ inputRateHz: rateHz, decoder: { encoding, channels } });
+  const blocks: FeatureFrames[] = [];
   let at = 0;
   for (const size of chunkSizes) {
-    feed(resampler.process(decoder.decode(bytes.subarray(at, at + size))));
+    blocks.push(chain.pushBytes(bytes.subarray(at, at + size)));
     at += size;
   }
-  feed(resampler.flush());
-  return { coeffs: concat(coeffs), energyDb: concat(energies), voiced };
+  blocks.push(chain.flush());
+  return {
+    coeffs: concat(blocks.map((b) => b.coeffs)),
+    energyDb: concat(blocks.map((b) => b.energyDb)),
+    voiced: Uint8Array.from(blocks.flatMap((b) => [...b.voiced])),
+  };
 }
 
 test('decode → resample → MFCC → gate is bit-identical for any chunking', () => {
@@ -78,10 +70,9 @@ test('decode → resample → MFCC → gate is bit-identical for any chunking', 
     ['alaw', 2, 11025],
   ];
   for (const [encoding, channels, rateHz] of cases) {
-    const toRate = new StreamingResampler(16000, rateHz);
-    const bytes = encode(concat([toRate.process(clip), toRate.flush()]), encoding, channels);
+    const bytes = encode(resampleWhole(clip, 16000, rateHz), encoding, channels);
     const whole = runChain(bytes, [bytes.length], encoding, channels, rateHz);
-    assert.ok(whole.voiced.includes(true), 'the clip has speech');
+    assert.ok(whole.voiced.includes(1), 'the clip has speech');
     for (const maxChunk of [3, 1000, rateHz * 4]) {
       const chunked = runChain(bytes, randomChunkSizes(bytes.length, maxChunk, random), encoding, channels, rateHz);
       const label = `${encoding} × ${channels} @ ${rateHz} Hz, chunks ≤ ${maxChunk} bytes`;

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { StreamingResampler } from '../../shared/dsp/resample.js';
+import { StreamingResampler, resampleWhole as resampleWholeTo } from '../../shared/dsp/resample.js';
 import { concat, db, fitTone, randomChunkSizes, rms, seededRandom, tone } from './helpers.js';
 
+/** The one whole-buffer resampler (shared/dsp/resample.ts), to 16 kHz unless told. */
 function resampleWhole(input: Float32Array, inputRateHz: number, outputRateHz = 16000): Float32Array {
-  const r = new StreamingResampler(inputRateHz, outputRateHz);
-  return concat([r.process(input), r.flush()]);
+  return resampleWholeTo(input, inputRateHz, outputRateHz);
 }
 
 /** The steady-state middle of an output, away from the zero-padded edges. */

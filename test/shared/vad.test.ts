@@ -1,25 +1,23 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { decodeMulaw, encodeMulaw } from '../../shared/dsp/g711.js';
+import { extractFeatures } from '../../shared/dsp/feature_chain.js';
 import { computeMfcc } from '../../shared/dsp/mfcc.js';
-import { StreamingResampler } from '../../shared/dsp/resample.js';
+import { resampleWhole } from '../../shared/dsp/resample.js';
 import { VoicedGate } from '../../shared/dsp/vad.js';
 import { decodeWavToMono } from '../../shared/wav.js';
-import { SPEECH_FIXTURES, concat, gaussian, readFixture, seededRandom } from './helpers.js';
+import { SPEECH_FIXTURES, gaussian, readFixture, seededRandom } from './helpers.js';
 
+/** The feature chain's voiced flags (default gate) of 16 kHz samples. */
 function gate(samples: Float32Array): { voiced: boolean[]; energyDb: Float32Array } {
-  const { energyDb } = computeMfcc(samples);
-  const g = new VoicedGate();
-  return { voiced: Array.from(energyDb, (e) => g.push(e)), energyDb };
+  const { energyDb, voiced } = extractFeatures(samples, { inputRateHz: 16000 });
+  return { voiced: Array.from(voiced, (v) => v === 1), energyDb };
 }
 
 /** 16 kHz → 8 kHz → µ-law → 8 kHz → 16 kHz: a telephone line. */
 function telephone(samples: Float32Array): Float32Array {
-  const down = new StreamingResampler(16000, 8000);
-  const narrow = concat([down.process(samples), down.flush()]);
-  const up = new StreamingResampler(8000, 16000);
-  const mu = decodeMulaw(encodeMulaw(narrow));
-  return concat([up.process(mu), up.flush()]);
+  const narrow = resampleWhole(samples, 16000, 8000);
+  return resampleWhole(decodeMulaw(encodeMulaw(narrow)), 8000, 16000);
 }
 
 /** White noise at `snrDb` below the mean power of the clip's speech frames. */
