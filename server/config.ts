@@ -85,12 +85,20 @@ export interface ServerConfig extends WatchConfig {
   /** Least severe log level written. Default 'info'. */
   logLevel: LogLevel;
   /**
-   * WebSocket ping interval, ms; a peer that misses one pong is dropped. A socket paused by
-   * backpressure cannot read its pong, so it is judged by progress instead: it is dropped
-   * after three heartbeats in a row paused with no result sent (session/liveness.ts).
+   * WebSocket ping interval, ms; every socket is pinged, and one that has not answered by
+   * the next ping is dropped. A socket paused by backpressure may hold its pong behind audio
+   * not read yet: it gets `pausedPongTimeoutMs` instead, and is dropped after three
+   * heartbeats in a row paused with no result sent (session/liveness.ts).
    * 100–600000, default 30000.
    */
   heartbeatMs: number;
+  /**
+   * How long a socket that backpressure paused since its ping may leave the ping unanswered,
+   * ms; past it the client counts as not reading its results (or as queueing far more audio
+   * than real time allows) and the session ends with `slow_consumer`. A paced client is
+   * never paused. Checked at each heartbeat. 100–3600000, default 300000 (5 min).
+   */
+  pausedPongTimeoutMs: number;
   /** Time a connection may take to send `start`, ms. 100–600000, default 10000. */
   startTimeoutMs: number;
   /**
@@ -165,6 +173,7 @@ export const DEFAULT_CONFIG: Readonly<ServerConfig> = Object.freeze({
   allowedOrigins: [],
   logLevel: 'info',
   heartbeatMs: 30_000,
+  pausedPongTimeoutMs: 300_000,
   startTimeoutMs: 10_000,
   idleTimeoutMs: 60_000,
   maxSessionSeconds: 14_400,
@@ -229,6 +238,7 @@ export function resolveConfig(partial: Partial<ServerConfig> = {}): ServerConfig
   }
   checkChoice('logLevel', config.logLevel, LOG_LEVELS);
   checkInt('heartbeatMs', config.heartbeatMs, 100, 600_000);
+  checkInt('pausedPongTimeoutMs', config.pausedPongTimeoutMs, 100, 3_600_000);
   checkInt('startTimeoutMs', config.startTimeoutMs, 100, 600_000);
   checkInt('idleTimeoutMs', config.idleTimeoutMs, 100, 3_600_000);
   checkNumber('maxSessionSeconds', config.maxSessionSeconds, 1, 604_800);
@@ -295,6 +305,7 @@ export const CONFIG_SOURCES: readonly Source[] = [
   { field: 'allowedOrigins', env: 'SER_ALLOWED_ORIGINS', flag: '--allowed-origins', parse: asList },
   { field: 'logLevel', env: 'SER_LOG_LEVEL', flag: '--log-level', parse: asString },
   { field: 'heartbeatMs', env: 'SER_HEARTBEAT_MS', flag: '--heartbeat-ms', parse: asNumber },
+  { field: 'pausedPongTimeoutMs', env: 'SER_PAUSED_PONG_TIMEOUT_MS', flag: '--paused-pong-timeout-ms', parse: asNumber },
   { field: 'startTimeoutMs', env: 'SER_START_TIMEOUT_MS', flag: '--start-timeout-ms', parse: asNumber },
   { field: 'idleTimeoutMs', env: 'SER_IDLE_TIMEOUT_MS', flag: '--idle-timeout-ms', parse: asNumber },
   { field: 'maxSessionSeconds', env: 'SER_MAX_SESSION_SECONDS', flag: '--max-session-seconds', parse: asNumber },

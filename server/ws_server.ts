@@ -22,6 +22,19 @@ import { twilioWire } from './telephony/twilio_wire.js';
  */
 const HARD_PAYLOAD_FACTOR = 2;
 
+/** What the heartbeat keeps of one admitted socket between beats. */
+interface SessionBeat {
+  session: Session;
+  /** The session's results sent at the previous beat. */
+  resultsSent: number;
+  /** Paused beats in a row with no result (liveness.ts stalledBeats). */
+  stalled: number;
+  /** When the last ping was sent, performance.now() ms. */
+  pingAtMs: number;
+  /** The session's pause count when the last ping was sent. */
+  pausesAtPing: number;
+}
+
 export interface StreamServer {
   /** Live sockets (sessions and refusals being closed). */
   readonly clients: Set<WebSocket>;
@@ -39,9 +52,10 @@ export function attachStreamServer(
     // Compression costs CPU per message on raw audio that hardly compresses.
     perMessageDeflate: false,
   });
-  const alive = new WeakMap<WebSocket, boolean>();
-  /** Per admitted socket: its session, and what the previous heartbeat saw of it. */
-  const beats = new WeakMap<WebSocket, { session: Session; resultsSent: number; stalled: number }>();
+  /** Whether each socket answered its last ping (absent: never pinged). */
+  const pongs = new WeakMap<WebSocket, boolean>();
+  /** Per admitted socket: its session, and what the previous heartbeats saw of it. */
+  const beats = new WeakMap<WebSocket, SessionBeat>();
 
   const refuse = (ws: WebSocket, code: ErrorCode, message: string): void => {
     const error = new ProtocolError(code, message);
@@ -52,8 +66,7 @@ export function attachStreamServer(
   };
 
   const admit = (ws: WebSocket, request: IncomingMessage, url: URL): void => {
-    alive.set(ws, true);
-    ws.on('pong', () => alive.set(ws, true));
+    ws.on('pong', () => pongs.set(ws, true));
     if (ctx.isDraining()) return refuse(ws, 'shutting_down', 'the server is shutting down; reconnect elsewhere');
     if (!isOriginAllowed(config.allowedOrigins, request.headers.origin)) {
       return refuse(ws, 'forbidden_origin', `expected an allowed Origin, got ${JSON.stringify(request.headers.origin)}`);
@@ -74,7 +87,7 @@ export function attachStreamServer(
     const defaults = { hopMs: config.defaultHopMs, smoothing: config.defaultSmoothing };
     const wire = twilio ? twilioWire({ apiKeys: config.apiKeys, authorizedAtUpgrade: authorized, defaults }) : undefined;
     const session = new Session(ws, ctx, wire);
-    beats.set(ws, { session, resultsSent: 0, stalled: 0 });
+    beats.set(ws, { session, resultsSent: 0, stalled: 0, pingAtMs: 0, pausesAtPing: 0 });
     ctx.registry.tryAdd(session);
   };
 
@@ -88,30 +101,42 @@ export function attachStreamServer(
   };
   httpServer.on('upgrade', onUpgrade);
 
-  // Heartbeat: a peer that has not answered the previous ping is gone (half-open TCP); a
-  // paused one is judged by its progress instead (liveness.ts).
+  // Heartbeat: every socket is pinged; one that has not answered by the next beat is gone,
+  // unless backpressure paused it meanwhile (its pong may wait behind audio we have not
+  // read): that one gets pausedPongTimeoutMs, then counts as not reading (liveness.ts).
   const heartbeat = setInterval(() => {
     for (const ws of wss.clients) {
       const beat = beats.get(ws);
       const resultsSent = beat?.session.resultsSent ?? 0;
+      const pauseCount = beat?.session.pauseCount ?? 0;
+      const nowMs = performance.now();
+      const answered = pongs.get(ws) !== false;
+      const unansweredMs = answered ? 0 : nowMs - (beat?.pingAtMs ?? nowMs);
       const state = {
-        answered: alive.get(ws) !== false,
+        answered,
+        unansweredMs,
+        pausedSincePing: ws.isPaused || pauseCount !== (beat?.pausesAtPing ?? 0),
         paused: ws.isPaused,
         progressed: resultsSent > (beat?.resultsSent ?? 0),
         stalledBefore: beat?.stalled ?? 0,
       };
-      const verdict = heartbeatVerdict(state);
+      const verdict = heartbeatVerdict(state, config.pausedPongTimeoutMs);
       if (beat !== undefined) {
         beat.resultsSent = resultsSent;
         beat.stalled = stalledBeats(state);
       }
-      if (verdict === 'exempt') {
-        alive.set(ws, true);
-      } else if (verdict === 'ping') {
-        alive.set(ws, false);
+      if (verdict === 'ping') {
+        pongs.set(ws, false);
+        if (beat !== undefined) {
+          beat.pingAtMs = nowMs;
+          beat.pausesAtPing = pauseCount;
+        }
         ws.ping();
-      } else {
-        const kind = verdict === 'drop_dead' ? 'heartbeat' : 'stalled';
+      } else if (verdict === 'drop_unread' && beat !== undefined) {
+        logger.info('paused and no pong within pausedPongTimeoutMs: the client is not reading; dropping it');
+        beat.session.dropUnread(unansweredMs);
+      } else if (verdict !== 'wait') {
+        const kind = verdict === 'drop_stalled' ? 'stalled' : 'heartbeat';
         metrics.timeouts.inc({ kind });
         logger.info(kind === 'heartbeat' ? 'peer missed a heartbeat; dropping it' : 'paused for a whole heartbeat with no progress; dropping it');
         ws.terminate();

@@ -62,7 +62,7 @@ export const SOAK_USAGE = `Usage: npm run soak -- [options]
   --drop-timeout S            how long those wait to be dropped            [600]
   --sample-seconds S          sampling period of the server's figures      [10]
   --settle-seconds S          wait for 0 sessions and baseline tensors     [60]
-  --rss-slope-tolerance-mb-per-min X   flat RSS: 2nd-half slope ≤ X        [1]
+  --rss-slope-tolerance-mb-per-min X   flat RSS: 2nd-half floor slope ≤ X  [1]
   --tensor-slope-tolerance-per-min X   flat tensors: 2nd-half slope ≤ X    [1]
   --hop MS  --clips DIR  --chunk-ms A[-B]  --ramp S  --workers W  --seed N  --end-timeout S
   --out DIR                   report folder           [loadtest/reports/soak-<time>]

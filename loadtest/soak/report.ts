@@ -43,7 +43,7 @@ export function renderSoakHtml(r: SoakReport): string {
     .map((c) => `<tr><td>${c.pass ? '✓' : '✗'}</td><td>${escapeHtml(c.kind)}</td><td>${escapeHtml(c.name)}</td><td>${escapeHtml(c.detail)}</td></tr>`)
     .join('\n');
   const charts = [
-    chart(`Memory (RSS ${f(v.rssSlopeMbPerMin, 2)} MB/min, heap ${f(v.heapSlopeMbPerMin, 2)} MB/min over the second half of the churn)`, 'MB', [
+    chart(`Memory (RSS floor ${f(v.rssFloorSlopeMbPerMin, 2)} MB/min, least squares ${f(v.rssSlopeMbPerMin, 2)} MB/min, heap ${f(v.heapSlopeMbPerMin, 2)} MB/min over the second half of the churn)`, 'MB', [
       series(s, 'RSS', '#1f6fb4', (x) => x.rssMb),
       fitLine(s, churnSeconds, 'RSS fit, 2nd half', '#c33', (x) => x.rssMb),
       series(s, 'heap used', '#2e8b57', (x) => x.heapUsedMb),

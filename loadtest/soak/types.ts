@@ -63,7 +63,10 @@ export interface SoakVerdict {
   correct: boolean;
   /** All trend checks passed. */
   flat: boolean;
+  /** Least-squares RSS slope over the second half of the churn (reported, not judged). */
   rssSlopeMbPerMin: number;
+  /** Slope of RSS's floor (minimum per window) over the second half: the judged trend. */
+  rssFloorSlopeMbPerMin: number;
   heapSlopeMbPerMin: number;
   tensorSlopePerMin: number;
   checks: SoakCheck[];

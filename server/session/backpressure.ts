@@ -16,6 +16,7 @@ export interface Pausable {
 export class Backpressure {
   private reportedBytes = 0;
   private pausedNow = false;
+  private pauseCount = 0;
 
   constructor(
     private readonly backlog: Backlog,
@@ -29,6 +30,11 @@ export class Backpressure {
     return this.pausedNow;
   }
 
+  /** Pauses so far (the heartbeat tells "paused at some moment since the ping" by it). */
+  get pauses(): number {
+    return this.pauseCount;
+  }
+
   /** After the backlog changed: the gauge follows; pauses or resumes while `streaming`. */
   update(streaming: boolean): void {
     const bytes = this.backlog.bytes;
@@ -38,6 +44,7 @@ export class Backpressure {
     const verdict = this.backlog.verdict(this.pausedNow);
     if (verdict === 'pause') {
       this.pausedNow = true;
+      this.pauseCount += 1;
       this.socket.pause();
       this.metrics.backlogPauses.inc();
       this.metrics.sessionsPaused.inc();

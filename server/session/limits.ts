@@ -2,7 +2,8 @@
  * The limits one started session lives under, apart from its data path: `idle_timeout`
  * (nothing in or out for `idleTimeoutMs`), `max_duration` (open longer than
  * `maxSessionSeconds`) and `slow_consumer` (its client does not read: more than
- * `maxUnsentBytes` wait in the send buffer when a result is due). Each is counted in
+ * `maxUnsentBytes` wait in the send buffer when a result is due, or the heartbeat found no
+ * pong for several beats while reading was paused, liveness.ts). Each is counted in
  * ser_timeouts_total; the session decides how to end (session.ts).
  */
 import { ProtocolError } from '../../shared/error_codes.js';
@@ -66,6 +67,15 @@ export class SessionLimits {
     }
     this.metrics.timeouts.inc({ kind: 'slow_consumer' });
     return new ProtocolError('slow_consumer', `expected the client to read its results, got ${bufferedBytes} bytes unsent (limit ${this.config.maxUnsentBytes})`);
+  }
+
+  /**
+   * The heartbeat found the client not reading: paused by backpressure, it has not answered
+   * a ping for `silentMs` (liveness.ts). Counted like the unsent-bytes case.
+   */
+  unreadError(silentMs: number): ProtocolError {
+    this.metrics.timeouts.inc({ kind: 'slow_consumer' });
+    return new ProtocolError('slow_consumer', `expected the client to read its results and answer pings, got no pong for ${Math.round(silentMs / 1000)} s`);
   }
 
   stop(): void {

@@ -127,6 +127,28 @@ export class Session implements Drainable {
     return this.backpressure?.paused ?? false;
   }
 
+  /** Backpressure pauses so far (the heartbeat's "paused since the ping"). */
+  get pauseCount(): number {
+    return this.backpressure?.pauses ?? 0;
+  }
+
+  /**
+   * The heartbeat found the client not reading (no pong for `silentMs` while paused): ends
+   * the session with `slow_consumer`, as too many unsent bytes would.
+   */
+  dropUnread(silentMs: number): void {
+    if (this.phase === 'closed') return;
+    const error = this.limits?.unreadError(silentMs) ?? new ProtocolError('slow_consumer', `expected the client to answer pings, got no pong for ${Math.round(silentMs / 1000)} s`);
+    this.failSlowConsumer(error);
+  }
+
+  /** `slow_consumer`: the error goes out; a peer that never reads it is cut off after a grace. */
+  private failSlowConsumer(error: ProtocolError): void {
+    this.fail(error);
+    const ws = this.ws;
+    setTimeout(() => ws.terminate(), SLOW_CONSUMER_CLOSE_GRACE_MS).unref();
+  }
+
   private onMessage(data: RawData, isBinary: boolean): void {
     if (this.phase === 'closed') return;
     const bytes = toBytes(data);
@@ -228,9 +250,7 @@ export class Session implements Drainable {
     const { metrics } = this.ctx;
     const slow = this.limits?.checkUnsent(this.ws.bufferedAmount) ?? null;
     if (slow !== null) {
-      this.fail(slow);
-      const ws = this.ws;
-      setTimeout(() => ws.terminate(), SLOW_CONSUMER_CLOSE_GRACE_MS).unref();
+      this.failSlowConsumer(slow);
       return;
     }
     this.resultCount += 1;

@@ -4,11 +4,12 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { readFile } from 'node:fs/promises';
 import { parsePrometheusText } from '../../loadtest/prometheus.js';
 import { makeChurnPlans, type ChurnConfig } from '../../loadtest/soak/churn.js';
 import { parseSoakOptions } from '../../loadtest/soak/options.js';
 import { sampleOf } from '../../loadtest/soak/sampler.js';
-import { churnWindow, leastSquaresFit, leastSquaresSlope, secondHalf, secondHalfSlopePerMinute } from '../../loadtest/soak/slope.js';
+import { churnWindow, leastSquaresFit, leastSquaresSlope, secondHalf, secondHalfSlopePerMinute, theilSenSlope, windowFloors } from '../../loadtest/soak/slope.js';
 import { tallyOutcomes } from '../../loadtest/soak/tally.js';
 import type { OutcomeTally, SoakSample } from '../../loadtest/soak/types.js';
 import { judgeSoak, type VerdictInput } from '../../loadtest/soak/verdict.js';
@@ -36,6 +37,16 @@ describe('slope', () => {
     assert.equal(secondHalfSlopePerMinute(samples, (s) => s.v), 60);
     assert.deepEqual(secondHalf([]), []);
     assert.deepEqual(churnWindow(samples, 25).map((s) => s.tSeconds), [0, 10, 20]);
+  });
+
+  it('Theil–Sen: exact on a line, unmoved by a few spikes; window floors are the minima', () => {
+    const line = [0, 10, 20, 30, 40].map((t) => ({ tSeconds: t, value: 5 + 0.5 * t }));
+    assert.equal(theilSenSlope(line), 0.5);
+    const spiked = line.map((p, i) => (i === 4 ? { ...p, value: 1000 } : p));
+    assert.equal(theilSenSlope(spiked), 0.5);
+    assert.ok(Number.isNaN(theilSenSlope([{ tSeconds: 1, value: 2 }])));
+    const floors = windowFloors([0, 5, 10, 15, 20].map((t) => ({ tSeconds: t, value: [3, 1, 7, 4, 9][t / 5] as number })), 10);
+    assert.deepEqual(floors, [{ tSeconds: 5, value: 1 }, { tSeconds: 15, value: 4 }, { tSeconds: 25, value: 9 }]);
   });
 });
 
@@ -181,5 +192,21 @@ describe('tally and verdict', () => {
     assert.equal(v.correct, false);
     assert.equal(v.flat, false);
     assert.equal(v.rssSlopeMbPerMin, 60);
+    assert.equal(v.rssFloorSlopeMbPerMin, 60);
+  });
+
+  it('judges RSS by its floor: the sawtooth of a real hour passes, the same with a rising floor fails', async () => {
+    // The hour soak of 2026-11-30 (360 streams): RSS between 515 and 650 MB with no trend in
+    // its floor, but a tall tooth late in the run gave a least-squares slope of 1.8 MB/min.
+    const report = JSON.parse(await readFile(new URL('../../docs/soak/2026-11-30-60min/report.json', import.meta.url), 'utf8')) as { samples: SoakSample[]; churnSeconds: number };
+    const input = { ...good(tallyOutcomes(outcomes)), samples: report.samples, churnSeconds: report.churnSeconds };
+    const hour = judgeSoak(input);
+    assert.ok(hour.rssSlopeMbPerMin > 1, `least squares ${hour.rssSlopeMbPerMin}`);
+    assert.ok(Math.abs(hour.rssFloorSlopeMbPerMin) < 1, `floor ${hour.rssFloorSlopeMbPerMin}`);
+    assert.equal(hour.flat, true);
+    // The same samples on a floor that rises 2 MB/min.
+    const leak = judgeSoak({ ...input, samples: report.samples.map((s) => ({ ...s, rssMb: (s.rssMb ?? 0) + (2 * s.tSeconds) / 60 })) });
+    assert.ok(leak.rssFloorSlopeMbPerMin > 1.5, `floor ${leak.rssFloorSlopeMbPerMin}`);
+    assert.equal(leak.flat, false);
   });
 });

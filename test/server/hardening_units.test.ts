@@ -65,31 +65,54 @@ describe('pacer', () => {
 });
 
 describe('heartbeat verdicts', () => {
-  const beat = (b: Partial<SocketBeat>): SocketBeat => ({ answered: true, paused: false, progressed: false, stalledBefore: 0, ...b });
+  const beat = (b: Partial<SocketBeat>): SocketBeat => ({
+    answered: true,
+    unansweredMs: 0,
+    pausedSincePing: false,
+    paused: false,
+    progressed: false,
+    stalledBefore: 0,
+    ...b,
+  });
+
+  const TIMEOUT_MS = 300_000;
 
   it('an unpaused socket is pinged while it answers, dropped when it does not', () => {
-    assert.equal(heartbeatVerdict(beat({ answered: true })), 'ping');
-    assert.equal(heartbeatVerdict(beat({ answered: false })), 'drop_dead');
+    assert.equal(heartbeatVerdict(beat({ answered: true }), TIMEOUT_MS), 'ping');
+    assert.equal(heartbeatVerdict(beat({ answered: false, unansweredMs: 30_000 }), TIMEOUT_MS), 'drop_dead');
   });
 
-  it('a paused socket is exempt while it progresses, however long', () => {
+  it('a paused socket is pinged too, and answering keeps it alive however long it stays paused', () => {
     let stalled = 0;
     for (let i = 0; i < 1000; i += 1) {
-      const b = beat({ paused: true, answered: false, progressed: true, stalledBefore: stalled });
-      assert.equal(heartbeatVerdict(b), 'exempt');
+      const b = beat({ paused: true, pausedSincePing: true, answered: true, progressed: true, stalledBefore: stalled });
+      assert.equal(heartbeatVerdict(b, TIMEOUT_MS), 'ping');
       stalled = stalledBeats(b);
     }
   });
 
-  it(`a paused socket with no progress is dropped at the ${MAX_STALLED_BEATS}rd beat in a row`, () => {
-    let stalled = 0;
+  it('a socket paused since its ping gets pausedPongTimeoutMs to answer, then is dropped as not reading', () => {
     const verdicts: string[] = [];
-    for (let i = 0; i < MAX_STALLED_BEATS; i += 1) {
-      const b = beat({ paused: true, stalledBefore: stalled });
-      verdicts.push(heartbeatVerdict(b));
-      stalled = stalledBeats(b);
+    for (let n = 1; n <= 10; n += 1) {
+      // Still progressing (results go out), paused now or only at some moment since the ping.
+      const b = beat({ answered: false, unansweredMs: n * 30_000, pausedSincePing: true, paused: n % 2 === 0, progressed: true });
+      verdicts.push(heartbeatVerdict(b, TIMEOUT_MS));
     }
-    assert.deepEqual(verdicts, [...Array<string>(MAX_STALLED_BEATS - 1).fill('exempt'), 'drop_stalled']);
+    assert.deepEqual(verdicts, [...Array<string>(9).fill('wait'), 'drop_unread']);
+  });
+
+  it(`a paused socket with no progress is dropped at the ${MAX_STALLED_BEATS}rd beat in a row, answered or not`, () => {
+    for (const answered of [true, false]) {
+      let stalled = 0;
+      const verdicts: string[] = [];
+      for (let i = 0; i < MAX_STALLED_BEATS; i += 1) {
+        const b = beat({ paused: true, pausedSincePing: true, answered, unansweredMs: answered ? 0 : 30_000, stalledBefore: stalled });
+        verdicts.push(heartbeatVerdict(b, TIMEOUT_MS));
+        stalled = stalledBeats(b);
+      }
+      assert.deepEqual(verdicts.slice(-1), ['drop_stalled'], `answered ${answered}`);
+      assert.ok(!verdicts.slice(0, -1).some((v) => v.startsWith('drop')), verdicts.join());
+    }
     // One result in between resets the count.
     assert.equal(stalledBeats(beat({ paused: true, progressed: true, stalledBefore: MAX_STALLED_BEATS - 1 })), 0);
   });
@@ -109,10 +132,13 @@ describe('auth fails closed', () => {
     const config = resolveConfig(
       configFromEnvAndArgs(
         { SER_IDLE_TIMEOUT_MS: '5000', SER_MAX_UNSENT_BYTES: '65536', SER_METRICS_REQUIRE_KEY: 'true' },
-        ['--max-real-time-multiple', '2.5', '--max-concurrent-analyses=3'],
+        ['--max-real-time-multiple', '2.5', '--max-concurrent-analyses=3', '--paused-pong-timeout-ms', '90000'],
       ),
     );
     assert.equal(config.idleTimeoutMs, 5000);
+    assert.equal(config.pausedPongTimeoutMs, 90_000);
+    assert.equal(resolveConfig({}).pausedPongTimeoutMs, 300_000);
+    assert.throws(() => resolveConfig({ pausedPongTimeoutMs: 50 }), /pausedPongTimeoutMs: expected an integer in 100–3600000, got 50/);
     assert.equal(config.maxUnsentBytes, 65_536);
     assert.equal(config.metricsRequireKey, true);
     assert.equal(config.maxRealTimeMultiple, 2.5);

@@ -6,11 +6,17 @@
  * before the session is dropped with `slow_consumer`. Meanwhile two real-time bystanders
  * keep getting results and end normally, and the process's memory stays bounded.
  * (session_limits.test.ts checks the cap itself on a fake socket, in milliseconds.)
+ *
+ * At the default pacing the kernel's buffers take many minutes to fill with results, so a
+ * client that sends flat out (paused by backpressure) and never reads is caught by the
+ * heartbeat instead: pinged like any socket, it never answers, and after
+ * `pausedPongTimeoutMs` it is dropped with `slow_consumer`. One that sends flat out but
+ * reads answers its pings (late: the pong waits behind its audio) and is served to the end.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { RunningServer } from '../../server/app.js';
-import { FIXTURES, TestClient, isReady, isSummary, readWavPcm, scrapeMetrics, startTestServer, until } from '../helpers/server.js';
+import { FIXTURES, TestClient, isReady, isSummary, readWavPcm, scrapeMetrics, startTestServer, streamStartAndBytes, until } from '../helpers/server.js';
 
 const START = { type: 'start', sampleRate: 16_000, encoding: 'pcm_s16le', channels: 1 } as const;
 /** Audio the slow client keeps queued on its own side, bytes. */
@@ -95,6 +101,50 @@ describe('slow consumer over a real socket', () => {
       assert.equal((await b.client.closed).code, 1000);
       assert.deepEqual(b.client.messages.filter((m) => m.type === 'error'), []);
     }
+    await until('no session left', async () => (await scrapeMetrics(server)).get('ser_sessions_active') === 0);
+  });
+});
+
+describe('slow consumer at the default pacing: caught by the heartbeat', () => {
+  let server: RunningServer;
+  before(async () => {
+    // Default maxRealTimeMultiple (4) and maxUnsentBytes; a quick heartbeat and pong allowance.
+    server = await startTestServer({ heartbeatMs: 200, pausedPongTimeoutMs: 3_000, maxBacklogSeconds: 0.5 });
+  });
+  after(async () => {
+    await server.close();
+  });
+
+  it('a paused client that never answers is dropped with slow_consumer; one that sends flat out and reads is not', async () => {
+    const pcm = (await readWavPcm(FIXTURES.happy)).data;
+    const slow = new TestClient(server.wsUrl);
+    await slow.opened;
+    slow.sendJson({ ...START, hopMs: 50 });
+    await slow.waitFor(isReady);
+    slow.ws.pause();
+    // A careless but reading client: 8 s of audio (the clip looped) handed over at once.
+    const eightSeconds = new Uint8Array(8 * 32_000);
+    const clip = pcm.subarray(0, pcm.length - (pcm.length % 2));
+    for (let at = 0; at < eightSeconds.length; at += clip.length) eightSeconds.set(clip.subarray(0, Math.min(clip.length, eightSeconds.length - at)), at);
+    const reading = streamStartAndBytes(server.wsUrl, { ...START }, eightSeconds, { maxChunkBytes: 32_000 });
+    const startedMs = Date.now();
+    const deadline = startedMs + 60_000;
+    while (slow.closeCode === null && Date.now() < deadline) {
+      while (slow.ws.bufferedAmount < CLIENT_QUEUE_BYTES / 8 && slow.closeCode === null) slow.send(pcm.subarray(0, pcm.length - (pcm.length % 2)));
+      await sleep(50);
+    }
+    assert.notEqual(slow.closeCode, null, 'expected the slow client to be dropped within 60 s');
+    const droppedAfterS = (Date.now() - startedMs) / 1000;
+    assert.ok(droppedAfterS >= 3, `dropped after ${droppedAfterS} s, before the pong allowance ran out`);
+    const out = await reading;
+    assert.equal(out.closeCode, 1000);
+    assert.deepEqual(out.errors, []);
+    assert.ok(out.results.length > 0);
+    const metrics = await scrapeMetrics(server);
+    assert.ok((metrics.get('ser_backlog_pauses_total') ?? 0) >= 2, 'both were paused by backpressure');
+    assert.equal(metrics.get('ser_timeouts_total{kind="slow_consumer"}'), 1);
+    assert.equal(metrics.get('ser_errors_total{code="slow_consumer"}'), 1);
+    for (const kind of ['heartbeat', 'stalled', 'idle']) assert.equal(metrics.get(`ser_timeouts_total{kind="${kind}"}`) ?? 0, 0, kind);
     await until('no session left', async () => (await scrapeMetrics(server)).get('ser_sessions_active') === 0);
   });
 });
