@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { getArchitecture, stepFramesOf, windowStepsOf, type ArchName, type Hyper, type ModelLike } from './architectures/index.js';
 import { validateMeta, type ModelMeta } from './meta.js';
 import { disposeStreamingPlan } from './streaming/plan.js';
+import { disposeStatefulPlan } from './streaming/stateful_plan.js';
 
 export const META_FILE = 'meta.json';
 export const MANIFEST_FILE = 'model.json';
@@ -75,6 +76,7 @@ function fromTensors(meta: ModelMeta, params: Record<string, tf.Tensor>): Loaded
     params,
     dispose() {
       disposeStreamingPlan(model);
+      disposeStatefulPlan(model);
       for (const t of Object.values(params)) t.dispose();
     },
   };

@@ -31,8 +31,12 @@ export const CONV1D_LSTM_DEFAULTS: Hyper = {
 export const conv1dLstm: Architecture = {
   name: 'conv1d-lstm',
   defaults: CONV1D_LSTM_DEFAULTS,
-  /** Window recompute: exact, one full forward() per step (see StreamingKind). */
-  streaming: 'window',
+  /** Stateful stepping: each stream carries conv contexts and every LSTM's h and c (see StreamingKind). */
+  streaming: 'stateful',
+  statefulLayers: (hyper) => ({
+    conv: hyperList(hyper, 'convKernels').map((kernel, i) => ({ name: `conv${i}`, kernel, batchNorm: `bn${i}`, pool: hyperList(hyper, 'poolSizes')[i]! })),
+    lstm: hyperList(hyper, 'lstmUnits').map((_, i) => `lstm${i}`),
+  }),
   validate(hyper) {
     const pools = hyperList(hyper, 'poolSizes');
     if (pools.length !== hyperList(hyper, 'convChannels').length) {

@@ -17,6 +17,7 @@ import {
   type Hyper,
   type Model,
   type ModelLike,
+  type StatefulLayers,
   type StreamingKind,
 } from './types.js';
 
@@ -85,6 +86,15 @@ export function hasStepOutputs(arch: ArchName): boolean {
 /** How the streaming runner serves the architecture (Architecture.streaming, default 'window'). */
 export function streamingKindOf(arch: ArchName): StreamingKind {
   return getArchitecture(arch).streaming ?? 'window';
+}
+
+/** The layers the 'stateful' runner steps (Architecture.statefulLayers); throws for other kinds. */
+export function statefulLayersOf(model: Pick<ModelLike, 'arch' | 'hyper'>): StatefulLayers {
+  const architecture = getArchitecture(model.arch);
+  if (architecture.streaming !== 'stateful' || architecture.statefulLayers === undefined) {
+    throw new Error(`stateful streaming: expected an architecture that declares statefulLayers, got ${model.arch}`);
+  }
+  return architecture.statefulLayers(model.hyper);
 }
 
 /** Feature frames per model step (total time down-sampling). */

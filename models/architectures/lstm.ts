@@ -25,8 +25,9 @@ export const LSTM_DEFAULTS: Hyper = {
 export const lstmArch: Architecture = {
   name: 'lstm',
   defaults: LSTM_DEFAULTS,
-  /** Window recompute: exact, one full forward() per step (see StreamingKind). */
-  streaming: 'window',
+  /** Stateful stepping: each stream carries every layer's h and c (see StreamingKind). */
+  streaming: 'stateful',
+  statefulLayers: (hyper) => ({ conv: [], lstm: hyperList(hyper, 'lstmUnits').map((_, i) => `lstm${i}`) }),
   validate(hyper) {
     for (const name of ['numCoeffs', 'numClasses', 'frameStride', 'denseUnits']) {
       if (hyperInt(hyper, name) < 1) throw new Error(`hyper.${name}: expected ≥ 1, got ${hyper[name]}`);

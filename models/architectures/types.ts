@@ -9,16 +9,46 @@ export const ARCH_NAMES = ['cnn-attn-lstm', 'lstm', 'conv1d', 'conv1d-lstm'] as 
 export type ArchName = (typeof ARCH_NAMES)[number];
 
 /**
- * How the streaming runner (models/streaming/runner.ts) serves an architecture:
+ * How the streaming runner (models/streaming/runner.ts) serves an architecture. All three
+ * are exact: after every call a stream's result equals predictOffline on the same frames.
  * - 'fused-recurrent': the hand-fused stateful runner of models/streaming/ (plan.ts,
- *   batch_conv.ts, batch_recurrent.ts, head.ts), written for cnn-attn-lstm's shape: strided
- *   causal convs, one LSTM, attention over a rolling window.
- * - 'window': window recompute. Each stream keeps the normalised frames of its current
- *   segment (the newest training span of them, models/streaming/span.ts), and every call in
- *   which it completes a step re-runs forward() over them, batched across streams. Exact for
- *   any forward() that masks left padding, at the cost of one full pass per step.
+ *   fused_runner.ts, batch_conv.ts, batch_recurrent.ts, head.ts), written for cnn-attn-lstm's
+ *   shape: strided causal convs, one LSTM, attention over a rolling window.
+ * - 'stateful': stateful stepping of the layers the architecture lists in statefulLayers
+ *   (causal convs with inference batch-norm, ReLU and max-pool; stacked LSTMs; the dense
+ *   head on the last output), models/streaming/stateful_runner.ts. Each stream keeps conv
+ *   contexts and LSTM h/c and brings only its new steps; the state carries over the whole
+ *   segment (no span bound, like 'fused-recurrent'). For recurrent models: lstm, conv1d-lstm.
+ * - 'window': window recompute, for clip-level models (conv1d's global average pool). Each
+ *   stream keeps the normalised frames of its current segment (the newest training span of
+ *   them, models/streaming/span.ts), and every call in which it completes a step re-runs
+ *   forward() over them, batched across streams: one full pass per step. Works for any
+ *   forward() that masks left padding.
  */
-export type StreamingKind = 'fused-recurrent' | 'window';
+export type StreamingKind = 'fused-recurrent' | 'stateful' | 'window';
+
+/** One causal conv block of a 'stateful' architecture, by parameter name. */
+export interface StatefulConvLayer {
+  /** Parameters `${name}.w` [kernel, Cin, Cout] and `${name}.b` [Cout]; stride 1. */
+  name: string;
+  kernel: number;
+  /** Inference batch-norm after the conv: parameters `${prefix}.gamma/beta/movingMean/movingVariance`, or null. */
+  batchNorm: string | null;
+  /** Max-pool size after the ReLU (1: none). */
+  pool: number;
+}
+
+/**
+ * The network a 'stateful' architecture steps: conv blocks (conv → batch-norm → ReLU →
+ * max-pool), then stacked LSTMs (`${prefix}.wx/wh/b`), then the dense head (dense1, out;
+ * common.ts) on the last LSTM output. With no conv block the LSTM's step input is the
+ * step's stepFrames frames stacked into one row (lstm's frameStride); with conv blocks their
+ * pools must reduce stepFrames frames to one row.
+ */
+export interface StatefulLayers {
+  conv: StatefulConvLayer[];
+  lstm: string[];
+}
 
 /** Hyper-parameters: numbers and integer lists only, so they round-trip through JSON. */
 export type Hyper = Record<string, number | number[]>;
@@ -91,6 +121,8 @@ export interface Architecture {
   forwardSteps?(model: ModelLike, x: tf.Tensor3D, options: ForwardOptions): tf.Tensor3D;
   /** How it streams (see StreamingKind). Absent: 'window', which works for every forward(). */
   streaming?: StreamingKind;
+  /** The layers the 'stateful' runner steps; required when streaming is 'stateful'. */
+  statefulLayers?(hyper: Hyper): StatefulLayers;
 }
 
 /** Reads an integer hyper-parameter, failing loudly when it is missing or a list. */

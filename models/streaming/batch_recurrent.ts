@@ -1,5 +1,6 @@
 /**
- * The LSTM, attention scores and head projections for a batch of streams. Rows are packed
+ * LSTM layers (runLstmLayer, used by both stateful runners) and cnn-attn-lstm's LSTM +
+ * attention scores + head projections (runRecurrent) for a batch of streams. Rows are packed
  * time-major (workspace.ts): at step s only the streams that have a step s take part.
  *
  * Each step is ONE tfjs kernel: [x_t, h_{t−1}] · [Wx; Wh] + b with a fused sigmoid (the plan
@@ -8,9 +9,10 @@
  * copy, while each of the ~10 element-wise kernels it replaces costs microseconds of tfjs
  * dispatch, more than their arithmetic at streaming batch sizes.
  */
+import type { LstmPlan } from './layer_plans.js';
 import type { StreamingPlan } from './plan.js';
 import { matMul, readAndDispose, withUpload } from './tensor_io.js';
-import type { StepLayout } from './workspace.js';
+import type { Scratch, StepLayout } from './workspace.js';
 
 /**
  * tanh from one exp, odd-symmetric so large |x| cannot overflow; its error (≤ ~1e-16
@@ -30,28 +32,38 @@ export interface RecurrentOutputs {
   projected: Float32Array;
 }
 
+/** One LSTM layer's outputs for a batch; the streams' states change only on commit(). */
+export interface LstmLayerOutput {
+  /** [layout.rows, H] outputs h_t, packed time-major (a view into scratch, valid until the plan's next call). */
+  hs: Float32Array;
+  /** Stores each stream's new h and c; call once every kernel of the call has run. */
+  commit(): void;
+}
+
 /**
- * features: [layout.rows, C] the last conv layer's output, packed time-major; h[b], c[b]:
- * stream b's LSTM state (H values each), advanced in place once every kernel has run.
+ * One LSTM layer over packed time-major rows. features: [layout.rows, In]; h[b], c[b]:
+ * stream b's state (H values each), read here and replaced by commit(). `name` keys the
+ * layer's scratch buffer, so stacked layers keep their outputs apart.
  */
-export function runRecurrent(
-  plan: StreamingPlan,
+export function runLstmLayer(
+  lstm: LstmPlan,
+  scratch: Scratch,
+  name: string,
   layout: StepLayout,
   features: Float32Array,
   h: readonly Float32Array[],
   c: readonly Float32Array[],
-): RecurrentOutputs {
-  const { units, lstm, attention, scratch } = plan;
+): LstmLayerOutput {
+  const { units, inChannels } = lstm;
   const { steps, counts, offsets, rows } = layout;
   const batch = steps.length;
-  const inChannels = lstm.inChannels;
   const width = inChannels + units;
   // One buffer, so the per-stream row copies into a step's input are copyWithin calls (no
   // subarray view each): features | running c per stream | outputs h per row | step input.
   const cAt = rows * inChannels;
   const hsAt = cAt + batch * units;
   const xhAt = hsAt + rows * units;
-  const buffer = scratch.take('lstm', xhAt + batch * width);
+  const buffer = scratch.take(name, xhAt + batch * width);
   buffer.set(features, 0);
   for (let b = 0; b < batch; b++) buffer.set(c[b]!, cAt + b * units);
   counts.forEach((count, s) => {
@@ -84,8 +96,32 @@ export function runRecurrent(
       }
     }
   });
-  const hs = buffer.subarray(hsAt, hsAt + rows * units);
-  const [scores, projected] = withUpload(hs, rows, units, (x) => {
+  return {
+    hs: buffer.subarray(hsAt, hsAt + rows * units),
+    commit(): void {
+      for (let b = 0; b < batch; b++) {
+        const last = hsAt + (offsets[steps[b]! - 1]! + b) * units;
+        h[b]!.set(buffer.subarray(last, last + units));
+        c[b]!.set(buffer.subarray(cAt + b * units, cAt + (b + 1) * units));
+      }
+    },
+  };
+}
+
+/**
+ * features: [layout.rows, C] the last conv layer's output, packed time-major; h[b], c[b]:
+ * stream b's LSTM state (H values each), advanced in place once every kernel has run.
+ */
+export function runRecurrent(
+  plan: StreamingPlan,
+  layout: StepLayout,
+  features: Float32Array,
+  h: readonly Float32Array[],
+  c: readonly Float32Array[],
+): RecurrentOutputs {
+  const { units, lstm, attention, scratch } = plan;
+  const layer = runLstmLayer(lstm, scratch, 'lstm', layout, features, h, c);
+  const [scores, projected] = withUpload(layer.hs, layout.rows, units, (x) => {
     const keys = matMul(x, attention.w, attention.b, 'sigmoid');
     let scoreValues: Float32Array;
     try {
@@ -97,10 +133,6 @@ export function runRecurrent(
   });
   for (let k = 0; k < scores.length; k++) scores[k]! += attention.scoreShift;
   // Every kernel has run: commit the new LSTM states.
-  for (let b = 0; b < batch; b++) {
-    const last = hsAt + (offsets[steps[b]! - 1]! + b) * units;
-    h[b]!.set(buffer.subarray(last, last + units));
-    c[b]!.set(buffer.subarray(cAt + b * units, cAt + (b + 1) * units));
-  }
+  layer.commit();
   return { scores, projected };
 }

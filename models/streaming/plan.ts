@@ -13,36 +13,16 @@
  *   in the same round trip as its attention score, and the window keeps the projections;
  *   the head then runs on the host per stream over windowSteps × denseUnits values.
  */
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import { convShapes } from '../architectures/common.js';
 import { hasStatsHead, STATS_PER_COEFF, statsHiddenOf } from '../architectures/stats_head.js';
 import { hyperInt, param, type ModelLike } from '../architectures/types.js';
-import { contextSize, type ConvShape } from '../ops/conv1d.js';
+import { contextSize } from '../ops/conv1d.js';
 import { inverseStd, type ModelMeta } from '../meta.js';
-import { weightTensor } from './tensor_io.js';
+import { fusedLstmPlan, tensorMaker, type ConvLayerPlan, type LstmPlan } from './layer_plans.js';
 import { Scratch } from './workspace.js';
 
-export interface ConvLayerPlan {
-  shape: ConvShape;
-  /** [1, kernel·Cin, Cout]: the filter flattened in im2col's (tap, channel) order. */
-  weight: tf.Tensor3D;
-  bias: tf.Tensor1D;
-  inChannels: number;
-  outChannels: number;
-  /** Left-context rows the layer keeps per stream (kernel − stride). */
-  contextRows: number;
-  /** Input rows per model step. */
-  rowsPerStep: number;
-}
-
-export interface LstmPlan {
-  /** Input channels (the last conv layer's outputs). */
-  inChannels: number;
-  /** [1, In + H, 4H]: Wx stacked over Wh, g-gate columns doubled. */
-  wxh: tf.Tensor3D;
-  /** [4H], g-gate entries doubled. */
-  b: tf.Tensor1D;
-}
+export type { ConvLayerPlan, LstmPlan } from './layer_plans.js';
 
 export interface AttentionPlan {
   /** 2W [1, H, A], 2b [A], 2v [1, A, 1]. */
@@ -101,15 +81,6 @@ export interface StreamableModel extends ModelLike {
 
 const plans = new WeakMap<StreamableModel, StreamingPlan>();
 
-/** Copy of a [rows, cols] matrix (or [cols] vector) with columns [from, to) multiplied by `factor`. */
-function scaleColumns(values: Float32Array, cols: number, from: number, to: number, factor: number): Float32Array {
-  const out = Float32Array.from(values);
-  for (let r = 0; r < out.length / cols; r++) {
-    for (let c = from; c < to; c++) out[r * cols + c]! *= factor;
-  }
-  return out;
-}
-
 /** [rows × cols] row-major → [cols × rows] row-major, in float64. */
 function transpose(values: Float32Array, cols: number): Float64Array {
   const rows = values.length / cols;
@@ -125,17 +96,9 @@ function buildPlan(model: StreamableModel): StreamingPlan {
   const { meta, hyper } = model;
   const { shapes, channels } = convShapes(hyper);
   const owned: tf.Tensor[] = [];
-  const weight = (values: Float32Array, k: number, n: number): tf.Tensor3D => {
-    const t = weightTensor(values, k, n);
-    owned.push(t);
-    return t;
-  };
+  const maker = tensorMaker(owned);
+  const { weight, vector } = maker;
   const read = (name: string): Float32Array => param(model, name).dataSync() as Float32Array;
-  const vector = (values: Float32Array): tf.Tensor1D => {
-    const t = tf.tensor1d(values);
-    owned.push(t);
-    return t;
-  };
 
   let inChannels = hyperInt(hyper, 'numCoeffs');
   let rowsPerStep = meta.stepFrames;
@@ -149,6 +112,7 @@ function buildPlan(model: StreamableModel): StreamingPlan {
       outChannels,
       contextRows: contextSize(shape),
       rowsPerStep,
+      pool: 1,
     };
     inChannels = outChannels;
     rowsPerStep /= shape.stride;
@@ -159,15 +123,7 @@ function buildPlan(model: StreamableModel): StreamingPlan {
   }
 
   const units = hyperInt(hyper, 'lstmUnits');
-  const fourH = 4 * units;
-  const wxh = new Float32Array((inChannels + units) * fourH);
-  wxh.set(read('lstm.wx'), 0);
-  wxh.set(read('lstm.wh'), inChannels * fourH);
-  const lstm: LstmPlan = {
-    inChannels,
-    wxh: weight(scaleColumns(wxh, fourH, 3 * units, fourH, 2), inChannels + units, fourH),
-    b: vector(scaleColumns(read('lstm.b'), fourH, 3 * units, fourH, 2)),
-  };
+  const lstm = fusedLstmPlan(read('lstm.wx'), read('lstm.wh'), read('lstm.b'), inChannels, units, maker);
 
   const attentionUnits = hyperInt(hyper, 'attentionUnits');
   const v = read('attn.v');

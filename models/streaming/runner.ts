@@ -4,31 +4,43 @@
  * streams (Architecture.streaming, models/architectures/types.ts) and this file hands its
  * streams to that runner:
  * - 'fused-recurrent' (cnn-attn-lstm): fused_runner.ts, stateful, a few kernels per call;
- * - 'window' (lstm, conv1d, conv1d-lstm): window_runner.ts, forward() re-run over the
- *   segment's newest training span at each step, batched across streams.
- * Both apply the same utterance rule (segment.ts) and step grid, so step_clock.ts describes
- * what either consumes, and both equal predictOffline on the same frames.
+ * - 'stateful' (lstm, conv1d-lstm): stateful_runner.ts, the declared conv blocks and stacked
+ *   LSTMs stepped with per-stream state, batched across streams;
+ * - 'window' (conv1d): window_runner.ts, forward() re-run over the segment's newest training
+ *   span at each step, batched across streams.
+ * All apply the same utterance rule (segment.ts) and step grid, so step_clock.ts describes
+ * what any of them consumes, and each equals predictOffline on the same frames.
  */
 import { streamingKindOf } from '../architectures/index.js';
 import { stepFusedBatch } from './fused_runner.js';
 import type { StreamableModel } from './plan.js';
+import { stepStatefulBatch } from './stateful_runner.js';
+import { StatefulStreamState } from './stateful_state.js';
 import { createFusedStreamState, FusedStreamState } from './state.js';
 import type { StepRequest as AnyStepRequest, StepResult } from './step_types.js';
 import { stepWindowBatch } from './window_runner.js';
 import { WindowStreamState } from './window_state.js';
 
 export { predictOffline } from './offline.js';
+export { StatefulStreamState } from './stateful_state.js';
 export { FusedStreamState } from './state.js';
 export { WindowStreamState } from './window_state.js';
 export type { StepResult, StreamStateBase } from './step_types.js';
 
 /** One stream's state, owned by one stream; plain typed arrays, no tensors. */
-export type StreamState = FusedStreamState | WindowStreamState;
+export type StreamState = FusedStreamState | StatefulStreamState | WindowStreamState;
 export type StepRequest = AnyStepRequest<StreamState>;
 
 /** A fresh state for one stream of `model`, for the runner its architecture streams with. */
 export function createStreamState(model: StreamableModel): StreamState {
-  return streamingKindOf(model.arch) === 'window' ? new WindowStreamState(model) : createFusedStreamState(model);
+  switch (streamingKindOf(model.arch)) {
+    case 'fused-recurrent':
+      return createFusedStreamState(model);
+    case 'stateful':
+      return new StatefulStreamState(model);
+    case 'window':
+      return new WindowStreamState(model);
+  }
 }
 
 function statesOf<S>(requests: readonly StepRequest[], kind: abstract new (...args: never[]) => S): AnyStepRequest<S>[] {
@@ -45,7 +57,12 @@ function statesOf<S>(requests: readonly StepRequest[], kind: abstract new (...ar
  * the cumulative frames absorbed by steps or dropped by the utterance rule.
  */
 export function stepBatch(model: StreamableModel, requests: readonly StepRequest[]): StepResult[] {
-  return streamingKindOf(model.arch) === 'window'
-    ? stepWindowBatch(model, statesOf(requests, WindowStreamState))
-    : stepFusedBatch(model, statesOf(requests, FusedStreamState));
+  switch (streamingKindOf(model.arch)) {
+    case 'fused-recurrent':
+      return stepFusedBatch(model, statesOf(requests, FusedStreamState));
+    case 'stateful':
+      return stepStatefulBatch(model, statesOf(requests, StatefulStreamState));
+    case 'window':
+      return stepWindowBatch(model, statesOf(requests, WindowStreamState));
+  }
 }

@@ -1,8 +1,10 @@
 /**
  * How many frames of a segment a model's result depends on, per streaming kind
  * (Architecture.streaming):
- * - 'fused-recurrent': the whole segment (the LSTM state carries it all; the attention head
- *   pools the last windowSteps steps of it);
+ * - 'fused-recurrent' and 'stateful': the whole segment (the LSTM state carries it all; for
+ *   cnn-attn-lstm the attention head pools the last windowSteps steps of it). A segment may
+ *   run longer than the training span: the state keeps going, as it would for a longer
+ *   training clip, rather than being cut (cutting would need a recompute from zero state);
  * - 'window': the newest whole steps of the segment, at most the training span
  *   (meta.training.span.maxFrames, 800 frames = 8 s by default): training never showed the
  *   model more, and window recompute re-runs all of it at every step, so it must be bounded.
@@ -33,5 +35,5 @@ export function resultSpanFrames(model: StreamableModel): number {
  */
 export function naiveWindowFrames(model: StreamableModel): number {
   const { meta } = model;
-  return streamingKindOf(model.arch) === 'window' ? windowSpanFrames(meta) : meta.windowSteps * meta.stepFrames;
+  return streamingKindOf(model.arch) === 'fused-recurrent' ? meta.windowSteps * meta.stepFrames : windowSpanFrames(meta);
 }

@@ -14,7 +14,7 @@ import { naiveRound, streamingRound, type StepRequest } from './rounds.js';
 export class ModelStreams {
   private readonly streams = new Map<string, StreamState>();
   private readonly naive = new Map<string, NaiveWindow>();
-  /** The attention window for cnn-attn-lstm, the training span for the window architectures (naive mode). */
+  /** The attention window for cnn-attn-lstm, the training span for the other architectures (naive mode). */
   private readonly windowFrames: number;
   /** Flags for a whole naive window, every frame fed to the model. */
   private readonly allVoiced: Uint8Array;
