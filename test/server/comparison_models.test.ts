@@ -1,5 +1,6 @@
 /**
- * The comparison models (models/ravdess-{lstm,conv1d,conv1d-lstm}-cmp, window recompute)
+ * The comparison models (models/ravdess-{lstm,conv1d,conv1d-lstm}-cmp: lstm and conv1d-lstm by
+ * stateful stepping, conv1d by window recompute)
  * served live: the real server streams a clip over a WebSocket, results come back, any
  * chunking gives the same results, the last voiced hop's distribution equals predictOffline
  * on the frames up to it, and the worker's tensor count stays flat between sessions.
