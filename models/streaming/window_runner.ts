@@ -1,6 +1,7 @@
 /**
- * Window recompute (StreamingKind 'window'): the streaming runner for architectures without
- * a hand-fused stateful form (lstm, conv1d, conv1d-lstm).
+ * Window recompute (StreamingKind 'window'): the streaming runner for clip-level
+ * architectures, whose result is not a function of a carried state (conv1d: a global average
+ * pool over the clip); the recurrent ones step statefully (stateful_runner.ts).
  *
  * Per stream the state keeps the normalised frames of its current segment (window_state.ts),
  * cut by the same utterance rule as the fused runner (segment.ts) and bounded to the
@@ -11,9 +12,8 @@
  * Streams that complete no step cost no tensor work and keep their last result.
  *
  * Cost: each result re-runs the whole window, so a step costs a full pass over up to 8 s of
- * frames (for the 2 × LSTM that is hundreds of sequential LSTM steps). Exact, but far
- * dearer per stream than the fused runner; batching across streams amortises tfjs's
- * per-kernel overhead, not the arithmetic.
+ * frames. Exact, but far dearer per stream than the stateful runners; batching across
+ * streams amortises tfjs's per-kernel overhead, not the arithmetic.
  */
 import * as tf from '@tensorflow/tfjs';
 import { forward } from '../architectures/index.js';
