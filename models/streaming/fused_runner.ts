@@ -21,21 +21,16 @@ import { headProbs } from './head.js';
 import type { RunningStats } from './running_stats.js';
 import { batchedStatsHidden } from './stats_batch.js';
 import { streamingPlan, type StreamableModel, type StreamingPlan } from './plan.js';
-import { scanSilence } from './segment.js';
+import { admitChunk, type ChunkSpan } from './segment.js';
 import type { FusedStreamState } from './state.js';
 import { checkFrames, type StepRequest, type StepResult } from './step_types.js';
 import { stepLayout } from './workspace.js';
 
-interface ActiveStream {
+/** A stream that completes at least one step this call; the span's frames are `frames`' (segment.ts). */
+interface ActiveStream extends ChunkSpan {
   state: FusedStreamState;
   frames: Float32Array;
   voiced: Uint8Array;
-  /** Frames [start, end) of `frames` feed the model (see segment.ts). */
-  start: number;
-  end: number;
-  steps: number;
-  /** A silence run passed R inside this chunk: the partial step after `end` is discarded. */
-  dropsTail: boolean;
 }
 
 /** Appends normalised frames [from, from + rows) of `frames` (and their voiced flags) to the state's pending rows. */
@@ -117,18 +112,10 @@ export function stepFusedBatch(model: StreamableModel, requests: readonly StepRe
     if (seen.has(state)) throw new Error('stepBatch: expected each stream at most once per call, got one twice');
     seen.add(state);
     checkFrames(frames, voiced, f);
-    const n = voiced.length;
-    const scan = scanSilence(voiced, state.silenceRun, plan.resetAfterSilenceFrames);
-    state.silenceRun = scan.silenceRun;
-    if (scan.resetIndex >= 0) state.resetSegment();
-    state.framesSeen += n;
-    const start = Math.max(scan.resetIndex, 0);
-    const end = scan.usedEnd;
-    const steps = Math.floor((state.pendingFrames + end - start) / plan.stepFrames);
-    const dropsTail = end < n;
-    if (steps > 0) active.push({ state, frames, voiced, start, end, steps, dropsTail });
-    else if (dropsTail) state.pendingFrames = 0;
-    else appendPending(plan, state, frames, voiced, start, end - start);
+    const span = admitChunk(state, voiced, plan.resetAfterSilenceFrames, plan.stepFrames);
+    if (span.steps > 0) active.push({ state, frames, voiced, ...span });
+    else if (span.dropsTail) state.pendingFrames = 0;
+    else appendPending(plan, state, frames, voiced, span.start, span.end - span.start);
   }
   if (active.length > 0) advance(plan, active);
   return requests.map(({ state }) => {

@@ -58,16 +58,23 @@ export function headProbs(plan: StreamingPlan, state: FusedStreamState, statsHid
     for (let k = 0; k < numClasses; k++) acc[denseUnits + k]! += x * outW[row + k]!;
   }
   if (plan.stats !== null && state.stats !== null) addStatsLogits(plan.stats, state.stats, acc, denseUnits, statsHidden);
-  // Softmax of the logits.
+  return softmaxInto(acc, denseUnits, numClasses, state.probsValues);
+}
+
+/**
+ * probs[k] = softmax of the logits acc[at, at + count), k < count; returns probs. The
+ * exponentials overwrite the logits (acc is the head's scratch). Shared with the stateful
+ * runner's dense head (stateful_runner.ts).
+ */
+export function softmaxInto(acc: Float64Array, at: number, count: number, probs: Float32Array): Float32Array {
   let maxLogit = -Infinity;
-  for (let k = 0; k < numClasses; k++) maxLogit = Math.max(maxLogit, acc[denseUnits + k]!);
+  for (let k = 0; k < count; k++) maxLogit = Math.max(maxLogit, acc[at + k]!);
   let sum = 0;
-  for (let k = 0; k < numClasses; k++) {
-    acc[denseUnits + k] = Math.exp(acc[denseUnits + k]! - maxLogit);
-    sum += acc[denseUnits + k]!;
+  for (let k = 0; k < count; k++) {
+    acc[at + k] = Math.exp(acc[at + k]! - maxLogit);
+    sum += acc[at + k]!;
   }
-  const probs = state.probsValues;
-  for (let k = 0; k < numClasses; k++) probs[k] = acc[denseUnits + k]! / sum;
+  for (let k = 0; k < count; k++) probs[k] = acc[at + k]! / sum;
   return probs;
 }
 

@@ -12,6 +12,7 @@
  *   it (conv context, pending frames, LSTM state, attention window cleared): that frame is
  *   the first of a new segment, which starts from zero state like a training clip.
  */
+import type { StreamStateBase } from './stream_state_base.js';
 
 export interface SilenceScan {
   /** Index of the voiced frame in this chunk that starts the last new segment, or -1. */
@@ -49,4 +50,32 @@ export function scanSilence(voiced: Uint8Array, silenceRunBefore: number, resetA
 export function lastSegmentRange(voiced: Uint8Array, resetAfterSilenceFrames: number): { start: number; end: number } {
   const scan = scanSilence(voiced, 0, resetAfterSilenceFrames);
   return { start: Math.max(scan.resetIndex, 0), end: scan.usedEnd };
+}
+
+/** What one chunk brings a stream that steps on whole steps (fused and stateful runners). */
+export interface ChunkSpan {
+  /** Frames [start, end) of the chunk feed the model. */
+  start: number;
+  end: number;
+  /** Whole steps the pending frames and [start, end) complete. */
+  steps: number;
+  /** A silence run passed R inside this chunk: the partial step after `end` is discarded. */
+  dropsTail: boolean;
+}
+
+/**
+ * Applies the rule to one chunk of a stepping stream: updates its silence counter and frame
+ * count, starts a new segment (resetSegment) where the chunk does, and says which frames feed
+ * the model and how many whole steps they complete after the pending ones. The caller
+ * advances the stream by those steps or keeps the frames pending.
+ */
+export function admitChunk(state: StreamStateBase & { pendingFrames: number }, voiced: Uint8Array, resetAfterSilenceFrames: number, stepFrames: number): ChunkSpan {
+  const n = voiced.length;
+  const scan = scanSilence(voiced, state.silenceRun, resetAfterSilenceFrames);
+  state.silenceRun = scan.silenceRun;
+  if (scan.resetIndex >= 0) state.resetSegment();
+  state.framesSeen += n;
+  const start = Math.max(scan.resetIndex, 0);
+  const end = scan.usedEnd;
+  return { start, end, steps: Math.floor((state.pendingFrames + end - start) / stepFrames), dropsTail: end < n };
 }

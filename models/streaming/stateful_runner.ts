@@ -19,22 +19,18 @@
 import { normalizeInto } from '../meta.js';
 import { runConvStack } from './batch_conv.js';
 import { runLstmLayer } from './batch_recurrent.js';
+import { softmaxInto } from './head.js';
 import type { StreamableModel } from './plan.js';
-import { scanSilence } from './segment.js';
+import { admitChunk, type ChunkSpan } from './segment.js';
 import { statefulPlan, type StatefulPlan } from './stateful_plan.js';
 import type { StatefulStreamState } from './stateful_state.js';
 import { checkFrames, type StepRequest, type StepResult } from './step_types.js';
 import { stepLayout, type StepLayout } from './workspace.js';
 
-interface ActiveStream {
+/** A stream that completes at least one step this call; the span's frames are `frames`' (segment.ts). */
+interface ActiveStream extends ChunkSpan {
   state: StatefulStreamState;
   frames: Float32Array;
-  /** Frames [start, end) of `frames` feed the model (see segment.ts). */
-  start: number;
-  end: number;
-  steps: number;
-  /** A silence run passed R inside this chunk: the partial step after `end` is discarded. */
-  dropsTail: boolean;
 }
 
 /** Appends normalised frames [from, from + rows) of `frames` to the state's pending rows. */
@@ -71,15 +67,7 @@ function headProbs(plan: StatefulPlan, h: Float32Array, probs: Float32Array): Fl
     const row = d * numClasses;
     for (let k = 0; k < numClasses; k++) acc[denseUnits + k]! += x * outW[row + k]!;
   }
-  let maxLogit = -Infinity;
-  for (let k = 0; k < numClasses; k++) maxLogit = Math.max(maxLogit, acc[denseUnits + k]!);
-  let sum = 0;
-  for (let k = 0; k < numClasses; k++) {
-    acc[denseUnits + k] = Math.exp(acc[denseUnits + k]! - maxLogit);
-    sum += acc[denseUnits + k]!;
-  }
-  for (let k = 0; k < numClasses; k++) probs[k] = acc[denseUnits + k]! / sum;
-  return probs;
+  return softmaxInto(acc, denseUnits, numClasses, probs);
 }
 
 /** Runs the model on the active streams and writes the results back into their states. */
@@ -129,18 +117,10 @@ export function stepStatefulBatch(model: StreamableModel, requests: readonly Ste
   }
   const active: ActiveStream[] = [];
   for (const { state, frames, voiced } of requests) {
-    const n = voiced.length;
-    const scan = scanSilence(voiced, state.silenceRun, plan.resetAfterSilenceFrames);
-    state.silenceRun = scan.silenceRun;
-    if (scan.resetIndex >= 0) state.resetSegment();
-    state.framesSeen += n;
-    const start = Math.max(scan.resetIndex, 0);
-    const end = scan.usedEnd;
-    const steps = Math.floor((state.pendingFrames + end - start) / plan.stepFrames);
-    const dropsTail = end < n;
-    if (steps > 0) active.push({ state, frames, start, end, steps, dropsTail });
-    else if (dropsTail) state.pendingFrames = 0;
-    else appendPending(plan, state, frames, start, end - start);
+    const span = admitChunk(state, voiced, plan.resetAfterSilenceFrames, plan.stepFrames);
+    if (span.steps > 0) active.push({ state, frames, ...span });
+    else if (span.dropsTail) state.pendingFrames = 0;
+    else appendPending(plan, state, frames, span.start, span.end - span.start);
   }
   if (active.length > 0) advance(plan, active);
   return requests.map(({ state }) => {
