@@ -6,14 +6,15 @@ import { createStreamState as createAnyState, FusedStreamState, predictOffline, 
 import { lastSegmentRange, scanSilence } from '../../models/streaming/segment.js';
 import { stepLayout } from '../../models/streaming/workspace.js';
 import { advanceStepClock, framesConsumedBy, framesToNextStep, START_CLOCK, tickStepClock, type StepRule } from '../../models/streaming/step_clock.js';
-import { clipFeatures, maxAbsDiff, normOf, numTensors, randomFrames, randomLoadedModel, SPEECH_FIXTURES, useWasm, type ClipFeatures } from './model_fixtures.js';
+import { clipFeatures, maxAbsDiff, normOf, randomFrames, randomLoadedModel, SPEECH_FIXTURES, useWasm, type ClipFeatures } from './model_fixtures.js';
+import { checkChunked, checkNoTensorLeak } from './streaming_fixtures.js';
 
 const F = 20;
 
 /** This file tests the fused runner (cnn-attn-lstm) and reads its state's fields. */
 function createStreamState(model: LoadedModel): FusedStreamState {
   const state = createAnyState(model);
-  assert.ok(state instanceof FusedStreamState);
+  assert.ok(state instanceof FusedStreamState, 'a FusedStreamState');
   return state;
 }
 
@@ -32,30 +33,6 @@ function randomVoicedPattern(n: number, r: number, seed: number): Uint8Array {
   return voiced;
 }
 
-/**
- * Feeds a whole clip in random chunk sizes through stepBatch and checks, after every call,
- * that the stream's result equals predictOffline on the prefix fed so far.
- */
-function checkChunked(model: LoadedModel, clip: ClipFeatures, seed: number, maxChunk = 60): number {
-  const random = seededRandom(seed);
-  const state = createStreamState(model);
-  let compared = 0;
-  for (let pos = 0; pos < clip.count; ) {
-    const n = Math.min(clip.count - pos, Math.floor(random() * maxChunk));
-    const [res] = stepBatch(model, [{ state, frames: clip.frames.subarray(pos * F, (pos + n) * F), voiced: clip.voiced.subarray(pos, pos + n) }]) as [StepResult];
-    pos += n;
-    const offline = predictOffline(model, clip.frames.subarray(0, pos * F), clip.voiced.subarray(0, pos));
-    if (res.probs === null) {
-      assert.ok(maxAbsDiff(offline, new Float32Array(offline.length).fill(1 / offline.length)) < 1e-7, `uniform at ${pos}`);
-    } else {
-      const diff = maxAbsDiff(res.probs, offline);
-      assert.ok(diff < 1e-4, `after ${pos} frames: max |diff| ${diff}`);
-      compared++;
-    }
-  }
-  return compared;
-}
-
 describe('streaming runner', () => {
   let clips: ClipFeatures[];
   let model: LoadedModel;
@@ -70,7 +47,10 @@ describe('streaming runner', () => {
   it('real clips: after every random-sized chunk, the result equals predictOffline on the prefix (1e-4)', () => {
     for (const [i, clip] of clips.entries()) {
       assert.ok(clip.voiced.some((v) => v === 1), 'the fixture has voiced frames');
-      for (const seed of [1, 2]) assert.ok(checkChunked(model, clip, seed * 10 + i) > 3);
+      for (const seed of [1, 2]) {
+        const { compared } = checkChunked(model, clip, seed * 10 + i, 60, 1e-4);
+        assert.ok(compared > 3, `${compared} results compared`);
+      }
     }
   });
 
@@ -82,7 +62,7 @@ describe('streaming runner', () => {
     assert.ok(start > 0 && end < clip.count, `segment ${start}–${end} of ${clip.count}`);
     const whole = predictOffline(model, clip.frames, clip.voiced);
     const trimmed = predictOffline(model, clip.frames.subarray(start * F, end * F), clip.voiced.subarray(start, end));
-    assert.ok(maxAbsDiff(whole, trimmed) < 1e-6);
+    assert.ok(maxAbsDiff(whole, trimmed) < 1e-6, 'whole clip = its segment');
   });
 
   it('a long clip with pauses, resets and drops matches offline at every chunk', () => {
@@ -93,7 +73,8 @@ describe('streaming runner', () => {
     voiced.fill(0, 400, 400 + r); // exactly R: no drop, reset on resume
     voiced.fill(0, 600, 600 + r - 1); // shorter: fed through
     voiced.fill(0, 880); // short trailing pause
-    assert.ok(checkChunked(model, { frames, voiced, count: 900 }, 4, 120) > 5);
+    const { compared } = checkChunked(model, { frames, voiced, count: 900 }, 4, 120, 1e-4);
+    assert.ok(compared > 5, `${compared} results compared`);
   });
 
   it('batched (40 streams, interleaved random chunks) equals unbatched (1e-5)', () => {
@@ -121,7 +102,7 @@ describe('streaming runner', () => {
         const got = together[k]!;
         assert.equal(got.framesConsumed, alone.framesConsumed);
         assert.equal(got.probs === null, alone.probs === null, `round ${round} stream ${r.index}`);
-        if (got.probs !== null && alone.probs !== null) assert.ok(maxAbsDiff(got.probs, alone.probs) < 1e-5);
+        if (got.probs !== null && alone.probs !== null) assert.ok(maxAbsDiff(got.probs, alone.probs) < 1e-5, 'batched = unbatched');
       });
     }
     batched.forEach((state, s) => {
@@ -143,7 +124,7 @@ describe('streaming runner', () => {
         assert.equal(got[s]!.framesConsumed, want.framesConsumed);
         assert.equal(got[s]!.probs === null, want.probs === null, `round ${round} stream ${s}`);
         if (want.probs !== null) assert.ok(maxAbsDiff(got[s]!.probs!, want.probs) < 1e-6, `round ${round} stream ${s}`);
-        assert.ok(maxAbsDiff(together[s]!.h, alone[s]!.h) < 1e-6 && maxAbsDiff(together[s]!.c, alone[s]!.c) < 1e-6);
+        assert.ok(maxAbsDiff(together[s]!.h, alone[s]!.h) < 1e-6 && maxAbsDiff(together[s]!.c, alone[s]!.c) < 1e-6, `round ${round} stream ${s} LSTM state`);
         together[s]!.convContext.forEach((ctx, l) => assert.ok(maxAbsDiff(ctx, alone[s]!.convContext[l]!) < 1e-6, `stream ${s} layer ${l} context`));
       });
     }
@@ -167,15 +148,15 @@ describe('streaming runner', () => {
     const state = createStreamState(model);
     const speech = randomFrames(200, 5);
     const [first] = stepBatch(model, [{ state, frames: speech, voiced: new Uint8Array(200).fill(1) }]) as [StepResult];
-    assert.ok(first.probs !== null);
+    assert.ok(first.probs !== null, 'a result after speech');
     // A long pause: R frames feed the model, the rest are dropped; the last result is held.
     const [paused] = stepBatch(model, [{ state, frames: randomFrames(r + 40, 6), voiced: new Uint8Array(r + 40) }]) as [StepResult];
-    assert.ok(paused.probs !== null);
+    assert.ok(paused.probs !== null, 'the result is held over the pause');
     assert.equal(paused.framesConsumed, 200 + r + 40);
     assert.equal(state.pendingFrames, 0);
     const [still] = stepBatch(model, [{ state, frames: randomFrames(300, 7), voiced: new Uint8Array(300) }]) as [StepResult];
     assert.deepEqual(still.probs, paused.probs);
-    assert.ok(state.h.some((v) => v !== 0));
+    assert.ok(state.h.some((v) => v !== 0), 'the LSTM state is held over the pause');
     // Speech resumes: the stream restarts from zero state, exactly like a fresh stream.
     const fresh = createStreamState(model);
     const again = stepBatch(model, [
@@ -254,7 +235,7 @@ describe('streaming runner', () => {
     const frames = randomFrames(model.meta.stepFrames - 1, 8);
     const voiced = new Uint8Array(model.meta.stepFrames - 1).fill(1);
     const probs = predictOffline(model, frames, voiced);
-    assert.ok(maxAbsDiff(probs, new Float32Array(8).fill(1 / 8)) < 1e-7);
+    assert.ok(maxAbsDiff(probs, new Float32Array(8).fill(1 / 8)) < 1e-7, 'uniform before the first step');
     const [res] = stepBatch(model, [{ state: createStreamState(model), frames, voiced }]) as [StepResult];
     assert.equal(res.probs, null);
     assert.equal(res.framesConsumed, 0);
@@ -266,14 +247,6 @@ describe('streaming runner', () => {
   });
 
   it('leaks no tensors over thousands of streaming steps', () => {
-    const states = Array.from({ length: 4 }, () => createStreamState(model));
-    const frames = randomFrames(25, 9);
-    const voiced = new Uint8Array(25).fill(1);
-    stepBatch(model, states.map((state) => ({ state, frames, voiced })));
-    const baseline = numTensors();
-    for (let i = 0; i < 1000; i++) stepBatch(model, states.map((state) => ({ state, frames, voiced }))); // ≈ 3000 model steps per stream
-    assert.equal(numTensors(), baseline);
-    predictOffline(model, randomFrames(400, 10), new Uint8Array(400).fill(1));
-    assert.equal(numTensors(), baseline);
+    checkNoTensorLeak(model, 1000, { streams: 4, chunkFrames: 25, offlineFrames: 400 }); // ≈ 3000 model steps per stream
   });
 });
