@@ -79,8 +79,14 @@ export class WorkerSlot {
   /** Whether the model loaded; a slot that never loaded is respawned only after a pause. */
   loaded = false;
 
-  constructor(init: WorkerInit, hooks: PoolHooks, onExit: (slot: WorkerSlot, reason: string) => void) {
-    this.worker = spawnInferenceWorker(init);
+  /** `spawn`: starts the worker thread (a stand-in in tests). */
+  constructor(
+    init: WorkerInit,
+    hooks: PoolHooks,
+    onExit: (slot: WorkerSlot, reason: string) => void,
+    spawn: (init: WorkerInit) => Worker = spawnInferenceWorker,
+  ) {
+    this.worker = spawn(init);
     this.ready = new Promise<ModelInfo>((resolve, reject) => {
       this.worker.on('message', (message: FromWorker) => {
         switch (message.type) {
