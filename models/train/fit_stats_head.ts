@@ -22,7 +22,8 @@ import { voicedGateOf, type ModelMeta } from '../meta.js';
 import { foldDirs } from '../eval/cv_eval.js';
 import type { AugmentConfig } from './augment.js';
 import { scanDataset } from './dataset.js';
-import { loadFeatures } from './load_features.js';
+import { loadFeatures, type FeatureItem, type SkippedFile } from './load_features.js';
+import type { SpanConfig } from './examples.js';
 import { clipUtteranceStats, DEFAULT_STATS_HEAD_FIT, fitStatsHead, type StatsHeadFitConfig } from './stats_head_fit.js';
 
 function trainingField<T>(meta: ModelMeta, name: string): T {
@@ -31,17 +32,11 @@ function trainingField<T>(meta: ModelMeta, name: string): T {
   return value;
 }
 
-/** Fits the head of one model on its own training clips and writes the model with it to `outDir`. */
-export async function addStatsHead(
-  model: LoadedModel,
-  options: { dataDir: string; cacheDir: string | null; outDir: string; log: (msg: string) => void; id?: string; fit: StatsHeadFitConfig },
-): Promise<void> {
-  const { dataDir, cacheDir, outDir, log, id, fit: config } = options;
-  const { meta } = model;
-  if (meta.arch !== 'cnn-attn-lstm') throw new Error(`${meta.id}: expected a cnn-attn-lstm model, got ${meta.arch}`);
-  if (hasStatsHead(meta.hyper)) throw new Error(`${meta.id}: expected a model without a stats head, got one with`);
-  // The head's logits are added to the network's; a temperature must be fitted on the sum.
-  if (meta.calibration !== undefined) throw new Error(`${meta.id}: expected an uncalibrated model (calibrate after fitting), got T = ${meta.calibration.temperature}`);
+/**
+ * The clip versions a model was trained on (its training speakers, recorded augmentation and
+ * seed; features from the cache) and its span rule: what its stats head is fitted on.
+ */
+export function headTrainingItems(meta: ModelMeta, dataDir: string, cacheDir: string | null): { items: FeatureItem[]; skipped: SkippedFile[]; span: SpanConfig; speakers: string[] } {
   const speakers = trainingField<string[]>(meta, 'trainSpeakers');
   const { enabled, ...augment } = trainingField<AugmentConfig & { enabled: boolean }>(meta, 'augmentation');
   const clips = scanDataset(dataDir, { layout: 'auto', labels: meta.labels }).clips.filter((c) => c.speaker !== null && speakers.includes(c.speaker));
@@ -55,6 +50,21 @@ export async function addStatsHead(
   });
   const maxFrames = trainingField<{ maxFrames?: number }>(meta, 'span').maxFrames ?? 800;
   const span = { stepFrames: meta.stepFrames, resetAfterSilenceFrames: meta.resetAfterSilenceFrames, maxFrames };
+  return { items, skipped, span, speakers };
+}
+
+/** Fits the head of one model on its own training clips and writes the model with it to `outDir`. */
+export async function addStatsHead(
+  model: LoadedModel,
+  options: { dataDir: string; cacheDir: string | null; outDir: string; log: (msg: string) => void; id?: string; fit: StatsHeadFitConfig },
+): Promise<void> {
+  const { dataDir, cacheDir, outDir, log, id, fit: config } = options;
+  const { meta } = model;
+  if (meta.arch !== 'cnn-attn-lstm') throw new Error(`${meta.id}: expected a cnn-attn-lstm model, got ${meta.arch}`);
+  if (hasStatsHead(meta.hyper)) throw new Error(`${meta.id}: expected a model without a stats head, got one with`);
+  // The head's logits are added to the network's; a temperature must be fitted on the sum.
+  if (meta.calibration !== undefined) throw new Error(`${meta.id}: expected an uncalibrated model (calibrate after fitting), got T = ${meta.calibration.temperature}`);
+  const { items, skipped, span, speakers } = headTrainingItems(meta, dataDir, cacheDir);
   const xs = items.flatMap((it) => it.versions.map((v) => clipUtteranceStats(v, meta.norm, span)));
   const ys = items.flatMap((it) => it.versions.map(() => it.labelIdx));
   const fit = fitStatsHead(xs, ys, meta.labels.length, config);
