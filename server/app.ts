@@ -5,7 +5,8 @@
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { resolveConfig, type ServerConfig } from './config.js';
+import type { ServerConfig } from './config.js';
+import { resolveConfig } from './config_resolve.js';
 import { createHttpApp } from './http_app.js';
 import { createLogger } from './logger.js';
 import { Shutdown } from './drain.js';

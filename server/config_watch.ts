@@ -4,6 +4,7 @@
  * from config.ts so that file stays one screen of the core server's fields.
  */
 import { parseAlertRules, resolveAlertRules, type AlertRule } from './alerts/rules.js';
+import { asNumber, asString, checkInt } from './config_checks.js';
 
 export interface WatchConfig {
   /** Most watchers (`GET /v1/sessions/{id}/events`) of one session at once. 1–1000, default 16. */
@@ -41,12 +42,6 @@ export const DEFAULT_WATCH_CONFIG: Readonly<WatchConfig> = Object.freeze({
   twilioStreamUrl: '',
 });
 
-function checkInt(name: string, value: number, min: number, max: number): void {
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new RangeError(`${name}: expected an integer in ${min}–${max}, got ${String(value)}`);
-  }
-}
-
 /** Validates the watch fields of a resolved config (alert labels are checked against the model at start-up). */
 export function validateWatchConfig(config: WatchConfig): void {
   checkInt('maxWatchersPerSession', config.maxWatchersPerSession, 1, 1000);
@@ -59,13 +54,11 @@ export function validateWatchConfig(config: WatchConfig): void {
   }
 }
 
-const asNumber = (raw: string): number => (raw.trim() === '' ? Number.NaN : Number(raw));
-
 export const WATCH_CONFIG_SOURCES = [
   { field: 'maxWatchersPerSession', env: 'SER_MAX_WATCHERS_PER_SESSION', flag: '--max-watchers-per-session', parse: asNumber },
   { field: 'watchHistoryMessages', env: 'SER_WATCH_HISTORY_MESSAGES', flag: '--watch-history-messages', parse: asNumber },
   { field: 'watcherMaxUnsentBytes', env: 'SER_WATCHER_MAX_UNSENT_BYTES', flag: '--watcher-max-unsent-bytes', parse: asNumber },
   { field: 'alertRules', env: 'SER_ALERT_RULES', flag: '--alert-rules', parse: parseAlertRules },
-  { field: 'twilioAuthToken', env: 'SER_TWILIO_AUTH_TOKEN', flag: '--twilio-auth-token', parse: (raw: string): string => raw },
-  { field: 'twilioStreamUrl', env: 'SER_TWILIO_STREAM_URL', flag: '--twilio-stream-url', parse: (raw: string): string => raw },
+  { field: 'twilioAuthToken', env: 'SER_TWILIO_AUTH_TOKEN', flag: '--twilio-auth-token', parse: asString },
+  { field: 'twilioStreamUrl', env: 'SER_TWILIO_STREAM_URL', flag: '--twilio-stream-url', parse: asString },
 ] as const;

@@ -2,7 +2,7 @@
  * `npm start`: environment + flags → validated config → startServer. SIGTERM/SIGINT drain
  * (live sessions finish their audio within the grace period), then the process exits 0.
  */
-import { configFromEnvAndArgs } from './config.js';
+import { configFromEnvAndArgs } from './config_sources.js';
 import { startServer } from './app.js';
 
 async function main(): Promise<void> {

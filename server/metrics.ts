@@ -14,7 +14,8 @@ export type SessionOutcome = 'completed' | 'error' | 'client_closed' | 'shutdown
  * Which limit ended a connection: the `kind` label of ser_timeouts_total. `start`: no start
  * within startTimeoutMs; `idle`: idle_timeout; `max_duration`: open past maxSessionSeconds;
  * `heartbeat`: a missed pong; `stalled`: paused by backpressure for 3 heartbeats with no
- * result sent; `slow_consumer`: unsent bytes past maxUnsentBytes.
+ * result sent; `slow_consumer`: unsent bytes past maxUnsentBytes, or a paused socket that left
+ * a ping unanswered for pausedPongTimeoutMs.
  */
 export type TimeoutKind = 'start' | 'idle' | 'max_duration' | 'heartbeat' | 'stalled' | 'slow_consumer';
 

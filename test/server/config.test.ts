@@ -1,7 +1,8 @@
-/** Configuration from env and flags, validated (server/config.ts). */
+/** Configuration from env and flags (server/config_sources.ts), validated (server/config_resolve.ts). */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { configFromEnvAndArgs, resolveConfig } from '../../server/config.js';
+import { resolveConfig } from '../../server/config_resolve.js';
+import { configFromEnvAndArgs } from '../../server/config_sources.js';
 
 describe('configuration', () => {
   it('reads env, then flags over env, and validates', () => {

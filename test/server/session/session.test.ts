@@ -12,7 +12,7 @@ import { describe, it } from 'node:test';
 import type { WebSocket } from 'ws';
 import { ERROR_CODES, ProtocolError, type ErrorCode } from '../../../shared/error_codes.js';
 import type { EmotionMessage, ServerMessage } from '../../../shared/protocol.js';
-import { resolveConfig } from '../../../server/config.js';
+import { resolveConfig } from '../../../server/config_resolve.js';
 import { createLogger } from '../../../server/logger.js';
 import { createMetrics } from '../../../server/metrics.js';
 import type { InferencePool, PipelineHandlers, RemotePipeline } from '../../../server/model/batcher.js';
