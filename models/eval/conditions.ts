@@ -9,7 +9,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { MODEL_SAMPLE_RATE_HZ, type Encoding } from '../../shared/protocol.js';
 import { addNoiseAtSnr, applyGainDb } from '../train/augment.js';
-import { activePower } from '../train/level.js';
+import { makeBabble, mixAtSnr } from '../train/babble.js';
 import { Prng } from '../train/prng.js';
 import { spectralTilt } from '../train/tilt.js';
 
@@ -93,26 +93,8 @@ export function bandLimited16k(samples16k: Float32Array): Promise<Uint8Array> {
   return sox(toS16le(samples16k), [...RAW_S16_16K, '-', ...RAW_S16_16K, '-', ...TELEPHONE_BAND]);
 }
 
-/**
- * Babble: six other utterances summed with random offsets (looped to the clip's length), each
- * at equal speech level — a crowd of talkers the model has never heard in that mix.
- */
-export function makeBabble(length: number, others: readonly Float32Array[], prng: Prng, talkers = 6): Float32Array {
-  const out = new Float32Array(length);
-  if (others.length === 0) throw new Error('babble: expected other clips to mix, got none');
-  for (let k = 0; k < talkers; k += 1) {
-    const src = others[prng.int(0, others.length - 1)] as Float32Array;
-    const gain = 1 / Math.sqrt(Math.max(activePower(src), 1e-12));
-    const offset = prng.int(0, src.length - 1);
-    for (let i = 0; i < length; i += 1) out[i] = (out[i] as number) + (src[(offset + i) % src.length] as number) * gain;
-  }
-  return out;
-}
-
 function withBabble(samples: Float32Array, snrDb: number, ctx: ConditionContext): Float32Array {
-  const babble = makeBabble(samples.length, ctx.others(), new Prng(ctx.seed));
-  const scale = Math.sqrt(activePower(samples) / 10 ** (snrDb / 10) / Math.max(activePower(babble), 1e-12));
-  return samples.map((s, i) => Math.max(-1, Math.min(1, s + (babble[i] as number) * scale)));
+  return mixAtSnr(samples, makeBabble(samples.length, ctx.others(), new Prng(ctx.seed)), snrDb);
 }
 
 const CONDITIONS: Condition[] = [

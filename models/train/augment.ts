@@ -5,6 +5,7 @@
  * picks one version per clip (the original or a copy), which adds variety at no extra cost
  * per epoch — the budget that matters on a 2-core CPU.
  */
+import { BABBLE_TALKERS, makeBabble, mixAtSnr } from './babble.js';
 import { Prng } from './prng.js';
 import { activePower } from './level.js';
 import { telephoneDegrade, type TelephoneFilter } from './telephone.js';
@@ -43,7 +44,18 @@ export interface AugmentConfig {
   tiltProb: number;
   /** Tilt range, dB per octave around 1 kHz, default [-6, 6] (microphones, headsets, rooms). */
   tiltDbPerOctave: [number, number];
+  /**
+   * Probability that a copy gets babble: six utterances of other training speakers summed
+   * (babble.ts), [0, 1]; absent = 0 (the recipes before it, whose copies stay exactly as
+   * they were). Needs the pool of other speakers' clips (drawAugmentSpec's `babblePool`).
+   */
+  babbleProb?: number;
+  /** SNR range of the babble against the clip's speech level, dB; default [0, 20]. */
+  babbleSnrDb?: [number, number];
 }
+
+/** Babble SNR range when a config sets babbleProb but no range, dB. */
+export const DEFAULT_BABBLE_SNR_DB: [number, number] = [0, 20];
 
 export const DEFAULT_AUGMENT: AugmentConfig = {
   copies: 6,
@@ -73,6 +85,8 @@ export interface AugmentSpec {
   telephoneFilter?: TelephoneFilter;
   /** dB per octave; absent or 0 = none. */
   tiltDbPerOctave?: number;
+  /** Babble mixed in after the noise: the other speakers' clips (relative paths), SNR and mixing seed; absent = none. */
+  babble?: { clips: string[]; snrDb: number; seed: number };
 }
 
 export function validateAugmentConfig(c: AugmentConfig): void {
@@ -89,6 +103,9 @@ export function validateAugmentConfig(c: AugmentConfig): void {
   if (!(c.tiltDbPerOctave[0] >= -12 && c.tiltDbPerOctave[1] <= 12 && c.tiltDbPerOctave[0] <= c.tiltDbPerOctave[1])) {
     throw new Error(`expected tiltDbPerOctave within [-12, 12] ascending, got ${c.tiltDbPerOctave.join('..')}`);
   }
+  if (c.babbleProb !== undefined && !(c.babbleProb >= 0 && c.babbleProb <= 1)) throw new Error(`expected babbleProb in [0, 1], got ${c.babbleProb}`);
+  const snr = c.babbleSnrDb ?? DEFAULT_BABBLE_SNR_DB;
+  if (!(snr[0] >= -10 && snr[1] <= 40 && snr[0] <= snr[1])) throw new Error(`expected babbleSnrDb within [-10, 40] ascending, got ${snr.join('..')}`);
 }
 
 /** FNV-1a of a string: stable seeds from clip names without a crypto dependency. */
@@ -101,8 +118,12 @@ export function hashString32(text: string): number {
   return h >>> 0;
 }
 
-/** Draws the parameters of copy `copyIndex` of clip `clipKey`; pure in its arguments. */
-export function drawAugmentSpec(config: AugmentConfig, seed: number, clipKey: string, copyIndex: number): AugmentSpec {
+/**
+ * Draws the parameters of copy `copyIndex` of clip `clipKey`; pure in its arguments.
+ * `babblePool`: the clips babble may take its talkers from (other speakers of the same
+ * training split, see `babblePoolOf`); empty = no babble whatever the config says.
+ */
+export function drawAugmentSpec(config: AugmentConfig, seed: number, clipKey: string, copyIndex: number, babblePool: readonly string[] = []): AugmentSpec {
   const prng = new Prng(hashString32(`${seed}|${clipKey}|${copyIndex}`));
   const gainDb = prng.uniform(config.gainDb[0], config.gainDb[1]);
   const speed = prng.next() < config.speedProb ? prng.uniform(config.speedRange[0], config.speedRange[1]) : 1;
@@ -112,9 +133,16 @@ export function drawAugmentSpec(config: AugmentConfig, seed: number, clipKey: st
   const noiseSeed = Math.floor(prng.next() * 2 ** 31);
   // Draws added after v1's are taken last, so v1 recipes keep their exact copies.
   const tilt = prng.next() < (config.tiltProb ?? 0) ? prng.uniform(config.tiltDbPerOctave[0], config.tiltDbPerOctave[1]) : 0;
-  const extra: Pick<AugmentSpec, 'telephoneFilter' | 'tiltDbPerOctave'> = {};
+  const extra: Pick<AugmentSpec, 'telephoneFilter' | 'tiltDbPerOctave' | 'babble'> = {};
   if (telephone && config.telephoneFilter !== 'gentle') extra.telephoneFilter = config.telephoneFilter;
   if (tilt !== 0) extra.tiltDbPerOctave = Math.round(tilt * 100) / 100;
+  // Drawn last, and only when babble is on, so the recipes before it keep their copies.
+  if ((config.babbleProb ?? 0) > 0 && babblePool.length > 0 && prng.next() < (config.babbleProb as number)) {
+    const [lo, hi] = config.babbleSnrDb ?? DEFAULT_BABBLE_SNR_DB;
+    const snr = Math.round(prng.uniform(lo, hi) * 10) / 10;
+    const clips = Array.from({ length: BABBLE_TALKERS }, () => babblePool[prng.int(0, babblePool.length - 1)] as string);
+    extra.babble = { clips, snrDb: snr, seed: Math.floor(prng.next() * 2 ** 31) };
+  }
   return {
     gainDb: Math.round(gainDb * 100) / 100,
     speed: Math.round(speed * 1000) / 1000,
@@ -178,11 +206,29 @@ export function addNoiseAtSnr(samples: Float32Array, snrDb: number, color: 'whit
   return samples.map((s, i) => Math.max(-1, Math.min(1, s + (noise[i] as number) * noiseRms)));
 }
 
-/** Applies one copy's spec to 16 kHz samples: speed → tilt → noise → gain → telephone. */
-export function applyAugment(samples16k: Float32Array, spec: AugmentSpec): Float32Array {
+/**
+ * The clips a clip's babble may take its talkers from: every clip of `clips` (one training
+ * split) by another speaker, as relative paths. A clip whose speaker is unknown gets none.
+ */
+export function babblePoolOf(clips: readonly { relPath: string; speaker: string | null }[], speaker: string | null): string[] {
+  if (speaker === null) return [];
+  return clips.filter((c) => c.speaker !== null && c.speaker !== speaker).map((c) => c.relPath);
+}
+
+/**
+ * Applies one copy's spec to 16 kHz samples: speed → tilt → noise → babble → gain →
+ * telephone. `loadClip` reads a babble talker (16 kHz) by relative path; needed only when
+ * the spec has babble.
+ */
+export function applyAugment(samples16k: Float32Array, spec: AugmentSpec, loadClip?: (relPath: string) => Float32Array): Float32Array {
   let out = changeSpeed(samples16k, spec.speed);
   if (spec.tiltDbPerOctave !== undefined && spec.tiltDbPerOctave !== 0) out = spectralTilt(out, 16000, spec.tiltDbPerOctave);
   if (spec.snrDb !== null) out = addNoiseAtSnr(out, spec.snrDb, spec.noiseColor, new Prng(spec.noiseSeed));
+  if (spec.babble !== undefined) {
+    if (loadClip === undefined) throw new Error('applyAugment: expected a clip loader for a spec with babble, got none');
+    const talkers = spec.babble.clips.map(loadClip);
+    out = mixAtSnr(out, makeBabble(out.length, talkers, new Prng(spec.babble.seed)), spec.babble.snrDb);
+  }
   out = applyGainDb(out, spec.gainDb);
   if (spec.telephone) out = telephoneDegrade(out, 16000, spec.telephoneFilter ?? 'gentle');
   return out;

@@ -3,7 +3,7 @@
  * split only), its augmented copies — each computed once and cached. Corrupt, empty or
  * unreadable files are skipped and reported, never dropped silently.
  */
-import { applyAugment, drawAugmentSpec, type AugmentConfig, type AugmentSpec } from './augment.js';
+import { applyAugment, babblePoolOf, drawAugmentSpec, type AugmentConfig, type AugmentSpec } from './augment.js';
 import type { ClipRef } from './dataset.js';
 import { cacheKey, cachedFeatures } from './feature_cache.js';
 import { VOICED_GATE_CONFIG, type VoicedGateConfig } from '../../shared/dsp/vad.js';
@@ -47,6 +47,20 @@ export function loadFeatures(clips: readonly ClipRef[], options: LoadOptions): {
   const items: FeatureItem[] = [];
   const skipped: SkippedFile[] = [];
   const labelIndex = new Map(options.labels.map((l, i) => [l, i]));
+  // Babble talkers come from this same list (one training split), never the clip's speaker.
+  const babbleOn = (options.augment?.babbleProb ?? 0) > 0;
+  const pathOf = new Map(clips.map((c) => [c.relPath, c.path]));
+  const talkers = new Map<string, Float32Array>();
+  const loadTalker = (relPath: string): Float32Array => {
+    let samples = talkers.get(relPath);
+    if (samples === undefined) {
+      const path = pathOf.get(relPath);
+      if (path === undefined) throw new Error(`babble: expected a clip of this split, got ${relPath}`);
+      samples = readWav16k(path);
+      talkers.set(relPath, samples);
+    }
+    return samples;
+  };
   clips.forEach((clip, n) => {
     const labelIdx = labelIndex.get(clip.label);
     if (labelIdx === undefined) throw new Error(`unknown label "${clip.label}" (file ${clip.relPath})`);
@@ -71,9 +85,11 @@ export function loadFeatures(clips: readonly ClipRef[], options: LoadOptions): {
       }
       const versions: ClipFeatures[] = [original];
       const copies = options.augment?.copies ?? 0;
+      const pool = babbleOn ? babblePoolOf(clips, clip.speaker) : [];
       for (let c = 0; c < copies; c += 1) {
-        const spec: AugmentSpec = drawAugmentSpec(options.augment as AugmentConfig, options.seed, clip.relPath, c);
-        versions.push(cachedFeatures(options.cacheDir, cacheKey(clip.path, coeffs.numCoeffs === undefined ? spec : { ...spec, ...coeffs }), () => featuresOfSamples(applyAugment(load(), spec), coeffs)));
+        const spec: AugmentSpec = drawAugmentSpec(options.augment as AugmentConfig, options.seed, clip.relPath, c, pool);
+        const key = cacheKey(clip.path, coeffs.numCoeffs === undefined ? spec : { ...spec, ...coeffs });
+        versions.push(cachedFeatures(options.cacheDir, key, () => featuresOfSamples(applyAugment(load(), spec, loadTalker), coeffs)));
       }
       items.push({ clip, labelIdx, versions });
     } catch (err) {

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ARCH_NAMES, type ArchName, type Hyper } from '../architectures/index.js';
 import { ENGINE_NAMES, type EnginePreference } from '../engine.js';
-import { DEFAULT_AUGMENT, validateAugmentConfig } from './augment.js';
+import { DEFAULT_AUGMENT, DEFAULT_BABBLE_SNR_DB, validateAugmentConfig } from './augment.js';
 import { DEFAULT_MASKS, type MaskConfig } from './batch_regularize.js';
 import { LAYOUTS, type Layout } from './dataset.js';
 import { parseSpeakerList } from './split.js';
@@ -45,6 +45,8 @@ Training
   --telephone-filter <f>    ${TELEPHONE_FILTERS.join(' | ')}: band limit of those copies (default ${DEFAULT_AUGMENT.telephoneFilter})
   --gain-db <lo:hi>         gain range of every copy, dB (default ${DEFAULT_AUGMENT.gainDb.join(':')})
   --tilt-prob <x>           share of copies given a spectral tilt of up to ±6 dB/octave (default ${DEFAULT_AUGMENT.tiltProb})
+  --babble-prob <x>         share of copies given babble of 6 other training speakers (default 0: none)
+  --babble-snr-db <lo:hi>   SNR range of that babble against the speech level, dB (default ${DEFAULT_BABBLE_SNR_DB.join(':')})
   --reset-after-silence-frames <n>  streaming reset written to meta (default ${D.resetAfterSilenceFrames})
   --cache-dir <dir>         feature cache (default ${D.cacheDir}); --no-cache disables it
   --engine <e>              auto | ${ENGINE_NAMES.join(' | ')} (default auto, as the server)
@@ -88,6 +90,15 @@ function num(name: string, value: string | undefined, fallback: number): number 
   return n;
 }
 
+/** `lo:hi` (dB) as an ascending pair of finite numbers. */
+function parseRange(flag: string, spec: string): [number, number] {
+  const range = spec.split(':').map(Number);
+  if (range.length !== 2 || range.some((g) => !Number.isFinite(g)) || (range[0] as number) > (range[1] as number)) {
+    throw new Error(`${flag}: expected lo:hi in dB, got "${spec}"`);
+  }
+  return range as [number, number];
+}
+
 export function parseTrainArgs(argv: string[]): TrainConfig | null {
   const { values } = parseArgs({
     args: argv,
@@ -114,6 +125,8 @@ export function parseTrainArgs(argv: string[]): TrainConfig | null {
       'telephone-filter': { type: 'string' },
       'gain-db': { type: 'string' },
       'tilt-prob': { type: 'string' },
+      'babble-prob': { type: 'string' },
+      'babble-snr-db': { type: 'string' },
       'reset-after-silence-frames': { type: 'string' },
       'cache-dir': { type: 'string' },
       'no-cache': { type: 'boolean' },
@@ -144,10 +157,7 @@ export function parseTrainArgs(argv: string[]): TrainConfig | null {
   if (!(TELEPHONE_FILTERS as readonly string[]).includes(telephoneFilter)) {
     throw new Error(`--telephone-filter: expected one of ${TELEPHONE_FILTERS.join(', ')}, got "${telephoneFilter}"`);
   }
-  const gainDb = values['gain-db'] === undefined ? DEFAULT_AUGMENT.gainDb : values['gain-db'].split(':').map(Number);
-  if (gainDb.length !== 2 || gainDb.some((g) => !Number.isFinite(g)) || (gainDb[0] as number) > (gainDb[1] as number)) {
-    throw new Error(`--gain-db: expected lo:hi in dB, got "${values['gain-db']}"`);
-  }
+  const gainDb = values['gain-db'] === undefined ? DEFAULT_AUGMENT.gainDb : parseRange('--gain-db', values['gain-db']);
   const augment =
     copies === 0
       ? null
@@ -156,8 +166,11 @@ export function parseTrainArgs(argv: string[]): TrainConfig | null {
           copies,
           telephoneProb: num('telephone-prob', values['telephone-prob'], DEFAULT_AUGMENT.telephoneProb),
           telephoneFilter: telephoneFilter as TelephoneFilter,
-          gainDb: gainDb as [number, number],
+          gainDb,
           tiltProb: num('tilt-prob', values['tilt-prob'], DEFAULT_AUGMENT.tiltProb),
+          // Only when asked for, so the recipes before babble keep their exact config.
+          ...(values['babble-prob'] === undefined ? {} : { babbleProb: num('babble-prob', values['babble-prob'], 0) }),
+          ...(values['babble-snr-db'] === undefined ? {} : { babbleSnrDb: parseRange('--babble-snr-db', values['babble-snr-db']) }),
         };
   if (augment !== null) validateAugmentConfig(augment);
   const outDir = resolve(values.out);

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { activePower, addNoiseAtSnr, applyAugment, applyGainDb, changeSpeed, DEFAULT_AUGMENT, drawAugmentSpec } from '../../models/train/augment.js';
+import { activePower, addNoiseAtSnr, applyAugment, applyGainDb, babblePoolOf, changeSpeed, DEFAULT_AUGMENT, drawAugmentSpec, validateAugmentConfig } from '../../models/train/augment.js';
+import { loadFeatures } from '../../models/train/load_features.js';
 import { Prng } from '../../models/train/prng.js';
 import { telephoneDegrade, telephoneMulaw8k } from '../../models/train/telephone.js';
 
@@ -57,5 +58,73 @@ describe('augmentation', () => {
     const x = tone(250, 0.5);
     const spec = { gainDb: -3, speed: 1.05, snrDb: 15, noiseColor: 'pink' as const, telephone: true, noiseSeed: 9 };
     assert.deepEqual(applyAugment(x, spec), applyAugment(x, spec));
+  });
+
+  it('babble off (absent, 0 or no pool) leaves every copy exactly as before; on, it only adds a last draw', () => {
+    const pool = ['Actor_02/x.wav', 'Actor_03/y.wav'];
+    for (let copy = 0; copy < 20; copy += 1) {
+      const before = drawAugmentSpec(DEFAULT_AUGMENT, 7, 'Actor_01/a.wav', copy);
+      assert.deepEqual(drawAugmentSpec(DEFAULT_AUGMENT, 7, 'Actor_01/a.wav', copy, pool), before, `copy ${copy}: no babbleProb`);
+      assert.deepEqual(drawAugmentSpec({ ...DEFAULT_AUGMENT, babbleProb: 0 }, 7, 'Actor_01/a.wav', copy, pool), before, `copy ${copy}: babbleProb 0`);
+      assert.deepEqual(drawAugmentSpec({ ...DEFAULT_AUGMENT, babbleProb: 1 }, 7, 'Actor_01/a.wav', copy, []), before, `copy ${copy}: empty pool`);
+      const { babble, ...rest } = drawAugmentSpec({ ...DEFAULT_AUGMENT, babbleProb: 1 }, 7, 'Actor_01/a.wav', copy, pool);
+      assert.deepEqual(rest, before, `copy ${copy}: the other draws unchanged`);
+      assert.ok(babble !== undefined, `copy ${copy}: babbleProb 1 always babbles`);
+      assert.equal(babble.clips.length, 6);
+      assert.ok(babble.clips.every((c) => pool.includes(c)), `copy ${copy}: talkers from the pool, got ${babble.clips.join()}`);
+      assert.ok(babble.snrDb >= 0 && babble.snrDb <= 20, `copy ${copy}: SNR ${babble.snrDb} within the default 0–20 dB`);
+    }
+    let babbled = 0;
+    for (let copy = 0; copy < 400; copy += 1) if (drawAugmentSpec({ ...DEFAULT_AUGMENT, babbleProb: 0.3 }, 1, 'c.wav', copy, pool).babble) babbled += 1;
+    assert.ok(babbled > 80 && babbled < 160, `expected ~30 % of 400 copies with babble, got ${babbled}`);
+    assert.throws(() => validateAugmentConfig({ ...DEFAULT_AUGMENT, babbleProb: 1.5 }), /babbleProb/);
+    assert.throws(() => validateAugmentConfig({ ...DEFAULT_AUGMENT, babbleProb: 0.3, babbleSnrDb: [20, 0] }), /babbleSnrDb/);
+  });
+
+  it('the babble pool is the split\'s other speakers, never the clip\'s own', () => {
+    const clips = [
+      { relPath: 'Actor_01/a.wav', speaker: '01' },
+      { relPath: 'Actor_01/b.wav', speaker: '01' },
+      { relPath: 'Actor_02/c.wav', speaker: '02' },
+      { relPath: 'x.wav', speaker: null },
+    ];
+    assert.deepEqual(babblePoolOf(clips, '01'), ['Actor_02/c.wav']);
+    assert.deepEqual(babblePoolOf(clips, '02'), ['Actor_01/a.wav', 'Actor_01/b.wav']);
+    assert.deepEqual(babblePoolOf(clips, null), []);
+  });
+
+  it('babble is mixed at the drawn SNR against the speech level, reproducibly, from the loaded talkers', () => {
+    const x = new Float32Array(32_000);
+    x.set(tone(300, 1, 0.1), 8000);
+    const talkers: Record<string, Float32Array> = { 'A/1.wav': tone(440, 0.7, 0.2), 'B/2.wav': tone(660, 1.3, 0.05) };
+    const loaded: string[] = [];
+    const load = (relPath: string): Float32Array => {
+      loaded.push(relPath);
+      return talkers[relPath] as Float32Array;
+    };
+    const spec = { gainDb: 0, speed: 1, snrDb: null, noiseColor: 'white' as const, telephone: false, noiseSeed: 1, babble: { clips: ['A/1.wav', 'B/2.wav', 'A/1.wav'], snrDb: 10, seed: 4 } };
+    const y = applyAugment(x, spec, load);
+    assert.deepEqual(applyAugment(x, spec, load), y, 'the same spec gives the same samples');
+    assert.deepEqual([...new Set(loaded)].sort(), ['A/1.wav', 'B/2.wav']);
+    const babble = y.map((v, i) => v - (x[i] as number));
+    const snr = 10 * Math.log10(activePower(x) / activePower(babble));
+    assert.ok(Math.abs(snr - 10) < 0.5, `expected 10 dB, got ${snr.toFixed(2)}`);
+    assert.throws(() => applyAugment(x, spec), /expected a clip loader/);
+  });
+
+  it('loadFeatures gives babble copies from the split\'s other speakers (fixture clips of actors 01 and 02)', () => {
+    const dir = new URL('../fixtures/speech/', import.meta.url).pathname;
+    const clip = (name: string, label: string) => ({ path: `${dir}${name}`, relPath: name, label, speaker: name.slice(-6, -4) });
+    const clips = [clip('03-01-01-01-01-01-01.wav', 'neutral'), clip('03-01-03-01-01-01-02.wav', 'happy'), clip('03-01-05-02-01-01-01.wav', 'angry')];
+    const options = { labels: ['neutral', 'happy', 'angry'], seed: 1, cacheDir: null };
+    const plain = loadFeatures(clips, { ...options, augment: { ...DEFAULT_AUGMENT, copies: 2 } });
+    const babbled = loadFeatures(clips, { ...options, augment: { ...DEFAULT_AUGMENT, copies: 2, babbleProb: 1 } });
+    assert.deepEqual(babbled.skipped, []);
+    for (const [i, item] of babbled.items.entries()) {
+      const before = plain.items[i];
+      assert.ok(before !== undefined, `item ${i}`);
+      assert.deepEqual(item.versions[0], before.versions[0], `item ${i}: the original is untouched`);
+      for (const v of [1, 2]) assert.notDeepEqual(item.versions[v]?.coeffs, before.versions[v]?.coeffs, `item ${i} copy ${v}: babble changed it`);
+    }
   });
 });

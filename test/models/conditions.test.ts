@@ -5,7 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { CONDITION_NAMES, getConditions, makeBabble, soxAvailable } from '../../models/eval/conditions.js';
+import { CONDITION_NAMES, getConditions, soxAvailable } from '../../models/eval/conditions.js';
+import { makeBabble } from '../../models/train/babble.js';
 import { activePower } from '../../models/train/level.js';
 import { Prng } from '../../models/train/prng.js';
 import { spectralTilt } from '../../models/train/tilt.js';
