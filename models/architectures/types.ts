@@ -4,6 +4,7 @@
  * offline inference and the streaming runner.
  */
 import type * as tf from '@tensorflow/tfjs';
+import type { ParamSpec } from '../ops/init.js';
 
 export const ARCH_NAMES = ['cnn-attn-lstm', 'lstm', 'conv1d', 'conv1d-lstm'] as const;
 export type ArchName = (typeof ARCH_NAMES)[number];
@@ -91,13 +92,8 @@ export interface ForwardOptions {
   batchNormMomentum?: number;
 }
 
-/** One parameter as created by an architecture's init. */
-export interface ParamSpec {
-  shape: number[];
-  values: Float32Array;
-  /** False for statistics that the optimizer must not touch (batch-norm moving stats). */
-  trainable: boolean;
-}
+/** One parameter as created by an architecture's init (defined beside the initialisers, ops/init.ts). */
+export type { ParamSpec };
 
 export interface Architecture {
   name: ArchName;

@@ -22,7 +22,7 @@ import type { ModelMeta } from '../meta.js';
 import { scanDataset } from '../train/dataset.js';
 import { loadEvalFeatures, offlineProbabilities } from '../train/evaluate_run.js';
 import { argmax } from '../train/metrics.js';
-import { foldDirs } from './cv_eval.js';
+import { foldDirs } from '../train/cv_dirs.js';
 import { reliability } from './scores.js';
 import { fitTemperature, meanNll, tempered } from './temperature.js';
 

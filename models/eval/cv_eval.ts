@@ -5,10 +5,11 @@
  * Per fold and condition it keeps the three scores (scores.ts) and each clip's outcome; over
  * folds it reports mean ± sd (sd across the folds' scores).
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startServer } from '../../server/app.js';
 import { hashString32 } from '../train/augment.js';
+import { foldDirs } from '../train/cv_dirs.js';
 import { scanDataset, type ClipRef } from '../train/dataset.js';
 import { readWav16k } from '../train/features.js';
 import type { ModelMeta } from '../meta.js';
@@ -70,16 +71,6 @@ export interface CvReport {
   hopMs: number;
   smoothing: number;
   conditions: ConditionSummary[];
-}
-
-/** The fold<k> directories of a CV run that hold a model, in fold order. */
-export function foldDirs(cvDir: string): { index: number; dir: string }[] {
-  return readdirSync(cvDir)
-    .map((name) => /^fold(\d+)$/.exec(name))
-    .filter((m): m is RegExpExecArray => m !== null)
-    .map((m) => ({ index: Number(m[1]), dir: join(cvDir, m[0]) }))
-    .filter((f) => existsSync(join(f.dir, 'meta.json')))
-    .sort((a, b) => a.index - b.index);
 }
 
 /** Every k-th clip so a smoke run still covers each speaker and label. */

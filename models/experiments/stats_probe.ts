@@ -19,7 +19,7 @@ import { parseArgs } from 'node:util';
 import { selectEngine } from '../engine.js';
 import { loadModel } from '../io.js';
 import { voicedGateOf } from '../meta.js';
-import { foldDirs } from '../eval/cv_eval.js';
+import { foldDirs } from '../train/cv_dirs.js';
 import { scanDataset } from '../train/dataset.js';
 import { loadFeatures, type FeatureItem } from '../train/load_features.js';
 import { offlineProbabilities } from '../train/evaluate_run.js';

@@ -3,7 +3,14 @@
  * the same weights on every backend.
  */
 import { mulberry32 } from '../../shared/prng.js';
-import type { ParamSpec } from '../architectures/types.js';
+
+/** One parameter as an architecture's init creates it. */
+export interface ParamSpec {
+  shape: number[];
+  values: Float32Array;
+  /** False for statistics that the optimizer must not touch (batch-norm moving stats). */
+  trainable: boolean;
+}
 
 /** mulberry32: small, fast, good enough for weight init; returns values in [0, 1). */
 export function seededRandom(seed: number): () => number {

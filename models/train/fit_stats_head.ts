@@ -19,7 +19,7 @@ import { hasStatsHead } from '../architectures/stats_head.js';
 import { selectEngine } from '../engine.js';
 import { loadModel, saveModel, type LoadedModel } from '../io.js';
 import { voicedGateOf, type ModelMeta } from '../meta.js';
-import { foldDirs } from '../eval/cv_eval.js';
+import { foldDirs } from './cv_dirs.js';
 import type { AugmentConfig } from './augment.js';
 import { scanDataset } from './dataset.js';
 import { loadFeatures, type FeatureItem, type SkippedFile } from './load_features.js';

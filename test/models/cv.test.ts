@@ -83,7 +83,7 @@ describe('npm run cv + npm run evaluate -- --cv (synthetic corpus, real server)'
 
     const conditions = soxAvailable() ? 'wideband,telephone,gain-20dB,babble10dB' : 'wideband,gain-20dB,babble10dB';
     if (!soxAvailable()) console.log('# sox not installed: the telephone condition is not exercised here (apt-get install sox libsox-fmt-all)');
-    const { stdout } = await run('node', ['--import', 'tsx', 'models/train/evaluate.ts', '--cv', cvDir, '--data', data, '--conditions', conditions], { timeout: 300_000 });
+    const { stdout } = await run('node', ['--import', 'tsx', 'models/eval/evaluate.ts', '--cv', cvDir, '--data', data, '--conditions', conditions], { timeout: 300_000 });
     assert.match(stdout, /\| wideband — /);
     const report = JSON.parse(readFileSync(join(cvDir, 'cv-report.json'), 'utf8')) as CvReport;
     assert.deepEqual(report.labels, [...SYNTH_LABELS]);

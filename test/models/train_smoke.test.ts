@@ -76,7 +76,7 @@ describe('training smoke run (synthetic generic-layout data)', () => {
     const json = join(root, 'eval', 'smoke.json');
     mkdirSync(join(root, 'eval'), { recursive: true });
     const { stdout } = await run(process.execPath, [
-      '--import', 'tsx', 'models/train/evaluate.ts',
+      '--import', 'tsx', 'models/eval/evaluate.ts',
       '--model', out, '--data', data, '--actors', 's4', '--out', json, '--engine', 'cpu', '--no-cache',
     ]);
     assert.match(stdout, /offline wideband/);
@@ -89,7 +89,7 @@ describe('training smoke run (synthetic generic-layout data)', () => {
       assert.match(readFileSync(join(root, 'eval', `smoke.${mode}.svg`), 'utf8'), /^<svg/);
     }
     const tel = await run(process.execPath, [
-      '--import', 'tsx', 'models/train/evaluate.ts',
+      '--import', 'tsx', 'models/eval/evaluate.ts',
       '--model', out, '--data', data, '--actors', 's4', '--telephone', '--mode', 'offline',
       '--out', join(root, 'eval', 'tel.json'), '--engine', 'cpu', '--no-cache',
     ]);

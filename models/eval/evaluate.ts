@@ -10,14 +10,14 @@ import { parseArgs } from 'node:util';
 import { ENGINE_NAMES, selectEngine, type EnginePreference } from '../engine.js';
 import { loadModel, META_FILE } from '../io.js';
 import type { ModelMeta } from '../meta.js';
-import { confusionSvg } from './confusion_svg.js';
-import { LAYOUTS, type Layout } from './dataset.js';
-import { evaluateModel, type EvaluateResult } from './evaluate_run.js';
-import { formatMetricsTable, type Metrics } from './metrics.js';
-import { parseSpeakerList } from './split.js';
-import { CONDITION_NAMES, CORE_CONDITIONS } from '../eval/conditions.js';
-import { evaluateCv, type CvReport } from '../eval/cv_eval.js';
-import { ablationMarkdown, reliabilitySvg, reportMarkdown } from '../eval/cv_report.js';
+import { confusionSvg } from '../train/confusion_svg.js';
+import { detectLayout, LAYOUTS, type Layout } from '../train/dataset.js';
+import { evaluateModel, type EvaluateResult } from '../train/evaluate_run.js';
+import { formatMetricsTable, type Metrics } from '../train/metrics.js';
+import { parseSpeakerList } from '../train/split.js';
+import { CONDITION_NAMES, CORE_CONDITIONS } from './conditions.js';
+import { evaluateCv, type CvReport } from './cv_eval.js';
+import { ablationMarkdown, reliabilitySvg, reportMarkdown } from './cv_report.js';
 import { DEFAULT_HOP_MS, DEFAULT_SMOOTHING } from '../../shared/protocol.js';
 
 const HELP = `Usage: npm run evaluate -- --cv <cv dir> --data <dir> [options]     (cross-validation, the model's headline)
@@ -163,7 +163,6 @@ async function main(argv: string[]): Promise<void> {
   let speakers = values.actors === undefined ? null : parseSpeakerList(values.actors);
   const valSpeakers = model.meta.training?.['valSpeakers'] as string[] | undefined;
   if (speakers === null && valSpeakers !== undefined && model.meta.training?.['layout'] === 'ravdess') {
-    const { detectLayout } = await import('./dataset.js');
     if ((layout === 'auto' ? detectLayout(dataDir) : layout) === 'ravdess') {
       speakers = valSpeakers;
       console.error(`evaluating the model's validation speakers ${valSpeakers.join(',')} (use --actors to choose)`);
