@@ -6,51 +6,19 @@
  * audio message with one result. Real metrics, registry and configuration.
  */
 import assert from 'node:assert/strict';
-import { EventEmitter } from 'node:events';
 import { describe, it } from 'node:test';
-import type { WebSocket } from 'ws';
 import { ERROR_CODES } from '../../shared/error_codes.js';
-import type { EmotionMessage, ServerMessage } from '../../shared/protocol.js';
+import type { EmotionMessage } from '../../shared/protocol.js';
 import type { ServerConfig } from '../../server/config.js';
 import { resolveConfig } from '../../server/config_resolve.js';
-import { createLogger } from '../../server/logger.js';
-import { createMetrics } from '../../server/metrics.js';
+import type { createMetrics } from '../../server/metrics.js';
 import type { InferencePool, PipelineHandlers, RemotePipeline } from '../../server/model/batcher.js';
 import type { PipelineOpen } from '../../server/model/messages.js';
-import { SessionRegistry } from '../../server/session/registry.js';
 import { Session } from '../../server/session/session.js';
-import { watchContext } from '../../server/watch/context.js';
+import { FakeSocket, fakeSessionContext } from '../helpers/fake_socket.js';
 
 const LABELS = ['neutral', 'angry'];
 const MAX_UNSENT_BYTES = 16_384;
-
-/** The parts of a ws WebSocket a Session uses, recording what it does. */
-class FakeSocket extends EventEmitter {
-  readonly OPEN = 1;
-  readyState = 1;
-  bufferedAmount = 0;
-  isPaused = false;
-  readonly sent: ServerMessage[] = [];
-  closedWith: { code: number; reason: string } | null = null;
-  terminated = false;
-  send(data: string): void {
-    this.sent.push(JSON.parse(data) as ServerMessage);
-  }
-  close(code: number, reason: string): void {
-    this.closedWith = { code, reason };
-    this.readyState = 2;
-  }
-  terminate(): void {
-    this.terminated = true;
-    this.readyState = 3;
-  }
-  pause(): void {
-    this.isPaused = true;
-  }
-  resume(): void {
-    this.isPaused = false;
-  }
-}
 
 /** A pool whose pipelines answer every audio message with one 250 ms result at once. */
 function echoPool(): InferencePool {
@@ -85,12 +53,11 @@ function echoPool(): InferencePool {
 
 function startSession(overrides: Partial<ServerConfig> = {}): { ws: FakeSocket; metrics: ReturnType<typeof createMetrics> } {
   const config = resolveConfig({ maxUnsentBytes: MAX_UNSENT_BYTES, logLevel: 'silent', maxRealTimeMultiple: 10_000, ...overrides });
-  const metrics = createMetrics({ modelId: 'echo', engine: 'cpu', mode: 'streaming' });
   const ws = new FakeSocket();
-  const ctx = { config, pool: echoPool(), metrics, logger: createLogger('silent'), registry: new SessionRegistry(10), ...watchContext(config, LABELS, metrics) };
-  ctx.registry.tryAdd(new Session(ws as unknown as WebSocket, ctx));
-  ws.emit('message', Buffer.from(JSON.stringify({ type: 'start', sampleRate: 16_000, encoding: 'pcm_s16le', channels: 1 })), false);
-  return { ws, metrics };
+  const ctx = fakeSessionContext(config, echoPool(), LABELS);
+  ctx.registry.tryAdd(new Session(ws.asWebSocket, ctx));
+  ws.text({ type: 'start', sampleRate: 16_000, encoding: 'pcm_s16le', channels: 1 });
+  return { ws, metrics: ctx.metrics };
 }
 
 const audio = (): Buffer => Buffer.alloc(8_000); // 250 ms of 16 kHz s16

@@ -7,55 +7,18 @@
  * most, closes once and releases the pipeline. Real configuration, metrics and registry.
  */
 import assert from 'node:assert/strict';
-import { EventEmitter } from 'node:events';
 import { describe, it } from 'node:test';
-import type { WebSocket } from 'ws';
 import { ERROR_CODES, ProtocolError, type ErrorCode } from '../../../shared/error_codes.js';
-import type { EmotionMessage, ServerMessage } from '../../../shared/protocol.js';
+import type { EmotionMessage } from '../../../shared/protocol.js';
 import { resolveConfig } from '../../../server/config_resolve.js';
-import { createLogger } from '../../../server/logger.js';
-import { createMetrics } from '../../../server/metrics.js';
 import type { InferencePool, PipelineHandlers, RemotePipeline } from '../../../server/model/batcher.js';
 import type { PipelineOpen } from '../../../server/model/messages.js';
-import { SessionRegistry } from '../../../server/session/registry.js';
 import { Session } from '../../../server/session/session.js';
-import { watchContext } from '../../../server/watch/context.js';
+import { FakeSocket, fakeSessionContext } from '../../helpers/fake_socket.js';
 
 const LABELS = ['neutral', 'angry'];
 /** 250 ms of 16 kHz pcm_s16le. */
 const HOP_BYTES = 8_000;
-
-/** The parts of a ws WebSocket a Session uses, recording what it does. */
-class FakeSocket extends EventEmitter {
-  readonly OPEN = 1;
-  readyState = 1;
-  bufferedAmount = 0;
-  readonly sent: ServerMessage[] = [];
-  readonly closes: { code: number; reason: string }[] = [];
-  terminated = false;
-  send(data: string): void {
-    this.sent.push(JSON.parse(data) as ServerMessage);
-  }
-  close(code: number, reason: string): void {
-    this.closes.push({ code, reason });
-    this.readyState = 2;
-  }
-  terminate(): void {
-    this.terminated = true;
-    this.readyState = 3;
-  }
-  pause(): void {}
-  resume(): void {}
-  text(message: object): void {
-    this.emit('message', Buffer.from(JSON.stringify(message)), false);
-  }
-  audio(bytes = HOP_BYTES): void {
-    this.emit('message', Buffer.alloc(bytes), true);
-  }
-  errors(): { code: ErrorCode; retryable: boolean }[] {
-    return this.sent.flatMap((m) => (m.type === 'error' ? [{ code: m.code, retryable: m.retryable }] : []));
-  }
-}
 
 const START = { type: 'start', sampleRate: 16_000, encoding: 'pcm_s16le', channels: 1 };
 
@@ -114,14 +77,12 @@ function fakePool(log: PoolLog, failWith?: ProtocolError): InferencePool {
 
 function setup(failWith?: ProtocolError) {
   const config = resolveConfig({ logLevel: 'silent', maxRealTimeMultiple: 10_000 });
-  const metrics = createMetrics({ modelId: 'fake', engine: 'cpu', mode: 'streaming' });
   const log: PoolLog = { opened: [], pushedBytes: 0, ended: 0, closed: 0 };
   const ws = new FakeSocket();
-  const registry = new SessionRegistry(10);
-  const ctx = { config, pool: fakePool(log, failWith), metrics, logger: createLogger('silent'), registry, ...watchContext(config, LABELS, metrics) };
-  const session = new Session(ws as unknown as WebSocket, ctx);
-  registry.tryAdd(session);
-  return { ws, session, log, metrics, registry };
+  const ctx = fakeSessionContext(config, fakePool(log, failWith), LABELS);
+  const session = new Session(ws.asWebSocket, ctx);
+  ctx.registry.tryAdd(session);
+  return { ws, session, log, metrics: ctx.metrics, registry: ctx.registry };
 }
 
 /** Lets the audio queue's macrotasks run. */
