@@ -77,7 +77,7 @@ export async function startServer(partial: Partial<ServerConfig> = {}): Promise<
     engineSkipped: pool.engineSkipped,
     mode: config.mode,
     maxSessions: config.maxSessions,
-    tensorCount: async () => (await pool.stats()).numTensors,
+    workerStats: () => pool.stats(),
   });
   const registry = new SessionRegistry(config.maxSessions);
   const shutdown = new Shutdown({

@@ -51,6 +51,7 @@ export interface ServerMetrics {
   sessionsPaused: Gauge;
   eventLoopLag: Histogram;
   modelTensors: Gauge;
+  workerMemory: Gauge<'worker' | 'kind'>;
   workerRestarts: Counter;
   workerCrashStreams: Counter<'outcome'>;
   audioLostSeconds: Counter;
@@ -77,12 +78,30 @@ export interface MetricsInfo {
   mode: string;
   /** The configured maxSessions, exported so alerts can compare ser_sessions_active with it. */
   maxSessions?: number;
-  /** Live tfjs tensors in the inference workers, read at scrape time. */
-  tensorCount?: () => Promise<number>;
+  /** The inference workers' tensors and memory, read at scrape time (once per scrape). */
+  workerStats?: () => Promise<WorkerStatsView>;
+}
+
+/** What the metrics read of the inference workers (server/model/batcher.ts PoolStats). */
+export interface WorkerStatsView {
+  numTensors: number;
+  workers: readonly { index: number; heapUsedBytes: number; externalBytes: number; wasmBytes: number }[];
+}
+
+/** One read shared by every gauge collected in the same scrape. */
+function sharedRead<T>(read: () => Promise<T>): () => Promise<T> {
+  let inFlight: Promise<T> | null = null;
+  return () => {
+    inFlight ??= read().finally(() => {
+      inFlight = null;
+    });
+    return inFlight;
+  };
 }
 
 export function createMetrics(info: MetricsInfo): ServerMetrics {
   const registry = new Registry();
+  const readWorkers = info.workerStats === undefined ? undefined : sharedRead(info.workerStats);
   collectDefaultMetrics({ register: registry });
 
   const modelInfo = new Gauge({
@@ -229,7 +248,23 @@ export function createMetrics(info: MetricsInfo): ServerMetrics {
       help: 'Live tfjs tensors summed over the inference workers (flat when nothing leaks)',
       registers: [registry],
       async collect() {
-        if (info.tensorCount !== undefined) this.set(await info.tensorCount());
+        if (readWorkers !== undefined) this.set((await readWorkers()).numTensors);
+      },
+    }),
+    workerMemory: new Gauge({
+      name: 'ser_worker_memory_bytes',
+      help: 'Memory of each inference worker by kind: heap_used (its V8 heap), external (its ArrayBuffers), wasm (tfjs-wasm linear memory, which grows to a high-water mark and is never returned)',
+      labelNames: ['worker', 'kind'],
+      registers: [registry],
+      async collect() {
+        if (readWorkers === undefined) return;
+        this.reset();
+        for (const w of (await readWorkers()).workers) {
+          const worker = String(w.index);
+          this.set({ worker, kind: 'heap_used' }, w.heapUsedBytes);
+          this.set({ worker, kind: 'external' }, w.externalBytes);
+          this.set({ worker, kind: 'wasm' }, w.wasmBytes);
+        }
       },
     }),
     workerRestarts: new Counter({

@@ -47,6 +47,9 @@ export function renderSoakHtml(r: SoakReport): string {
       series(s, 'RSS', '#1f6fb4', (x) => x.rssMb),
       fitLine(s, churnSeconds, 'RSS fit, 2nd half', '#c33', (x) => x.rssMb),
       series(s, 'heap used', '#2e8b57', (x) => x.heapUsedMb),
+      series(s, 'workers: heap used', '#9acd32', (x) => x.memory?.workerHeapMb ?? null),
+      series(s, 'workers: wasm memory', '#d2691e', (x) => x.memory?.wasmMb ?? null),
+      series(s, 'external (ArrayBuffers), all threads', '#8a2be2', (x) => x.memory?.externalMb ?? null),
     ]),
     chart(
       `tfjs tensors (${f(v.tensorSlopePerMin, 2)}/min over the second half)`,

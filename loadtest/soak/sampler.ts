@@ -5,7 +5,7 @@
  */
 import { histogramDelta, scrapeMetrics, sumOf, type PromSnapshot } from '../prometheus.js';
 import { summarizeLatencies } from '../stats.js';
-import type { SoakSample } from './types.js';
+import type { MemoryParts, SoakSample } from './types.js';
 
 const MIB = 2 ** 20;
 
@@ -13,6 +13,17 @@ const mib = (snap: PromSnapshot | null, name: string): number | null => {
   const v = snap === null ? null : sumOf(snap, name);
   return v === null ? null : v / MIB;
 };
+
+/** RSS's parts from one scrape; null when the server does not export the worker gauge. */
+export function memoryPartsOf(snap: PromSnapshot | null): MemoryParts | null {
+  if (snap === null) return null;
+  const worker = (kind: string): number | null => sumOf(snap, 'ser_worker_memory_bytes', { kind });
+  const [workerHeap, workerExternal, wasm] = [worker('heap_used'), worker('external'), worker('wasm')];
+  const mainHeap = sumOf(snap, 'nodejs_heap_size_used_bytes');
+  const mainExternal = sumOf(snap, 'nodejs_external_memory_bytes');
+  if (workerHeap === null || workerExternal === null || wasm === null || mainHeap === null || mainExternal === null) return null;
+  return { mainHeapMb: mainHeap / MIB, workerHeapMb: workerHeap / MIB, externalMb: (mainExternal + workerExternal) / MIB, wasmMb: wasm / MIB };
+}
 
 /** One sample from the scrape at the window's end (`cur`) and the one at its start (`prev`). */
 export function sampleOf(
@@ -30,6 +41,7 @@ export function sampleOf(
     tSeconds,
     rssMb: mib(cur, 'process_resident_memory_bytes'),
     heapUsedMb: mib(cur, 'nodejs_heap_size_used_bytes'),
+    memory: memoryPartsOf(cur),
     tensors: cur === null ? null : sumOf(cur, 'ser_model_tensors'),
     sessionsActive: cur === null ? null : sumOf(cur, 'ser_sessions_active'),
     clientSessionsOpen,

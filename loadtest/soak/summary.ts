@@ -17,5 +17,12 @@ export function formatVerdict(r: SoakReport): string {
       `(generator ${g.workers} worker(s), ${f(g.cpuCores, 2)} cores, send lateness p95 ${f(g.latenessP95Ms)} ms; load average ${f(r.machine.loadAverage1m, 2)} at start)`,
   ];
   for (const c of r.verdict.checks) lines.push(`  ${c.pass ? '✓' : '✗'} [${c.kind}] ${c.name}: ${c.detail}`);
+  const p = r.verdict.partFloorSlopesMbPerMin;
+  if (p != null) {
+    lines.push(
+      `  RSS floor slope by part, MB/min (not judged): main heap ${f(p.mainHeapMb, 2)}, worker heaps ${f(p.workerHeapMb, 2)}, ` +
+        `external ${f(p.externalMb, 2)}, wasm ${f(p.wasmMb, 2)}, rest (native, allocator) ${f(p.rest, 2)}`,
+    );
+  }
   return lines.join('\n');
 }

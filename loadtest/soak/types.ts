@@ -9,6 +9,8 @@ export interface SoakSample {
   rssMb: number | null;
   /** nodejs_heap_size_used_bytes, MiB. */
   heapUsedMb: number | null;
+  /** Where the memory is (null on a server without ser_worker_memory_bytes), MiB. */
+  memory: MemoryParts | null;
   /** ser_model_tensors: live tfjs tensors in the inference workers. */
   tensors: number | null;
   /** ser_sessions_active. */
@@ -21,6 +23,18 @@ export interface SoakSample {
   serverLatencyP95Ms: number | null;
   /** End-to-end latency of the results received in the window, ms (nearest rank). */
   latency: { count: number; p50Ms: number; p95Ms: number; p99Ms: number; maxMs: number };
+}
+
+/** RSS's known parts at one instant, MiB; what they leave of RSS is native and allocator memory. */
+export interface MemoryParts {
+  /** The main thread's V8 heap in use (nodejs_heap_size_used_bytes). */
+  mainHeapMb: number;
+  /** The inference workers' V8 heaps in use, summed. */
+  workerHeapMb: number;
+  /** ArrayBuffers and Buffers: the main thread's (nodejs_external_memory_bytes) and the workers'. */
+  externalMb: number;
+  /** tfjs-wasm linear memory, summed over the workers: a high-water mark, never returned. */
+  wasmMb: number;
 }
 
 /** How the generator's sessions ended, by kind. */
@@ -69,6 +83,11 @@ export interface SoakVerdict {
   rssFloorSlopeMbPerMin: number;
   heapSlopeMbPerMin: number;
   tensorSlopePerMin: number;
+  /**
+   * Floor slope of each part of RSS and of what they leave (RSS − parts) over the second
+   * half, MB/min: where a rising RSS comes from. Reported, not judged; null without the parts.
+   */
+  partFloorSlopesMbPerMin: (Record<keyof MemoryParts, number> & { rest: number }) | null;
   checks: SoakCheck[];
 }
 

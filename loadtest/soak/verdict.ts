@@ -10,7 +10,7 @@
  * the half moves it by more than any tolerance worth having.
  */
 import { churnWindow, secondHalfFloorSlopePerMinute, secondHalfSlopePerMinute } from './slope.js';
-import type { OutcomeTally, ServerDeltas, SettleState, SoakCheck, SoakSample, SoakVerdict } from './types.js';
+import type { MemoryParts, OutcomeTally, ServerDeltas, SettleState, SoakCheck, SoakSample, SoakVerdict } from './types.js';
 
 export interface VerdictInput {
   tally: OutcomeTally;
@@ -99,7 +99,22 @@ export function judgeSoak(input: VerdictInput): SoakVerdict {
     tensorSlopePerMin <= input.tensorSlopeTolerancePerMin,
     `${tensorSlopePerMin.toFixed(2)} tensors/min (tolerance ${input.tensorSlopeTolerancePerMin})`,
   );
+  const partFloorSlopesMbPerMin = churn.length > 0 && churn.every((s) => (s.memory ?? null) !== null) ? partSlopes(churn) : null;
   const correct = checks.every((c) => c.kind !== 'correctness' || c.pass);
   const flat = checks.every((c) => c.kind !== 'trend' || c.pass);
-  return { pass: correct && flat, correct, flat, rssSlopeMbPerMin, rssFloorSlopeMbPerMin, heapSlopeMbPerMin, tensorSlopePerMin, checks };
+  return { pass: correct && flat, correct, flat, rssSlopeMbPerMin, rssFloorSlopeMbPerMin, heapSlopeMbPerMin, tensorSlopePerMin, partFloorSlopesMbPerMin, checks };
+}
+
+/** Floor slope of each part of RSS and of the rest, over the second half (every sample has its parts). */
+function partSlopes(churn: readonly SoakSample[]): NonNullable<SoakVerdict['partFloorSlopesMbPerMin']> {
+  const part = (pick: (m: MemoryParts) => number): number => secondHalfFloorSlopePerMinute(churn, (s) => (s.memory == null ? null : pick(s.memory)));
+  return {
+    mainHeapMb: part((m) => m.mainHeapMb),
+    workerHeapMb: part((m) => m.workerHeapMb),
+    externalMb: part((m) => m.externalMb),
+    wasmMb: part((m) => m.wasmMb),
+    rest: secondHalfFloorSlopePerMinute(churn, (s) =>
+      s.memory == null || s.rssMb === null ? null : s.rssMb - s.memory.mainHeapMb - s.memory.workerHeapMb - s.memory.externalMb - s.memory.wasmMb,
+    ),
+  };
 }

@@ -13,7 +13,7 @@
 import type { SkippedEngine } from '../../models/engine.js';
 import { ProtocolError } from '../../shared/error_codes.js';
 import type { PipelineHandlers, RemotePipeline } from '../pipeline/contract.js';
-import type { ModelInfo, PipelineOpen, ToWorker, WorkerInit } from './messages.js';
+import type { ModelInfo, PipelineOpen, ToWorker, WorkerInit, WorkerStats } from './messages.js';
 import { WorkerSlot, type PoolHooks } from './slot.js';
 
 export type { PipelineHandlers, RemotePipeline } from '../pipeline/contract.js';
@@ -21,6 +21,13 @@ export type { PoolHooks } from './slot.js';
 
 /** Pause before respawning a worker that failed to load the model, ms. */
 const RESPAWN_DELAY_MS = 5_000;
+
+/** The pool's figures at one moment: totals over the live workers, and each one's own. */
+export interface PoolStats {
+  numTensors: number;
+  sessions: number;
+  workers: (WorkerStats & { index: number })[];
+}
 
 export class InferencePool {
   private readonly slots: WorkerSlot[] = [];
@@ -111,24 +118,29 @@ export class InferencePool {
     return this.slots.reduce((n, s) => n + s.pipelines.size, 0);
   }
 
-  /** Live tensors and sessions summed over the workers (for the leak gauge and tests). */
-  async stats(): Promise<{ numTensors: number; sessions: number }> {
-    const all = await Promise.all(
-      this.slots
-        .filter((s) => s.alive)
-        .map(
-          (slot) =>
-            new Promise<{ numTensors: number; sessions: number }>((resolve) => {
-              const requestId = this.nextRequestId++;
-              slot.statsWaiters.set(requestId, resolve);
-              slot.worker.postMessage({ type: 'stats', requestId } satisfies ToWorker);
-            }),
-        ),
+  /**
+   * Live tensors and sessions summed over the workers (for the leak gauge and tests), and
+   * each live worker's own figures, by its index in the pool.
+   */
+  async stats(): Promise<PoolStats> {
+    const workers = await Promise.all(
+      this.slots.flatMap((slot, index) =>
+        slot.alive
+          ? [
+              new Promise<WorkerStats & { index: number }>((resolve) => {
+                const requestId = this.nextRequestId++;
+                slot.statsWaiters.set(requestId, (stats) => resolve({ ...stats, index }));
+                slot.worker.postMessage({ type: 'stats', requestId } satisfies ToWorker);
+              }),
+            ]
+          : [],
+      ),
     );
-    return all.reduce((a, b) => ({ numTensors: a.numTensors + b.numTensors, sessions: a.sessions + b.sessions }), {
-      numTensors: 0,
-      sessions: 0,
-    });
+    return {
+      numTensors: workers.reduce((n, w) => n + w.numTensors, 0),
+      sessions: workers.reduce((n, w) => n + w.sessions, 0),
+      workers,
+    };
   }
 
   /** Test hook: kills worker `index` as a crash would, and resolves once its replacement is ready. */

@@ -10,6 +10,7 @@ import type { ErrorCode } from '../../shared/error_codes.js';
 import type { Encoding } from '../../shared/protocol.js';
 import type { EngineChoice, ServerMode } from '../config.js';
 import type { EmotionResult } from '../pipeline/contract.js';
+import type { WorkerMemory } from './worker_memory.js';
 
 /** `workerData` of an inference worker. */
 export interface WorkerInit {
@@ -84,6 +85,15 @@ export type ToWorker =
     }
   | { type: 'stats'; requestId: number };
 
+/** One worker's live tensors, open streams and memory (worker_memory.ts), read at its turn. */
+export interface WorkerStats extends WorkerMemory {
+  numTensors: number;
+  sessions: number;
+}
+
+/** What a worker that died before answering counts for. */
+export const NO_WORKER_STATS: WorkerStats = Object.freeze({ numTensors: 0, sessions: 0, heapUsedBytes: 0, externalBytes: 0, wasmBytes: 0 });
+
 /** What a pipeline session produced, in order. */
 export type PipelineEvent =
   | { kind: 'result'; sessionId: string; result: EmotionResult }
@@ -108,4 +118,4 @@ export type FromWorker =
       /** Audio pushed through the pipelines since the last message, and the time it took, s. */
       dsp: { audioSeconds: number; seconds: number };
     }
-  | { type: 'stats'; requestId: number; numTensors: number; sessions: number };
+  | ({ type: 'stats'; requestId: number } & WorkerStats);

@@ -6,7 +6,7 @@
 import type { Worker } from 'node:worker_threads';
 import { ProtocolError } from '../../shared/error_codes.js';
 import type { PipelineHandlers } from '../pipeline/contract.js';
-import type { FromWorker, ModelInfo, PackedAudio, PipelineEnd, PipelineOpen, ToWorker, WorkerInit } from './messages.js';
+import { NO_WORKER_STATS, type FromWorker, type ModelInfo, type PackedAudio, type PipelineEnd, type PipelineOpen, type ToWorker, type WorkerInit, type WorkerStats } from './messages.js';
 import { spawnInferenceWorker } from './spawn.js';
 
 export interface PoolHooks {
@@ -69,7 +69,7 @@ export class WorkerSlot {
   readonly sessions = new Set<string>();
   /** The streams awaiting this worker's results (until their error or completion). */
   readonly pipelines = new Map<string, PipelineHandlers>();
-  readonly statsWaiters = new Map<number, (stats: { numTensors: number; sessions: number }) => void>();
+  readonly statsWaiters = new Map<number, (stats: WorkerStats) => void>();
   readonly ready: Promise<ModelInfo>;
   private outbox = emptyOutbox();
   private flushScheduled = false;
@@ -107,7 +107,8 @@ export class WorkerSlot {
           case 'stats': {
             const waiter = this.statsWaiters.get(message.requestId);
             this.statsWaiters.delete(message.requestId);
-            waiter?.({ numTensors: message.numTensors, sessions: message.sessions });
+            const { type: _type, requestId: _id, ...stats } = message;
+            waiter?.(stats);
             break;
           }
         }
@@ -183,7 +184,7 @@ export class WorkerSlot {
     const pipelines = [...this.pipelines.values()];
     this.pipelines.clear();
     for (const handlers of pipelines) handlers.error(err);
-    for (const waiter of this.statsWaiters.values()) waiter({ numTensors: 0, sessions: 0 });
+    for (const waiter of this.statsWaiters.values()) waiter(NO_WORKER_STATS);
     this.statsWaiters.clear();
   }
 }

@@ -24,6 +24,7 @@ import { ModelStreams } from './model_streams.js';
 import type { StepRequest } from './rounds.js';
 import { adaptiveBatchWindowMs, BatchScheduler } from './scheduler.js';
 import { PipelineShard } from './shard.js';
+import { workerMemory } from './worker_memory.js';
 import { WorkerOutbox } from './worker_outbox.js';
 import { WorkerPort } from './worker_port.js';
 
@@ -96,7 +97,7 @@ async function main(): Promise<void> {
     for (const message of messages) {
       // Stats wait their turn too, so they see every open and close posted before them.
       if (message.type === 'stats') {
-        port.post({ type: 'stats', requestId: message.requestId, numTensors: tf.memory().numTensors, sessions: states.size });
+        port.post({ type: 'stats', requestId: message.requestId, numTensors: tf.memory().numTensors, sessions: states.size, ...workerMemory() });
       } else {
         handleWork(message);
       }

@@ -105,6 +105,10 @@ describe('sampleOf', () => {
     );
     const cur = parsePrometheusText(
       ['process_resident_memory_bytes 314572800', 'nodejs_heap_size_used_bytes 52428800', 'ser_model_tensors 42', 'ser_sessions_active 7',
+        'nodejs_external_memory_bytes 1048576',
+        'ser_worker_memory_bytes{worker="0",kind="heap_used"} 10485760', 'ser_worker_memory_bytes{worker="1",kind="heap_used"} 20971520',
+        'ser_worker_memory_bytes{worker="0",kind="external"} 1048576', 'ser_worker_memory_bytes{worker="1",kind="external"} 2097152',
+        'ser_worker_memory_bytes{worker="0",kind="wasm"} 33554432', 'ser_worker_memory_bytes{worker="1",kind="wasm"} 67108864',
         'ser_event_loop_lag_seconds_bucket{le="0.001"} 10', 'ser_event_loop_lag_seconds_bucket{le="0.01"} 20', 'ser_event_loop_lag_seconds_bucket{le="+Inf"} 20',
         'ser_event_loop_lag_seconds_count 20', 'ser_event_loop_lag_seconds_sum 0.06'].join('\n'),
     );
@@ -112,6 +116,8 @@ describe('sampleOf', () => {
     assert.equal(s.rssMb, 300);
     assert.equal(s.heapUsedMb, 50);
     assert.equal(s.tensors, 42);
+    assert.deepEqual(s.memory, { mainHeapMb: 50, workerHeapMb: 30, externalMb: 4, wasmMb: 96 }, 'RSS parts, summed over the workers');
+    assert.equal(sampleOf(10, null, prev, [], 0).memory, null, 'no parts from a server without the worker gauge');
     assert.equal(s.sessionsActive, 7);
     assert.equal(s.clientSessionsOpen, 6);
     assert.ok(s.eventLoopLagP99Ms !== null && s.eventLoopLagP99Ms > 1 && s.eventLoopLagP99Ms <= 10, `lag ${s.eventLoopLagP99Ms}`);
@@ -135,10 +141,11 @@ describe('tally and verdict', () => {
     outcome({ behavior: 'slow_reader', finalSeen: false, summarySeen: false, closeCode: 1006, dropped: true }),
     outcome({ behavior: 'idle', errorCode: 'idle_timeout', closeCode: 4008, dropped: true }),
   ];
-  const samples: SoakSample[] = [0, 10, 20, 30, 40].map((t) => ({
-    tSeconds: t, rssMb: 300, heapUsedMb: 50, tensors: 40, sessionsActive: 3, clientSessionsOpen: 3, eventLoopLagP99Ms: 2, serverLatencyP95Ms: 3,
+  const flatSample: SoakSample = {
+    tSeconds: 0, rssMb: 300, heapUsedMb: 50, memory: null, tensors: 40, sessionsActive: 3, clientSessionsOpen: 3, eventLoopLagP99Ms: 2, serverLatencyP95Ms: 3,
     latency: { count: 10, p50Ms: 5, p95Ms: 9, p99Ms: 9, maxMs: 9 },
-  }));
+  };
+  const samples: SoakSample[] = [0, 10, 20, 30, 40].map((t) => ({ ...flatSample, tSeconds: t }));
   const good = (tally: OutcomeTally): VerdictInput => ({
     tally,
     serverDeltas: { errorsByCode: { slow_consumer: 1, idle_timeout: 1 }, timeoutsByKind: { slow_consumer: 1, idle: 1 }, sessionsByOutcome: {}, workerRestarts: 0 },
@@ -161,6 +168,20 @@ describe('tally and verdict', () => {
     assert.deepEqual(v.checks.filter((c) => !c.pass), []);
     assert.equal(v.pass, true);
     assert.equal(v.rssSlopeMbPerMin, 0);
+  });
+
+  it('attributes a rising RSS to its parts: here the wasm high-water mark, the rest flat', () => {
+    const rising = Array.from({ length: 61 }, (_, i): SoakSample => {
+      const t = i * 10;
+      const wasmMb = 64 + t / 30; // +2 MB/min
+      return { ...flatSample, tSeconds: t, rssMb: 300 + t / 30, memory: { mainHeapMb: 50, workerHeapMb: 30, externalMb: 4, wasmMb } };
+    });
+    const v = judgeSoak({ ...good(tallyOutcomes(outcomes)), samples: rising, churnSeconds: 600 });
+    const parts = v.partFloorSlopesMbPerMin;
+    assert.ok(parts !== null, 'parts are reported when every sample has them');
+    assert.ok(Math.abs(parts.wasmMb - 2) < 1e-9 && Math.abs(v.rssFloorSlopeMbPerMin - 2) < 1e-9, `wasm ${parts.wasmMb}, RSS ${v.rssFloorSlopeMbPerMin}`);
+    assert.deepEqual([parts.mainHeapMb, parts.workerHeapMb, parts.externalMb, parts.rest], [0, 0, 0, 0], 'nothing else moves');
+    assert.equal(judgeSoak(good(tallyOutcomes(outcomes))).partFloorSlopesMbPerMin, null, 'no parts, no attribution');
   });
 
   it('judges the trends on the churn only: a tail after it (careless clients waiting) does not count', () => {

@@ -190,6 +190,9 @@ describe('HTTP endpoints', () => {
     assert.equal(get('ser_backlog_bytes'), 0);
     assert.ok(get('ser_event_loop_lag_seconds_count') > 0);
     assert.ok(get('ser_model_tensors') > 0);
+    assert.ok(get('ser_worker_memory_bytes{worker="0",kind="heap_used"}') > 0, 'worker 0 reports its V8 heap');
+    assert.ok(get('ser_worker_memory_bytes{worker="0",kind="external"}') >= 0, 'worker 0 reports its external memory');
+    assert.ok(get('ser_worker_memory_bytes{worker="0",kind="wasm"}') >= 2 ** 24, 'worker 0 reports its wasm memory (at least 16 MiB on wasm)');
     assert.equal(get(`ser_model_info{model_id="${server.model.id}",engine="${(await (await fetch(`${server.url}/readyz`)).json() as { engine: string }).engine}",mode="streaming"}`), 1);
     // Default process metrics are there too.
     assert.ok(get('process_cpu_user_seconds_total') > 0);

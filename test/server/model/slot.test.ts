@@ -162,8 +162,9 @@ describe('worker slot', () => {
 
     let stats: unknown;
     slot.statsWaiters.set(7, (s) => (stats = s));
-    worker.reply({ type: 'stats', requestId: 7, numTensors: 12, sessions: 1 });
-    assert.deepEqual(stats, { numTensors: 12, sessions: 1 });
+    const memory = { heapUsedBytes: 3e6, externalBytes: 2e5, wasmBytes: 16_777_216 };
+    worker.reply({ type: 'stats', requestId: 7, numTensors: 12, sessions: 1, ...memory });
+    assert.deepEqual(stats, { numTensors: 12, sessions: 1, ...memory }, 'the worker figures, memory included, without the envelope');
     assert.equal(slot.statsWaiters.size, 0, 'the waiter is answered once');
   });
 
@@ -191,7 +192,7 @@ describe('worker slot', () => {
         assert.equal(error.code, 'internal', `${id}: code`);
       }
       assert.equal(slot.pipelines.size, 0, 'no stream awaits the dead worker');
-      assert.deepEqual(stats, { numTensors: 0, sessions: 0 }, 'stats waiters are answered, empty');
+      assert.deepEqual(stats, { numTensors: 0, sessions: 0, heapUsedBytes: 0, externalBytes: 0, wasmBytes: 0 }, 'stats waiters are answered, empty');
       assert.equal(slot.alive, false, 'the slot is dead');
       await turn();
       assert.equal(worker.posted.length, 0, 'what was queued for the dead worker is not posted');
