@@ -28,7 +28,7 @@ import { ChannelSummaries } from './session/channel_summary.js';
 import { monoStream } from './session/mono_stream.js';
 import { PACE_BURST_SECONDS, Pacer } from './session/pacer.js';
 import { streamRecovery } from './session/recovery.js';
-import type { SessionContext } from './session/session.js';
+import type { SessionContext } from './session/context.js';
 import { formatFieldsFromQuery, resolveFormat, type StreamFormat } from './session/start.js';
 
 export interface AnalyzeResponse {

@@ -142,7 +142,10 @@ export async function startServer(partial: Partial<ServerConfig> = {}): Promise<
     model: { id: pool.model.id, labels: [...pool.model.labels] },
     drain: () => shutdown.drain(),
     close,
-    modelStats: async () => ({ ...(await pool.stats()), inFlight: pool.inFlight }),
+    modelStats: async () => {
+      const { numTensors, sessions } = await pool.stats();
+      return { numTensors, sessions, inFlight: pool.inFlight };
+    },
     crashInferenceWorker: (index = 0) => pool.crashWorker(index),
   };
 }

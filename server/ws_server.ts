@@ -12,7 +12,8 @@ import { ProtocolError, type ErrorCode } from '../shared/error_codes.js';
 import { STREAM_PATH, TWILIO_PATH } from '../shared/protocol.js';
 import { isAuthorized, isOriginAllowed, presentedKey } from './auth.js';
 import { heartbeatVerdict, stalledBeats } from './session/liveness.js';
-import { Session, type SessionContext } from './session/session.js';
+import type { SessionContext } from './session/context.js';
+import { Session } from './session/session.js';
 import { isValidTwilioSignature, signedUrl, TWILIO_SIGNATURE_HEADER } from './telephony/twilio_signature.js';
 import { twilioWire } from './telephony/twilio_wire.js';
 

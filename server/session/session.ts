@@ -1,6 +1,8 @@
 /**
- * One WebSocket stream: control messages, the RxJS pipeline, backpressure, the summary,
- * and an idempotent end. Phases: awaiting_start → streaming → ending → closed. What the
+ * One WebSocket stream: control messages, the phases and an idempotent end. Phases:
+ * awaiting_start → streaming → ending → closed; from `start` on, the session holds a
+ * Streaming (streaming.ts: backlog, backpressure, paced audio queue, limits, outputs, the
+ * RxJS pipeline), released once at the end. What the
  * socket speaks is its Wire (wire.ts: the stream protocol, or Twilio's); every message
  * the session sends also goes to its watchers (server/watch/).
  *
@@ -24,47 +26,21 @@
  * live worker (mono_stream.ts), announced by a `worker_restarted` notice.
  */
 import { randomUUID } from 'node:crypto';
-import { Subject, type Subscription } from 'rxjs';
 import type { RawData, WebSocket } from 'ws';
-import { BYTES_PER_SAMPLE } from '../../shared/dsp/pcm_decode.js';
 import { ProtocolError, type ErrorCode } from '../../shared/error_codes.js';
 import type { ServerMessage } from '../../shared/protocol.js';
-import type { ResolvedAlertRule } from '../alerts/rules.js';
-import type { ServerConfig } from '../config.js';
 import type { Logger } from '../logger.js';
-import type { ServerMetrics, SessionOutcome } from '../metrics.js';
-import type { InferencePool } from '../model/batcher.js';
+import type { SessionOutcome } from '../metrics.js';
 import type { ChannelResult } from '../pipeline/channels.js';
-import type { AudioChunk } from '../pipeline/index.js';
-import type { WatchRegistry } from '../watch/registry.js';
-import type { WatchedSession } from '../watch/watched_session.js';
-import type { Drainable, SessionRegistry } from './registry.js';
-import type { StreamFormat } from './start.js';
-import { AudioQueue, SLICE_SECONDS } from './audio_queue.js';
-import { Backlog } from './backlog.js';
-import { Backpressure } from './backpressure.js';
-import { SessionLimits } from './limits.js';
-import { PACE_BURST_SECONDS, Pacer } from './pacer.js';
-import { SessionOutputs } from './outputs.js';
-import { streamRecovery } from './recovery.js';
-import { sessionPipeline } from './session_pipeline.js';
-import { streamWire, toBytes, type Wire, type WireAction } from './wire.js';
 import { WorkerFailedError } from '../model/slot.js';
+import type { SessionContext } from './context.js';
+import type { Drainable } from './registry.js';
+import type { StreamFormat } from './start.js';
+import { Streaming } from './streaming.js';
+import { streamWire, toBytes, type Wire, type WireAction } from './wire.js';
 
 /** After `slow_consumer`, how long the peer gets to take the close frame before the socket is destroyed, ms. */
 const SLOW_CONSUMER_CLOSE_GRACE_MS = 2_000;
-
-export interface SessionContext {
-  config: ServerConfig;
-  pool: InferencePool;
-  metrics: ServerMetrics;
-  logger: Logger;
-  registry: SessionRegistry;
-  /** Live sessions as watchers find them (server/watch/). */
-  watch: WatchRegistry;
-  /** The configured alert rules, validated against the model's labels. */
-  alertRules: readonly ResolvedAlertRule[];
-}
 
 type Phase = 'awaiting_start' | 'streaming' | 'ending' | 'closed';
 
@@ -72,16 +48,10 @@ export class Session implements Drainable {
   readonly id = randomUUID();
   private phase: Phase = 'awaiting_start';
   private readonly log: Logger;
-  private audio$: Subject<AudioChunk> | null = null;
-  private queue: AudioQueue | null = null;
-  private subscription: Subscription | null = null;
-  private outputs: SessionOutputs | null = null;
-  private watched: WatchedSession | null = null;
-  private backlog: Backlog | null = null;
-  private backpressure: Backpressure | null = null;
+  /** Everything the stream holds, from `start` on (streaming.ts). */
+  private streaming: Streaming | null = null;
   private closeCodeOnDone = 1000;
   private startTimer: NodeJS.Timeout | null = null;
-  private limits: SessionLimits | null = null;
   /** Set when the server ends the session with an error after its summary (max_duration). */
   private endError: ProtocolError | null = null;
   private resultCount = 0;
@@ -124,12 +94,12 @@ export class Session implements Drainable {
 
   /** Whether reading is paused by backpressure now. */
   get isPaused(): boolean {
-    return this.backpressure?.paused ?? false;
+    return this.streaming?.backpressure.paused ?? false;
   }
 
   /** Backpressure pauses so far (the heartbeat's "paused since the ping"). */
   get pauseCount(): number {
-    return this.backpressure?.pauses ?? 0;
+    return this.streaming?.backpressure.pauses ?? 0;
   }
 
   /**
@@ -138,7 +108,7 @@ export class Session implements Drainable {
    */
   dropUnread(silentMs: number): void {
     if (this.phase === 'closed') return;
-    const error = this.limits?.unreadError(silentMs) ?? new ProtocolError('slow_consumer', `expected the client to answer pings, got no pong for ${Math.round(silentMs / 1000)} s`);
+    const error = this.streaming?.limits.unreadError(silentMs) ?? new ProtocolError('slow_consumer', `expected the client to answer pings, got no pong for ${Math.round(silentMs / 1000)} s`);
     this.failSlowConsumer(error);
   }
 
@@ -180,44 +150,23 @@ export class Session implements Drainable {
   private start(format: StreamFormat): void {
     if (this.startTimer !== null) clearTimeout(this.startTimer);
     this.startTimer = null;
-    const { pool, config, metrics } = this.ctx;
-    this.backlog = new Backlog(
-      BYTES_PER_SAMPLE[format.encoding] * format.channels * format.sampleRateHz,
-      this.ctx.config.maxBacklogSeconds * 1000,
-    );
-    this.backpressure = new Backpressure(this.backlog, this.ctx.config.backlogPolicy, this.ctx.metrics, this.ws);
-    this.outputs = new SessionOutputs(pool.model, format, this.ctx.alertRules, metrics);
-    this.audio$ = new Subject<AudioChunk>();
-    const sliceBytes = Math.max(1, Math.round(this.backlog.bytesPerSecond * SLICE_SECONDS));
-    this.queue = new AudioQueue(sliceBytes, (chunk) => this.audio$?.next(chunk), () => this.audio$?.complete(), {
-      pacer: new Pacer(config.maxRealTimeMultiple, PACE_BURST_SECONDS, performance.now()),
-      bytesPerSecond: this.backlog.bytesPerSecond,
-      onPaced: (seconds) => metrics.audioPacedSeconds.inc(seconds),
-    });
-    this.limits = new SessionLimits(config, metrics, format.hopMs, {
-      isPaused: () => this.isPaused,
-      unansweredMs: () => this.backlog?.ms ?? 0,
-      onIdle: (error) => this.fail(error),
+    const streaming = new Streaming(this.id, format, this.ws, this.wire, this.ctx, {
+      onResult: (result) => this.onResult(result),
+      onError: (err) => this.fail(err),
+      onComplete: () => this.onComplete(),
       onMaxDuration: (error) => {
         this.endError = error;
         this.end(error.closeCode);
       },
+      onResumed: (notice) => {
+        this.log.warn('stream resumed on another inference worker', { channel: notice.channel, lostMs: notice.lostMs });
+        this.send(notice);
+      },
     });
+    this.streaming = streaming;
     this.phase = 'streaming';
-    const recovery = streamRecovery(metrics, format.channelLabels, (notice) => {
-      this.log.warn('stream resumed on another inference worker', { channel: notice.channel, lostMs: notice.lostMs });
-      this.send(notice);
-    });
-    const pipeline = sessionPipeline(pool, this.id, format, recovery);
-    this.watched = this.ctx.watch.open(this.outputs.watchInit(this.id, this.wire.source));
-    this.subscription = this.audio$
-      .pipe(pipeline)
-      .subscribe({
-        next: (result) => this.onResult(result),
-        error: (err: unknown) => this.fail(err),
-        complete: () => this.onComplete(),
-      });
-    this.send(this.outputs.ready(this.id));
+    streaming.run();
+    this.send(streaming.outputs.ready(this.id));
     const { sampleRateHz, encoding, channels, channelMode, hopMs } = format;
     this.log.info('session started', { source: this.wire.source, sampleRateHz, encoding, channels, channelMode, hopMs });
   }
@@ -225,12 +174,13 @@ export class Session implements Drainable {
   private onAudio(bytes: Uint8Array, channel?: number): void {
     const { config, metrics } = this.ctx;
     if (this.phase === 'awaiting_start') throw new ProtocolError('bad_message', 'expected a start message before audio, got binary data');
-    if (this.phase !== 'streaming' || this.queue === null || this.backlog === null) {
+    const streaming = this.streaming;
+    if (this.phase !== 'streaming' || streaming === null) {
       // After `end` (or a drain began) the stream is closed to audio; count what is refused.
       metrics.audioDiscardedBytes.inc(bytes.length);
       return;
     }
-    const backlog = this.backlog;
+    const backlog = streaming.backlog;
     const chunkMs = backlog.durationMs(bytes.length);
     if (config.backlogPolicy === 'reject' && backlog.wouldExceed(bytes.length)) {
       throw new ProtocolError(
@@ -238,32 +188,32 @@ export class Session implements Drainable {
         `expected at most ${config.maxBacklogSeconds} s of unanswered audio, got ${((backlog.ms + chunkMs) / 1000).toFixed(1)} s`,
       );
     }
-    backlog.received(bytes.length);
-    this.limits?.audioReceived();
+    streaming.push(bytes, channel);
     metrics.audioReceivedBytes.inc(bytes.length);
     metrics.audioReceivedSeconds.inc(chunkMs / 1000);
-    this.queue.push(bytes, performance.now(), channel);
-    this.backpressure?.update(this.phase === 'streaming');
+    streaming.backpressure.update(true);
   }
 
   private onResult(result: ChannelResult): void {
     const { metrics } = this.ctx;
-    const slow = this.limits?.checkUnsent(this.ws.bufferedAmount) ?? null;
+    const streaming = this.streaming;
+    if (streaming === null) return;
+    const slow = streaming.limits.checkUnsent(this.ws.bufferedAmount);
     if (slow !== null) {
       this.failSlowConsumer(slow);
       return;
     }
     this.resultCount += 1;
-    for (const message of this.outputs?.messagesFor(result) ?? []) this.send(message);
+    for (const message of streaming.outputs.messagesFor(result)) this.send(message);
     metrics.resultsSent.inc();
     metrics.resultLatency.observe(Math.max(0, performance.now() - result.arrivedAtMs) / 1000);
-    this.backlog?.answered(result.answeredMs);
-    this.backpressure?.update(this.phase === 'streaming');
+    streaming.answered(result.answeredMs);
+    streaming.backpressure.update(this.phase === 'streaming');
   }
 
   private onComplete(): void {
-    if (this.phase === 'closed' || this.outputs === null) return;
-    this.send(this.outputs.summary());
+    if (this.phase === 'closed' || this.streaming === null) return;
+    this.send(this.streaming.outputs.summary());
     if (this.endError !== null) {
       this.sendError(this.endError.code, this.endError.message);
       this.finish('error');
@@ -280,14 +230,14 @@ export class Session implements Drainable {
     if (this.phase !== 'streaming') return;
     this.phase = 'ending';
     this.closeCodeOnDone = closeCode;
-    this.queue?.end();
+    this.streaming?.end();
   }
 
   drain(): Promise<void> {
     if (this.phase === 'awaiting_start') this.fail(new ProtocolError('shutting_down', 'the server is shutting down'));
     else if (this.phase === 'streaming') this.end(1001);
     // Within the grace period the received audio goes at full speed.
-    this.queue?.hurry();
+    this.streaming?.hurry();
     // A session already ending (its client sent `end`) finishes as asked, with 1000.
     return this.closed;
   }
@@ -306,7 +256,7 @@ export class Session implements Drainable {
     }
     // The worker that held this stream crashed and none could take it over: the stream's
     // final result is out (pipeline/resume.ts), and what was answered still makes a summary.
-    if (err instanceof WorkerFailedError && this.outputs !== null) this.send(this.outputs.summary());
+    if (err instanceof WorkerFailedError && this.streaming !== null) this.send(this.streaming.outputs.summary());
     this.sendError(error.code, error.message);
     this.finish(error.code === 'shutting_down' ? 'shutdown' : 'error');
     this.ws.close(error.closeCode, error.code);
@@ -322,7 +272,7 @@ export class Session implements Drainable {
   private send(message: ServerMessage): void {
     const text = JSON.stringify(message);
     if (this.wire.repliesToPeer && this.ws.readyState === this.ws.OPEN) this.ws.send(text);
-    this.watched?.publish(message, text);
+    this.streaming?.watched.publish(message, text);
   }
 
   /** Releases everything exactly once, whatever ended the session. */
@@ -331,14 +281,7 @@ export class Session implements Drainable {
     const wasEnding = this.phase === 'ending';
     this.phase = 'closed';
     if (this.startTimer !== null) clearTimeout(this.startTimer);
-    this.limits?.stop();
-    this.subscription?.unsubscribe();
-    this.subscription = null;
-    this.queue?.dispose();
-    this.queue = null;
-    this.audio$ = null;
-    // A paused socket would never read the peer's close frame.
-    this.backpressure?.release();
+    this.streaming?.dispose();
     const { metrics, registry } = this.ctx;
     metrics.sessionsActive.dec();
     metrics.sessionsTotal.inc({ outcome });
@@ -347,7 +290,7 @@ export class Session implements Drainable {
     this.log.info('session closed', {
       outcome,
       wasEnding,
-      audioSeconds: this.backlog === null ? 0 : Math.round(this.backlog.receivedMs) / 1000,
+      audioSeconds: this.streaming === null ? 0 : Math.round(this.streaming.backlog.receivedMs) / 1000,
     });
     this.resolveClosed();
   }

@@ -12,7 +12,7 @@ import { createLogger } from '../../server/logger.js';
 import { createMetrics } from '../../server/metrics.js';
 import type { InferencePool } from '../../server/model/batcher.js';
 import { SessionRegistry } from '../../server/session/registry.js';
-import type { SessionContext } from '../../server/session/session.js';
+import type { SessionContext } from '../../server/session/context.js';
 import { watchContext } from '../../server/watch/context.js';
 
 export class FakeSocket extends EventEmitter {
