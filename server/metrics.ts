@@ -6,6 +6,9 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { ErrorCode } from '../shared/error_codes.js';
+import { startLagProbe } from './metrics_lag.js';
+import { RealTimeFactorWindow } from './metrics_rtf.js';
+import { workerGauges, type WorkerStatsView } from './metrics_workers.js';
 
 /** How a session ended: the `outcome` label of ser_sessions_total. */
 export type SessionOutcome = 'completed' | 'error' | 'client_closed' | 'shutdown';
@@ -82,26 +85,8 @@ export interface MetricsInfo {
   workerStats?: () => Promise<WorkerStatsView>;
 }
 
-/** What the metrics read of the inference workers (server/model/batcher.ts PoolStats). */
-export interface WorkerStatsView {
-  numTensors: number;
-  workers: readonly { index: number; heapUsedBytes: number; externalBytes: number; wasmBytes: number }[];
-}
-
-/** One read shared by every gauge collected in the same scrape. */
-function sharedRead<T>(read: () => Promise<T>): () => Promise<T> {
-  let inFlight: Promise<T> | null = null;
-  return () => {
-    inFlight ??= read().finally(() => {
-      inFlight = null;
-    });
-    return inFlight;
-  };
-}
-
 export function createMetrics(info: MetricsInfo): ServerMetrics {
   const registry = new Registry();
-  const readWorkers = info.workerStats === undefined ? undefined : sharedRead(info.workerStats);
   collectDefaultMetrics({ register: registry });
 
   const modelInfo = new Gauge({
@@ -121,22 +106,7 @@ export function createMetrics(info: MetricsInfo): ServerMetrics {
   });
   for (const skip of info.engineSkipped ?? []) engineSkipped.set({ engine: skip.engine, reason: skip.reason }, 1);
 
-  // Real-time factor over a sliding window of one-second buckets of (audio, processing) s.
-  const rtfAudio = new Float64Array(RTF_WINDOW_SECONDS);
-  const rtfWork = new Float64Array(RTF_WINDOW_SECONDS);
-  let rtfSecond = Math.floor(Date.now() / 1000);
-  const rtfAdvance = (): void => {
-    const now = Math.floor(Date.now() / 1000);
-    for (let s = rtfSecond + 1; s <= now && s - rtfSecond <= RTF_WINDOW_SECONDS; s += 1) {
-      rtfAudio[s % RTF_WINDOW_SECONDS] = 0;
-      rtfWork[s % RTF_WINDOW_SECONDS] = 0;
-    }
-    if (now - rtfSecond > RTF_WINDOW_SECONDS) {
-      rtfAudio.fill(0);
-      rtfWork.fill(0);
-    }
-    rtfSecond = now;
-  };
+  const rtf = new RealTimeFactorWindow(RTF_WINDOW_SECONDS, Date.now());
 
   const metrics: ServerMetrics = {
     registry,
@@ -205,10 +175,7 @@ export function createMetrics(info: MetricsInfo): ServerMetrics {
       help: `Processing seconds (features + inference) per second of audio over the last ${RTF_WINDOW_SECONDS} s; < 1 keeps up`,
       registers: [registry],
       collect() {
-        rtfAdvance();
-        const audio = rtfAudio.reduce((a, b) => a + b, 0);
-        const work = rtfWork.reduce((a, b) => a + b, 0);
-        this.set(audio > 0 ? work / audio : 0);
+        this.set(rtf.value(Date.now()));
       },
     }),
     errors: new Counter({
@@ -243,30 +210,7 @@ export function createMetrics(info: MetricsInfo): ServerMetrics {
       buckets: LAG_BUCKETS_S,
       registers: [registry],
     }),
-    modelTensors: new Gauge({
-      name: 'ser_model_tensors',
-      help: 'Live tfjs tensors summed over the inference workers (flat when nothing leaks)',
-      registers: [registry],
-      async collect() {
-        if (readWorkers !== undefined) this.set((await readWorkers()).numTensors);
-      },
-    }),
-    workerMemory: new Gauge({
-      name: 'ser_worker_memory_bytes',
-      help: 'Memory of each inference worker by kind: heap_used (its V8 heap), external (its ArrayBuffers), wasm (tfjs-wasm linear memory, which grows to a high-water mark and is never returned)',
-      labelNames: ['worker', 'kind'],
-      registers: [registry],
-      async collect() {
-        if (readWorkers === undefined) return;
-        this.reset();
-        for (const w of (await readWorkers()).workers) {
-          const worker = String(w.index);
-          this.set({ worker, kind: 'heap_used' }, w.heapUsedBytes);
-          this.set({ worker, kind: 'external' }, w.externalBytes);
-          this.set({ worker, kind: 'wasm' }, w.wasmBytes);
-        }
-      },
-    }),
+    ...workerGauges(registry, info.workerStats),
     workerRestarts: new Counter({
       name: 'ser_worker_restarts_total',
       help: 'Inference workers restarted after a crash',
@@ -329,35 +273,20 @@ export function createMetrics(info: MetricsInfo): ServerMetrics {
       registers: [registry],
     }),
     recordProcessing(audioSeconds, processingSeconds) {
-      rtfAdvance();
-      const slot = rtfSecond % RTF_WINDOW_SECONDS;
-      rtfAudio[slot] = (rtfAudio[slot] ?? 0) + audioSeconds;
-      rtfWork[slot] = (rtfWork[slot] ?? 0) + processingSeconds;
+      rtf.record(audioSeconds, processingSeconds, Date.now());
     },
     countError(code) {
       metrics.errors.inc({ code });
     },
     stop() {
-      clearTimeout(lagTimer);
+      stopLagProbe();
     },
   };
 
   if (info.maxSessions !== undefined) metrics.sessionsMax.set(info.maxSessions);
   metrics.draining.set(0);
 
-  // Lag probe: a timer that re-arms itself and records how late it fired. A blocked loop
-  // shows up as a late timer, whatever blocked it.
-  let due = performance.now() + LAG_PROBE_MS;
-  let lagTimer: NodeJS.Timeout;
-  const probe = (): void => {
-    const now = performance.now();
-    metrics.eventLoopLag.observe(Math.max(0, now - due) / 1000);
-    due = now + LAG_PROBE_MS;
-    lagTimer = setTimeout(probe, LAG_PROBE_MS);
-    lagTimer.unref();
-  };
-  lagTimer = setTimeout(probe, LAG_PROBE_MS);
-  lagTimer.unref();
+  const stopLagProbe = startLagProbe(LAG_PROBE_MS, (lagSeconds) => metrics.eventLoopLag.observe(lagSeconds));
 
   return metrics;
 }
