@@ -11,7 +11,7 @@ import { createHttpApp } from './http_app.js';
 import { createLogger } from './logger.js';
 import { Shutdown } from './drain.js';
 import { createMetrics, type ServerMetrics } from './metrics.js';
-import { InferencePool } from './model/batcher.js';
+import { InferencePool } from './workers/batcher.js';
 import { SessionRegistry } from './session/registry.js';
 import { watchContext } from './watch/context.js';
 import { attachStreamServer } from './ws_server.js';

@@ -4,7 +4,7 @@
  */
 import { Gauge, type Registry } from 'prom-client';
 
-/** What the metrics read of the inference workers (server/model/batcher.ts PoolStats). */
+/** What the metrics read of the inference workers (server/workers/batcher.ts PoolStats). */
 export interface WorkerStatsView {
   numTensors: number;
   workers: readonly { index: number; heapUsedBytes: number; externalBytes: number; wasmBytes: number }[];

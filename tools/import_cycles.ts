@@ -9,9 +9,9 @@
  * - files: no strongly connected component of the import graph has more than one file (or a
  *   file that imports itself);
  * - folders: no two sibling folders (neither inside the other) import each other, e.g.
- *   server/pipeline and server/model, whose shared types live in server/pipeline/contract.ts.
+ *   server/pipeline and server/workers, whose shared types live in server/pipeline/contract.ts.
  *   A parent folder's files may use a child folder that reads them back (server/app.ts and
- *   server/config.ts beside server/model/): the parent is the composition root.
+ *   server/config.ts beside server/workers/): the parent is the composition root.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';

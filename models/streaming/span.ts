@@ -30,7 +30,7 @@ export function resultSpanFrames(model: StreamableModel): number {
 }
 
 /**
- * Frames the naive baseline (server/model, mode 'naive') re-runs per hop: the attention
+ * Frames the naive baseline (server/workers, mode 'naive') re-runs per hop: the attention
  * window for the fused architecture (what its head pools), the training span for the others.
  */
 export function naiveWindowFrames(model: StreamableModel): number {

@@ -1,9 +1,9 @@
 /**
  * The contract between the per-stream pipeline (this folder) and the inference worker pool
- * (server/model/): the types both sides use, in one file. The workers host pipelines
+ * (server/workers/): the types both sides use, in one file. The workers host pipelines
  * (shard.ts) and give each an `InferenceStream` onto their batch queue; the main thread
  * reaches a pipeline through a `RemotePipeline` (remote.ts). The pipeline only ever sees
- * these interfaces, so server/pipeline imports nothing from server/model and the dependency
+ * these interfaces, so server/pipeline imports nothing from server/workers and the dependency
  * runs one way (model → pipeline).
  */
 import type { StepRule } from '../../models/streaming/step_clock.js';

@@ -3,7 +3,7 @@
  *   bytes → features (shared/dsp feature chain: decode → resample → mfcc → voice gate)
  *         → hop → infer → smooth → result
  * Used alike by WebSocket sessions and POST /v1/analyze (in the inference worker that holds
- * the stream's model state, server/model/shard.ts), so both give the same numbers.
+ * the stream's model state, server/workers/shard.ts), so both give the same numbers.
  */
 import { pipe, type OperatorFunction } from 'rxjs';
 import type { VoicedGateConfig } from '../../shared/dsp/vad.js';

@@ -1,6 +1,6 @@
 /**
  * A stream's whole pipeline (decode … result) run in the inference worker that holds its
- * model state (server/model/shard.ts), as one operator with the contract of
+ * model state (server/workers/shard.ts), as one operator with the contract of
  * `audioToResults`: audio chunks in, one result per hop out, the final result and
  * completion after the input completes, errors as errors. Unsubscribing releases the stream
  * in the worker. Every timestamp is this thread's: the chunks' `arrivedAtMs`, and the end of

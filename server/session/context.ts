@@ -3,7 +3,7 @@ import type { ResolvedAlertRule } from '../alerts/rules.js';
 import type { ServerConfig } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { ServerMetrics } from '../metrics.js';
-import type { InferencePool } from '../model/batcher.js';
+import type { InferencePool } from '../workers/batcher.js';
 import type { WatchRegistry } from '../watch/registry.js';
 import type { SessionRegistry } from './registry.js';
 

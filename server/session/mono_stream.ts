@@ -1,14 +1,14 @@
 /**
  * One mono stream of a session or an analysis — a model stream with its whole pipeline,
- * run in the inference worker that holds its model state (`remote`, server/model/shard.ts).
+ * run in the inference worker that holds its model state (`remote`, server/workers/shard.ts).
  * The stream outlives a crashed worker: it is resumed on a live one (pipeline/resume.ts),
  * and the caller hears of it.
  */
 import type { OperatorFunction } from 'rxjs';
 import { BYTES_PER_SAMPLE } from '../../shared/dsp/pcm_decode.js';
 import type { Encoding } from '../../shared/protocol.js';
-import type { InferencePool } from '../model/batcher.js';
-import { WorkerFailedError } from '../model/slot.js';
+import type { InferencePool } from '../workers/batcher.js';
+import { WorkerFailedError } from '../workers/slot.js';
 import type { AudioChunk, EmotionResult } from '../pipeline/index.js';
 import { remote } from '../pipeline/remote.js';
 import { resumable, type Resumed } from '../pipeline/resume.js';

@@ -32,7 +32,7 @@ import type { ServerMessage } from '../../shared/protocol.js';
 import type { Logger } from '../logger.js';
 import type { SessionOutcome } from '../metrics.js';
 import type { ChannelResult } from '../pipeline/channels.js';
-import { WorkerFailedError } from '../model/slot.js';
+import { WorkerFailedError } from '../workers/slot.js';
 import type { SessionContext } from './context.js';
 import type { Drainable } from './registry.js';
 import type { StreamFormat } from './start.js';

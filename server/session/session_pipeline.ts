@@ -7,7 +7,7 @@
  */
 import { pipe, type OperatorFunction } from 'rxjs';
 import { BYTES_PER_SAMPLE } from '../../shared/dsp/pcm_decode.js';
-import type { InferencePool } from '../model/batcher.js';
+import type { InferencePool } from '../workers/batcher.js';
 import { separateChannels, untagged, type ChannelResult } from '../pipeline/channels.js';
 import type { AudioChunk } from '../pipeline/index.js';
 import { monoStream, type StreamRecovery } from './mono_stream.js';

@@ -62,7 +62,7 @@ describe('container image', () => {
       sources.some((src) => (src.includes('*') ? new RegExp(`^${src.replace(/\./g, '\\.').replace(/\*/g, '[^/]*')}$`).test(file) : file === src || file.startsWith(`${src}/`)));
     assert.ok(covered(relative(REPO_ROOT, join(DEFAULT_MODEL_DIR, 'weights.bin'))), `the default model ${relative(REPO_ROOT, DEFAULT_MODEL_DIR)} is in the image`);
     const result = await build({
-      entryPoints: [join(REPO_ROOT, 'server/main.ts'), join(REPO_ROOT, 'server/model/worker.ts')],
+      entryPoints: [join(REPO_ROOT, 'server/main.ts'), join(REPO_ROOT, 'server/workers/worker.ts')],
       bundle: true,
       platform: 'node',
       format: 'esm',

@@ -10,7 +10,7 @@ import type { ServerMessage } from '../../shared/protocol.js';
 import type { ServerConfig } from '../../server/config.js';
 import { createLogger } from '../../server/logger.js';
 import { createMetrics } from '../../server/metrics.js';
-import type { InferencePool } from '../../server/model/batcher.js';
+import type { InferencePool } from '../../server/workers/batcher.js';
 import { SessionRegistry } from '../../server/session/registry.js';
 import type { SessionContext } from '../../server/session/context.js';
 import { watchContext } from '../../server/watch/context.js';

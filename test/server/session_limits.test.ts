@@ -12,8 +12,8 @@ import type { EmotionMessage } from '../../shared/protocol.js';
 import type { ServerConfig } from '../../server/config.js';
 import { resolveConfig } from '../../server/config_resolve.js';
 import type { createMetrics } from '../../server/metrics.js';
-import type { InferencePool, PipelineHandlers, RemotePipeline } from '../../server/model/batcher.js';
-import type { PipelineOpen } from '../../server/model/messages.js';
+import type { InferencePool, PipelineHandlers, RemotePipeline } from '../../server/workers/batcher.js';
+import type { PipelineOpen } from '../../server/workers/messages.js';
 import { Session } from '../../server/session/session.js';
 import { FakeSocket, fakeSessionContext } from '../helpers/fake_socket.js';
 

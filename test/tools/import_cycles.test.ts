@@ -23,11 +23,11 @@ describe('import cycle check', () => {
 
   it('reports sibling folders that import each other, not a parent and its child', () => {
     const graph = new Map([
-      ['/r/server/pipeline/infer.ts', ['/r/server/model/batcher.ts']],
-      ['/r/server/model/shard.ts', ['/r/server/pipeline/index.ts']],
-      ['/r/server/model/messages.ts', ['/r/server/config.ts']],
-      ['/r/server/app.ts', ['/r/server/model/batcher.ts']],
+      ['/r/server/pipeline/infer.ts', ['/r/server/workers/batcher.ts']],
+      ['/r/server/workers/shard.ts', ['/r/server/pipeline/index.ts']],
+      ['/r/server/workers/messages.ts', ['/r/server/config.ts']],
+      ['/r/server/app.ts', ['/r/server/workers/batcher.ts']],
     ]);
-    assert.deepEqual(mutualFolders(graph, '/r'), ['server/model <-> server/pipeline']);
+    assert.deepEqual(mutualFolders(graph, '/r'), ['server/pipeline <-> server/workers']);
   });
 });

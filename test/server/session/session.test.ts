@@ -11,8 +11,8 @@ import { describe, it } from 'node:test';
 import { ERROR_CODES, ProtocolError, type ErrorCode } from '../../../shared/error_codes.js';
 import type { EmotionMessage } from '../../../shared/protocol.js';
 import { resolveConfig } from '../../../server/config_resolve.js';
-import type { InferencePool, PipelineHandlers, RemotePipeline } from '../../../server/model/batcher.js';
-import type { PipelineOpen } from '../../../server/model/messages.js';
+import type { InferencePool, PipelineHandlers, RemotePipeline } from '../../../server/workers/batcher.js';
+import type { PipelineOpen } from '../../../server/workers/messages.js';
 import { Session } from '../../../server/session/session.js';
 import { FakeSocket, fakeSessionContext } from '../../helpers/fake_socket.js';
 

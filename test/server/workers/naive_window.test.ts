@@ -1,7 +1,7 @@
-/** The naive baseline's ring of recent frames (server/model/naive_window.ts). */
+/** The naive baseline's ring of recent frames (server/workers/naive_window.ts). */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { NaiveWindow } from '../../../server/model/naive_window.js';
+import { NaiveWindow } from '../../../server/workers/naive_window.js';
 
 /** n rows of width 2 whose values are their row numbers from `first`. */
 const rows = (first: number, n: number): Float32Array => Float32Array.from({ length: 2 * n }, (_, i) => first + Math.floor(i / 2));

@@ -1,5 +1,5 @@
 /**
- * The inference worker (server/model/worker.ts) as a thread, spoken to in its own messages
+ * The inference worker (server/workers/worker.ts) as a thread, spoken to in its own messages
  * without a pool: it loads a small random model and says ready; one stream's open, audio,
  * end and close answer its results and its completion, with the model calls and DSP time
  * that made them; after the close no stream is left. Its parts (shard, scheduler, rounds,
@@ -10,8 +10,8 @@ import { rm } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import type { Worker } from 'node:worker_threads';
 import { createRandomModel } from '../../../models/random_model.js';
-import type { FromWorker, PipelineEvent, ToWorker } from '../../../server/model/messages.js';
-import { spawnInferenceWorker } from '../../../server/model/spawn.js';
+import type { FromWorker, PipelineEvent, ToWorker } from '../../../server/workers/messages.js';
+import { spawnInferenceWorker } from '../../../server/workers/spawn.js';
 import { speechLike } from '../../helpers/fake_model.js';
 
 /** The worker's messages as they come, and a way to wait for one that matches. */

@@ -1,8 +1,8 @@
-/** What a worker sends back (server/model/worker_outbox.ts): one message per turn, events with the model calls. */
+/** What a worker sends back (server/workers/worker_outbox.ts): one message per turn, events with the model calls. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { FromWorker } from '../../../server/model/messages.js';
-import { WorkerOutbox } from '../../../server/model/worker_outbox.js';
+import type { FromWorker } from '../../../server/workers/messages.js';
+import { WorkerOutbox } from '../../../server/workers/worker_outbox.js';
 
 const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 

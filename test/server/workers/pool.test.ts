@@ -1,5 +1,5 @@
 /**
- * The worker pool end to end through its own API (server/model/batcher.ts, slot.ts and the
+ * The worker pool end to end through its own API (server/workers/batcher.ts, slot.ts and the
  * worker behind them), without a server: streams opened together run their whole pipeline
  * in the worker, their model steps batched across streams, and give what each stream's
  * pipeline gives alone in this thread with its model stepped batch 1 (streaming), or the
@@ -14,9 +14,9 @@ import { loadModel, type LoadedModel } from '../../../models/io.js';
 import { voicedGateOf } from '../../../models/meta.js';
 import { createRandomModel } from '../../../models/random_model.js';
 import type { ServerMode } from '../../../server/config.js';
-import { InferencePool } from '../../../server/model/batcher.js';
-import type { PipelineOpen } from '../../../server/model/messages.js';
-import { ModelStreams } from '../../../server/model/model_streams.js';
+import { InferencePool } from '../../../server/workers/batcher.js';
+import type { PipelineOpen } from '../../../server/workers/messages.js';
+import { ModelStreams } from '../../../server/workers/model_streams.js';
 import type { EmotionResult, InferenceStream, StepOutcome } from '../../../server/pipeline/contract.js';
 import { audioToResults } from '../../../server/pipeline/index.js';
 import { FIXTURES, assertResultsClose, readWavPcm } from '../../helpers/server.js';

@@ -28,7 +28,7 @@ import { workerMemory } from './worker_memory.js';
 import { WorkerOutbox } from './worker_outbox.js';
 import { WorkerPort } from './worker_port.js';
 
-if (parentPort === null) throw new Error('server/model/worker.ts: expected to run in a worker thread');
+if (parentPort === null) throw new Error('server/workers/worker.ts: expected to run in a worker thread');
 const port = new WorkerPort(parentPort);
 const init = workerData as WorkerInit;
 

@@ -1,6 +1,6 @@
 /**
- * Messages between the main thread (server/model/batcher.ts, slot.ts) and an inference
- * worker (server/model/worker.ts). Every stream's whole pipeline runs in a worker: the main
+ * Messages between the main thread (server/workers/batcher.ts, slot.ts) and an inference
+ * worker (server/workers/worker.ts). Every stream's whole pipeline runs in a worker: the main
  * thread sends each stream's audio (a tick's audio of all streams in one transferred
  * buffer) and gets its results back (a turn's results of all streams in one message).
  */

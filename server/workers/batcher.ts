@@ -1,6 +1,6 @@
 /**
  * The main-thread half of the inference workers: a pool of worker threads, each running the
- * whole pipeline of the streams assigned to it (decode … result, server/model/shard.ts)
+ * whole pipeline of the streams assigned to it (decode … result, server/workers/shard.ts)
  * with their model state, and batching their model steps. A stream is opened on the least
  * loaded worker (`openPipeline`): its audio goes there (everything posted to a worker in one
  * event-loop tick as one message, slot.ts) and its results, error or completion come back.

@@ -1,5 +1,5 @@
 /**
- * The pipelines a worker hosts (server/model/shard.ts), with a stand-in for the model: what
+ * The pipelines a worker hosts (server/workers/shard.ts), with a stand-in for the model: what
  * a session emits equals the same pipeline run directly (audioToResults), errors become one
  * error event with a client-safe message, close stops everything, DSP time is accounted.
  */
@@ -9,8 +9,8 @@ import { lastValueFrom, of, toArray } from 'rxjs';
 import { ProtocolError } from '../../../shared/error_codes.js';
 import { MFCC_CONFIG } from '../../../shared/dsp/mfcc.js';
 import { VOICED_GATE_CONFIG } from '../../../shared/dsp/vad.js';
-import type { PipelineEvent, PipelineOpen } from '../../../server/model/messages.js';
-import { PipelineShard } from '../../../server/model/shard.js';
+import type { PipelineEvent, PipelineOpen } from '../../../server/workers/messages.js';
+import { PipelineShard } from '../../../server/workers/shard.js';
 import type { StepOutcome } from '../../../server/pipeline/contract.js';
 import { audioToResults } from '../../../server/pipeline/index.js';
 import { FAKE_LABELS, FAKE_RATE_HZ, FAKE_STEP_RULE, fakeModel, fakeStream, speechLike } from '../../helpers/fake_model.js';

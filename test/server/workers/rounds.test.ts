@@ -1,5 +1,5 @@
 /**
- * One round of model work (server/model/rounds.ts) with a small random model, in this
+ * One round of model work (server/workers/rounds.ts) with a small random model, in this
  * thread: each request is answered in place (settled before the round returns) with what
  * its stream gives stepped alone; a request whose session holds no state is skipped; a
  * failing call rejects only the requests it held, with `internal`, and drops their state.
@@ -14,8 +14,8 @@ import { metaForModel } from '../../../models/random_model.js';
 import { createStreamState, stepBatch, type StreamState } from '../../../models/streaming/runner.js';
 import { naiveWindowFrames } from '../../../models/streaming/span.js';
 import { ProtocolError } from '../../../shared/error_codes.js';
-import { NaiveWindow } from '../../../server/model/naive_window.js';
-import { naiveRound, streamingRound, type StepRequest } from '../../../server/model/rounds.js';
+import { NaiveWindow } from '../../../server/workers/naive_window.js';
+import { naiveRound, streamingRound, type StepRequest } from '../../../server/workers/rounds.js';
 import type { StepOutcome } from '../../../server/pipeline/contract.js';
 
 /** Batched against batch-1 calls of the same model. */

@@ -1,10 +1,10 @@
 /**
- * The worker's batch scheduler (server/model/scheduler.ts) on a fake clock: which requests a
+ * The worker's batch scheduler (server/workers/scheduler.ts) on a fake clock: which requests a
  * round takes, in which order sessions rotate, and when a round is started.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { adaptiveBatchWindowMs, BatchScheduler, type SchedulerTimers } from '../../../server/model/scheduler.js';
+import { adaptiveBatchWindowMs, BatchScheduler, type SchedulerTimers } from '../../../server/workers/scheduler.js';
 
 /** A clock moved by hand; planned rounds wait in `planned` until `fire()`. */
 class FakeTimers implements SchedulerTimers {

@@ -1,5 +1,5 @@
 /**
- * One inference worker as the main thread sees it (server/model/slot.ts), against a stand-in
+ * One inference worker as the main thread sees it (server/workers/slot.ts), against a stand-in
  * Worker: everything posted in a tick leaves as ONE message (audio packed back to back into
  * one transferred buffer); the worker's messages answer the streams (results, errors,
  * completions), the hooks and the stats waiters; a worker that errs or exits is reported,
@@ -12,8 +12,8 @@ import type { Worker } from 'node:worker_threads';
 import { ProtocolError } from '../../../shared/error_codes.js';
 import { VOICED_GATE_CONFIG } from '../../../shared/dsp/vad.js';
 import type { EmotionMessage } from '../../../shared/protocol.js';
-import type { FromWorker, ModelInfo, PipelineOpen, ToWorker, WorkerInit } from '../../../server/model/messages.js';
-import { WorkerFailedError, WorkerSlot, type PoolHooks } from '../../../server/model/slot.js';
+import type { FromWorker, ModelInfo, PipelineOpen, ToWorker, WorkerInit } from '../../../server/workers/messages.js';
+import { WorkerFailedError, WorkerSlot, type PoolHooks } from '../../../server/workers/slot.js';
 import type { EmotionResult } from '../../../server/pipeline/contract.js';
 
 const INIT: WorkerInit = { modelDir: '/nowhere', engine: 'wasm', mode: 'streaming', maxBatchStreams: 8, batchWindowMs: 2 };
