@@ -6,23 +6,27 @@
  * parameters as `start`, given in the query string.
  *
  * Admission (key, capacity, size, concurrent uploads) happened before the body was read
- * (analyze_admission.ts). The audio is fed paced like a stream (maxRealTimeMultiple, live
- * first), and the run stops within one slice when `signal` fires (client gone, drain over).
+ * (analyze_admission.ts). The body is then read as the analysis takes it: its header, then
+ * 0.25 s slices fed paced like a stream (maxRealTimeMultiple, live first) and no further
+ * ahead of the results than one hop and a second (analyze_feed.ts, analyze_ahead.ts). So an
+ * upload holds, in this process, at most that audio (≈ 1.5 s at the default hop; fed and
+ * unanswered, plus the slice being cut) and the request stream's buffers (≈ 80 KiB, see
+ * analyze_body.ts), whatever the file's length; the rest waits in the uploader's TCP send
+ * buffer. The run stops within one slice when `signal` fires (client gone, drain over).
  */
 import { randomUUID } from 'node:crypto';
-import { Observable, map } from 'rxjs';
+import type { IncomingMessage } from 'node:http';
+import { map, tap, type Observable } from 'rxjs';
 import { BYTES_PER_SAMPLE } from '../shared/dsp/pcm_decode.js';
 import { ProtocolError } from '../shared/error_codes.js';
-import {
-  MAX_SAMPLE_RATE_HZ,
-  MIN_SAMPLE_RATE_HZ,
-  type ChannelMode,
-  type EmotionMessage,
-  type NoticeMessage,
-  type SummaryMessage,
-} from '../shared/protocol.js';
-import { decodeInterleavedToMono, isStreamEncoding, parseWav, wavFrameBytes, type ParsedWav } from '../shared/wav.js';
-import { prepareSeparateRaw, prepareSeparateWav, type OpenStream } from './analyze_channels.js';
+import type { ChannelMode, EmotionMessage, NoticeMessage, SummaryMessage } from '../shared/protocol.js';
+import { decodeInterleavedToMono, isStreamEncoding } from '../shared/wav.js';
+import { AHEAD_MARGIN_MS, FeedAhead } from './analyze_ahead.js';
+import { BodyReader, type ByteSource } from './analyze_body.js';
+import { prepareSeparateRaw, prepareSeparateWav } from './analyze_channels.js';
+import { pacedItems, type OpenStream, type Pace, type PacedItem, type PreparedBody } from './analyze_feed.js';
+import { BodySlicer, type SliceOptions } from './analyze_slices.js';
+import { WAV_SNIFF_BYTES, checkWavRate, isWavHead, readWavHeader, type WavHeader } from './analyze_wav.js';
 import { untagged, type ChannelResult } from './pipeline/channels.js';
 import { ChannelSummaries } from './session/channel_summary.js';
 import { monoStream } from './session/mono_stream.js';
@@ -48,114 +52,62 @@ export interface AnalyzeResponse {
   notices?: NoticeMessage[];
 }
 
-function isWav(body: Uint8Array): boolean {
-  return body.length >= 12 && String.fromCharCode(...body.subarray(0, 4)) === 'RIFF' && String.fromCharCode(...body.subarray(8, 12)) === 'WAVE';
-}
-
-/** The body as a stream source: its format and how to run it through the pipeline. */
-interface Prepared {
-  format: StreamFormat;
-  audioSeconds: number;
-  run(open: OpenStream, pace: Pace): Observable<ChannelResult>;
-}
-
-/** The analysis' real-time budget and where to count the audio that waited for it. */
-interface Pace {
-  pacer: Pacer;
-  onPaced(seconds: number): void;
-}
-
 /**
  * A long recording goes to its worker one slice at a time, paced like a stream, so it takes
  * its share of the worker beside live streams, and an aborted run stops within a slice.
  */
 const SLICE_SECONDS = 0.25;
 
-function slices(data: Uint8Array, size: number): Uint8Array[] {
-  const out: Uint8Array[] = [];
-  for (let offset = 0; offset < data.length; offset += size) out.push(data.subarray(offset, offset + size));
-  return out;
-}
+type Defaults = { hopMs: number; smoothing: number };
 
-/** The slices one per macrotask, each only when the pacer allows (`seconds` of stream time each). */
-function pacedFrom<T>(items: readonly T[], seconds: (item: T) => number, pace: Pace): Observable<T> {
-  return new Observable<T>((subscriber) => {
-    let index = 0;
-    let immediate: NodeJS.Immediate | undefined;
-    let timer: NodeJS.Timeout | undefined;
-    let waited = false;
-    const step = (): void => {
-      const item = items[index];
-      if (item === undefined) {
-        subscriber.complete();
-        return;
-      }
-      const waitMs = pace.pacer.waitMs(performance.now());
-      if (waitMs > 0) {
-        if (!waited) pace.onPaced(seconds(item));
-        waited = true;
-        timer = setTimeout(step, waitMs);
-        return;
-      }
-      waited = false;
-      index += 1;
-      pace.pacer.fed(seconds(item), performance.now());
-      subscriber.next(item);
-      immediate = setImmediate(step);
-    };
-    immediate = setImmediate(step);
-    return () => {
-      clearImmediate(immediate);
-      clearTimeout(timer);
-    };
-  });
-}
+const NO_FORMAT = 'expected a WAV body, or sampleRate and encoding in the query for raw audio, got neither';
 
-function prepare(body: Uint8Array, query: Record<string, unknown>, defaults: { hopMs: number; smoothing: number }): Prepared {
+/** Reads the body's header (a WAV's, up to its samples) and says how the rest goes through the pipeline. */
+async function prepare(body: BodyReader, query: Record<string, unknown>, defaults: Defaults): Promise<PreparedBody> {
+  const sniffed = await body.fill(WAV_SNIFF_BYTES);
+  if (sniffed === 0) throw new ProtocolError('bad_message', 'expected a WAV file or raw audio in the body, got an empty body');
   const fields = formatFieldsFromQuery(query);
+  const isWav = isWavHead(body.peek(WAV_SNIFF_BYTES));
   if (fields.channelMode === 'separate') {
-    if (!isWav(body) && fields.sampleRate === undefined && fields.encoding === undefined) {
-      throw new ProtocolError('bad_message', 'expected a WAV body, or sampleRate and encoding in the query for raw audio, got neither');
-    }
-    const separate = isWav(body) ? prepareSeparateWav(body, fields, defaults, SLICE_SECONDS) : prepareSeparateRaw(body, fields, defaults, SLICE_SECONDS);
-    return {
-      format: separate.format,
-      audioSeconds: separate.audioSeconds,
-      run: (open, pace) => pacedFrom(separate.items, (item) => item.seconds, pace).pipe(separate.pipeline(open)),
-    };
+    if (!isWav && fields.sampleRate === undefined && fields.encoding === undefined) throw new ProtocolError('bad_message', NO_FORMAT);
+    return isWav ? prepareSeparateWav(await readWavHeader(body), body, fields, defaults, SLICE_SECONDS) : prepareSeparateRaw(body, fields, defaults, SLICE_SECONDS);
   }
-  if (isWav(body)) {
-    const wav = parseWav(body);
-    const rate = wav.sampleRateHz;
-    if (rate < MIN_SAMPLE_RATE_HZ || rate > MAX_SAMPLE_RATE_HZ) {
-      throw new ProtocolError('unsupported_format', `expected a WAV at ${MIN_SAMPLE_RATE_HZ}–${MAX_SAMPLE_RATE_HZ} Hz, got ${rate} Hz`);
-    }
+  if (isWav) {
+    const wav = await readWavHeader(body);
+    const rate = checkWavRate(wav.sampleRateHz);
     if (isStreamEncoding(wav.encoding) && (wav.channels === 1 || wav.channels === 2)) {
       // The samples go to the worker as they are, like a WebSocket stream's bytes: decoded
       // (and a stereo pair mixed) there, off the main thread.
-      return mono(wav.data, resolveFormat({ ...fields, sampleRate: rate, encoding: wav.encoding, channels: wav.channels }, defaults));
+      const format = resolveFormat({ ...fields, sampleRate: rate, encoding: wav.encoding, channels: wav.channels }, defaults);
+      return mono(body, format, { frameBytes: wav.blockAlign, dataBytes: wav.dataBytes });
     }
-    return monoDecodedHere(wav, resolveFormat({ ...fields, sampleRate: rate, encoding: 'pcm_f32le', channels: 1 }, defaults));
+    return monoDecodedHere(body, wav, resolveFormat({ ...fields, sampleRate: rate, encoding: 'pcm_f32le', channels: 1 }, defaults));
   }
-  if (fields.sampleRate === undefined && fields.encoding === undefined) {
-    throw new ProtocolError('bad_message', 'expected a WAV body, or sampleRate and encoding in the query for raw audio, got neither');
-  }
-  return mono(body, resolveFormat(fields, defaults));
+  if (fields.sampleRate === undefined && fields.encoding === undefined) throw new ProtocolError('bad_message', NO_FORMAT);
+  return mono(body, resolveFormat(fields, defaults), { frameBytes: 1, dataBytes: Number.POSITIVE_INFINITY });
 }
 
-/** Bytes of one mono stream (stereo averaged: channelMode 'mix') in `format`, paced in slices. */
-function mono(bytes: Uint8Array, format: StreamFormat): Prepared {
+/** The pipeline of the one mono stream of 'mix' (stereo averaged in the worker). */
+function monoPipeline(format: StreamFormat): PreparedBody['pipeline'] {
+  return (open: OpenStream) => (items) =>
+    items.pipe(
+      map((item) => ({ ...item.chunk(), arrivedAtMs: performance.now() })),
+      open(undefined, format),
+      untagged(),
+    );
+}
+
+/** Bytes of one mono stream (stereo averaged: channelMode 'mix') in `format`, cut into slices as they are read. */
+function mono(body: ByteSource, format: StreamFormat, audio: Omit<SliceOptions, 'sliceBytes'>): PreparedBody {
   const bytesPerSecond = BYTES_PER_SAMPLE[format.encoding] * format.channels * format.sampleRateHz;
-  return {
-    format,
-    audioSeconds: bytes.length / bytesPerSecond,
-    run: (open, pace) =>
-      pacedFrom(slices(bytes, bytesPerSecond * SLICE_SECONDS), (slice) => slice.length / bytesPerSecond, pace).pipe(
-        map((slice) => ({ bytes: slice, arrivedAtMs: performance.now() })),
-        open(undefined, format),
-        untagged(),
-      ),
+  const slicer = new BodySlicer(body, { ...audio, sliceBytes: bytesPerSecond * SLICE_SECONDS });
+  const next = async (): Promise<PacedItem | null> => {
+    const bytes = await slicer.next();
+    if (bytes === null) return null;
+    const seconds = bytes.length / bytesPerSecond;
+    return { chunk: () => ({ bytes }), seconds, streamMs: seconds * 1000 };
   };
+  return { format, streams: 1, next, pipeline: monoPipeline(format) };
 }
 
 /**
@@ -163,23 +115,21 @@ function mono(bytes: Uint8Array, format: StreamFormat): Prepared {
  * channels): decoded to float on the main thread one slice at a time, as the pacer feeds it
  * (never the whole file at once), entering the pipeline as pcm_f32le mono.
  */
-function monoDecodedHere(wav: ParsedWav, format: StreamFormat): Prepared {
-  const frameBytes = wavFrameBytes(wav);
+function monoDecodedHere(body: ByteSource, wav: WavHeader, format: StreamFormat): PreparedBody {
+  const frameBytes = wav.blockAlign;
   const rate = wav.sampleRateHz;
-  const parts = slices(wav.data, Math.max(1, Math.round(rate * SLICE_SECONDS)) * frameBytes);
-  return {
-    format,
-    audioSeconds: wav.data.length / frameBytes / rate,
-    run: (open, pace) =>
-      pacedFrom(parts, (part) => part.length / frameBytes / rate, pace).pipe(
-        map((part) => {
-          const samples = decodeInterleavedToMono(part, wav.encoding, wav.channels);
-          return { bytes: new Uint8Array(samples.buffer, samples.byteOffset, samples.byteLength), arrivedAtMs: performance.now() };
-        }),
-        open(undefined, format),
-        untagged(),
-      ),
+  const slicer = new BodySlicer(body, { sliceBytes: Math.max(1, Math.round(rate * SLICE_SECONDS)) * frameBytes, frameBytes, dataBytes: wav.dataBytes });
+  const next = async (): Promise<PacedItem | null> => {
+    const part = await slicer.next();
+    if (part === null) return null;
+    const seconds = part.length / frameBytes / rate;
+    const chunk = (): { bytes: Uint8Array } => {
+      const samples = decodeInterleavedToMono(part, wav.encoding, wav.channels);
+      return { bytes: new Uint8Array(samples.buffer, samples.byteOffset, samples.byteLength) };
+    };
+    return { chunk, seconds, streamMs: seconds * 1000 };
   };
+  return { format, streams: 1, next, pipeline: monoPipeline(format) };
 }
 
 /** Every result of `source`, or the signal's reason as soon as it fires (unsubscribing at once). */
@@ -207,27 +157,70 @@ function collect(source: Observable<ChannelResult>, signal: AbortSignal): Promis
 }
 
 /**
- * Analyses one admitted body (its session slot is held by the admission). Rejects with
- * the signal's reason when it fires.
+ * Analyses one admitted body, read from `request` as the analysis goes (its session slot is
+ * held by the admission). Rejects with the signal's reason when it fires; with
+ * `message_too_large` as soon as the body passes maxAnalyzeBytes.
  */
-export async function analyze(body: Uint8Array, query: Record<string, unknown>, ctx: SessionContext, signal: AbortSignal): Promise<AnalyzeResponse> {
+export async function analyze(request: IncomingMessage, query: Record<string, unknown>, ctx: SessionContext, signal: AbortSignal): Promise<AnalyzeResponse> {
+  const { config, metrics } = ctx;
+  // Bytes are counted once the body is known to be audio (its header read), then as they arrive.
+  let counting = false;
+  const onBytes = (bytes: number): void => {
+    if (counting) metrics.audioReceivedBytes.inc(bytes);
+  };
+  const body = new BodyReader(request, config.maxAnalyzeBytes, onBytes, signal);
+  try {
+    const contentEncoding = request.headers['content-encoding'];
+    if (contentEncoding !== undefined && contentEncoding.toLowerCase() !== 'identity') {
+      // A compressed body would be inflated without a bound on what one chunk becomes.
+      throw new ProtocolError('unsupported_format', `expected a body without Content-Encoding, got ${contentEncoding}`);
+    }
+    const prepared = await prepare(body, query, { hopMs: config.defaultHopMs, smoothing: config.defaultSmoothing });
+    counting = true;
+    metrics.audioReceivedBytes.inc(body.bytesRead);
+    return await run(prepared, body, ctx, signal);
+  } finally {
+    body.dispose();
+  }
+}
+
+async function run(prepared: PreparedBody, body: BodyReader, ctx: SessionContext, signal: AbortSignal): Promise<AnalyzeResponse> {
   const { pool, config, metrics } = ctx;
-  const { format, audioSeconds, run } = prepare(body, query, { hopMs: config.defaultHopMs, smoothing: config.defaultSmoothing });
+  const { format } = prepared;
   metrics.sessionsActive.inc();
   const startedMs = performance.now();
   const id = `analyze-${randomUUID()}`;
   const notices: NoticeMessage[] = [];
+  const ahead = new FeedAhead(prepared.streams, format.hopMs + AHEAD_MARGIN_MS);
   const recovery = streamRecovery(metrics, format.channelLabels, (notice) => notices.push(notice));
-  const open: OpenStream = (channel, mono) => monoStream(pool, channel === undefined ? id : `${id}#${channel}`, mono, recovery(channel));
+  const open: OpenStream = (channel, mono) => {
+    const told = recovery(channel);
+    return monoStream(pool, channel === undefined ? id : `${id}#${channel}`, mono, {
+      onResumed: (resumed) => {
+        ahead.resumed(channel, resumed.resumedAtMs);
+        told.onResumed(resumed);
+      },
+      onEnded: (lost) => told.onEnded(lost),
+    });
+  };
   let outcome: 'completed' | 'error' | 'client_closed' | 'shutdown' = 'error';
   const pace: Pace = {
     pacer: new Pacer(config.maxRealTimeMultiple, PACE_BURST_SECONDS, performance.now()),
     onPaced: (seconds) => metrics.audioPacedSeconds.inc(seconds),
   };
+  /** The next item as it is read; at the end of the audio, the rest of the body is read too (counted against the limit). */
+  const next = async (): Promise<PacedItem | null> => {
+    const item = await prepared.next();
+    if (item === null) await body.drain();
+    else metrics.audioReceivedSeconds.inc(item.seconds);
+    return item;
+  };
   try {
-    metrics.audioReceivedBytes.inc(body.length);
-    metrics.audioReceivedSeconds.inc(audioSeconds);
-    const all = await collect(run(open, pace), signal).catch((err: unknown) => {
+    const results = pacedItems(next, pace, ahead).pipe(
+      prepared.pipeline(open),
+      tap((r) => ahead.answered(r.channel, r.hopEndMs, r.message.final === true)),
+    );
+    const all = await collect(results, signal).catch((err: unknown) => {
       if (signal.aborted) outcome = err instanceof ProtocolError && err.code === 'shutting_down' ? 'shutdown' : 'client_closed';
       throw err;
     });

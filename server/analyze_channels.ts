@@ -7,90 +7,91 @@
  * as bytes, as a stream is, and decoded in the workers; a WAV in an encoding only files use
  * (8/24/32-bit int, float64) is decoded channel by channel to 32-bit float here, one slice
  * at a time as it is fed, and each channel enters as pcm_f32le mono, which decodes back to
- * the same floats.
+ * the same floats. Either way the body is cut into slices as it is read (analyze_slices.ts).
  */
-import { map, type Observable, type OperatorFunction } from 'rxjs';
+import { map, type Observable } from 'rxjs';
 import { BYTES_PER_SAMPLE } from '../shared/dsp/pcm_decode.js';
-import { ProtocolError } from '../shared/error_codes.js';
-import { MAX_SAMPLE_RATE_HZ, MIN_SAMPLE_RATE_HZ } from '../shared/protocol.js';
-import { decodeInterleavedChannel, isStreamEncoding, parseWav, wavFrameBytes } from '../shared/wav.js';
-import { separateChannels, type ChannelResult } from './pipeline/channels.js';
-import type { AudioChunk, EmotionResult } from './pipeline/index.js';
-import type { MonoFormat } from './session/mono_stream.js';
+import { decodeInterleavedChannel, isStreamEncoding } from '../shared/wav.js';
+import type { PacedItem, PreparedBody } from './analyze_feed.js';
+import { BodySlicer } from './analyze_slices.js';
+import type { ByteSource } from './analyze_body.js';
+import { checkWavRate, type WavHeader } from './analyze_wav.js';
+import { separateChannels } from './pipeline/channels.js';
+import type { AudioChunk } from './pipeline/index.js';
 import { resolveFormat, type StreamFormat } from './session/start.js';
 
-/** The pipeline of one mono stream of the analysis: `channel` undefined for the whole body ('mix'). */
-export type OpenStream = (channel: number | undefined, format: MonoFormat) => OperatorFunction<AudioChunk, EmotionResult>;
+type Defaults = { hopMs: number; smoothing: number };
 
-/** A body cut into paced items: each makes its bytes when it is fed, and carries its stream seconds. */
-export interface PacedItem {
-  chunk: () => Omit<AudioChunk, 'arrivedAtMs'>;
-  seconds: number;
-}
-
-export interface SeparatePrepared {
-  format: StreamFormat;
-  audioSeconds: number;
-  items: PacedItem[];
-  /** The pipeline the items go through once paced (`arrivedAtMs` stamped on entry). */
-  pipeline(open: OpenStream): (items: Observable<PacedItem>) => Observable<ChannelResult>;
-}
-
-function pipelineFor(format: StreamFormat, encoding: StreamFormat['encoding']) {
-  return (open: OpenStream) =>
-    (items: Observable<PacedItem>): Observable<ChannelResult> =>
-      items.pipe(
-        map((item): AudioChunk => ({ ...item.chunk(), arrivedAtMs: performance.now() })),
-        separateChannels({
-          channels: format.channels,
-          sampleBytes: BYTES_PER_SAMPLE[encoding],
-          sampleRateHz: format.sampleRateHz,
-          labels: format.channelLabels,
-          open: (channel) =>
-            open(channel, { encoding, channels: 1, sampleRateHz: format.sampleRateHz, hopMs: format.hopMs, smoothing: format.smoothing }),
-        }),
-      );
+function pipelineFor(format: StreamFormat, encoding: StreamFormat['encoding']): PreparedBody['pipeline'] {
+  return (open) => (items: Observable<PacedItem>) =>
+    items.pipe(
+      map((item): AudioChunk => ({ ...item.chunk(), arrivedAtMs: performance.now() })),
+      separateChannels({
+        channels: format.channels,
+        sampleBytes: BYTES_PER_SAMPLE[encoding],
+        sampleRateHz: format.sampleRateHz,
+        labels: format.channelLabels,
+        open: (channel) =>
+          open(channel, { encoding, channels: 1, sampleRateHz: format.sampleRateHz, hopMs: format.hopMs, smoothing: format.smoothing }),
+      }),
+    );
 }
 
 /**
- * A WAV body: its samples as they are when the protocol carries their encoding (as a raw
- * body); otherwise each channel decoded to float and sent as pcm_f32le, slice by slice as the
- * slices are fed (never the whole file at once), channels alternating.
+ * A WAV body, its header read: its samples as they are when the protocol carries their
+ * encoding (as a raw body); otherwise each channel decoded to float and sent as pcm_f32le,
+ * slice by slice as the slices are fed, channels alternating.
  */
-export function prepareSeparateWav(body: Uint8Array, fields: Record<string, unknown>, defaults: { hopMs: number; smoothing: number }, sliceSeconds: number): SeparatePrepared {
-  const wav = parseWav(body);
-  const rate = wav.sampleRateHz;
-  if (rate < MIN_SAMPLE_RATE_HZ || rate > MAX_SAMPLE_RATE_HZ) {
-    throw new ProtocolError('unsupported_format', `expected a WAV at ${MIN_SAMPLE_RATE_HZ}–${MAX_SAMPLE_RATE_HZ} Hz, got ${rate} Hz`);
-  }
+export function prepareSeparateWav(wav: WavHeader, body: ByteSource, fields: Record<string, unknown>, defaults: Defaults, sliceSeconds: number): PreparedBody {
+  const rate = checkWavRate(wav.sampleRateHz);
   if (isStreamEncoding(wav.encoding)) {
-    return prepareSeparateRaw(wav.data, { ...fields, sampleRate: rate, encoding: wav.encoding, channels: wav.channels }, defaults, sliceSeconds);
+    return prepareSeparateRaw(body, { ...fields, sampleRate: rate, encoding: wav.encoding, channels: wav.channels }, defaults, sliceSeconds, wav);
   }
   const format = resolveFormat({ ...fields, sampleRate: rate, encoding: 'pcm_f32le', channels: wav.channels }, defaults);
-  const frameBytes = wavFrameBytes(wav);
-  const frames = Math.floor(wav.data.length / frameBytes);
+  const frameBytes = wav.blockAlign;
   const sliceFrames = Math.max(1, Math.round(rate * sliceSeconds));
-  const items: PacedItem[] = [];
-  for (let offset = 0; offset < frames; offset += sliceFrames) {
-    const part = wav.data.subarray(offset * frameBytes, Math.min(frames, offset + sliceFrames) * frameBytes);
-    const partFrames = part.length / frameBytes;
-    for (let channel = 0; channel < format.channels; channel++) {
-      const chunk = (): Omit<AudioChunk, 'arrivedAtMs'> => ({ bytes: new Uint8Array(decodeInterleavedChannel(part, wav.encoding, wav.channels, channel).buffer), channel });
-      items.push({ chunk, seconds: partFrames / rate / format.channels });
+  const slicer = new BodySlicer(body, { sliceBytes: sliceFrames * frameBytes, frameBytes, dataBytes: wav.dataBytes });
+  /** The channels of the slice read last, not yet handed out. */
+  const waiting: PacedItem[] = [];
+  const next = async (): Promise<PacedItem | null> => {
+    if (waiting.length === 0) {
+      const part = await slicer.next();
+      if (part === null) return null;
+      const partFrames = part.length / frameBytes;
+      for (let channel = 0; channel < format.channels; channel++) {
+        waiting.push({
+          chunk: () => ({ bytes: new Uint8Array(decodeInterleavedChannel(part, wav.encoding, wav.channels, channel).buffer), channel }),
+          seconds: partFrames / rate / format.channels,
+          channel,
+          streamMs: (partFrames / rate) * 1000,
+        });
+      }
     }
-  }
-  return { format, audioSeconds: frames / rate, items, pipeline: pipelineFor(format, 'pcm_f32le') };
+    return waiting.shift() ?? null;
+  };
+  return { format, streams: format.channels, next, pipeline: pipelineFor(format, 'pcm_f32le') };
 }
 
-/** A raw interleaved body described by the query, de-interleaved as a stream is. */
-export function prepareSeparateRaw(body: Uint8Array, fields: Record<string, unknown>, defaults: { hopMs: number; smoothing: number }, sliceSeconds: number): SeparatePrepared {
+/**
+ * A raw interleaved body described by the query, de-interleaved as a stream is; or the
+ * samples of a WAV in a stream encoding (`wav`: its frames and data size).
+ */
+export function prepareSeparateRaw(
+  body: ByteSource,
+  fields: Record<string, unknown>,
+  defaults: Defaults,
+  sliceSeconds: number,
+  wav?: Pick<WavHeader, 'blockAlign' | 'dataBytes'>,
+): PreparedBody {
   const format = resolveFormat(fields, defaults);
   const bytesPerSecond = BYTES_PER_SAMPLE[format.encoding] * format.channels * format.sampleRateHz;
-  const size = Math.max(1, Math.round(bytesPerSecond * sliceSeconds));
-  const items: PacedItem[] = [];
-  for (let offset = 0; offset < body.length; offset += size) {
-    const bytes = body.subarray(offset, offset + size);
-    items.push({ chunk: () => ({ bytes }), seconds: bytes.length / bytesPerSecond });
-  }
-  return { format, audioSeconds: body.length / bytesPerSecond, items, pipeline: pipelineFor(format, format.encoding) };
+  const sliceBytes = Math.max(1, Math.round(bytesPerSecond * sliceSeconds));
+  const slicer = new BodySlicer(body, { sliceBytes, frameBytes: wav?.blockAlign ?? 1, dataBytes: wav?.dataBytes ?? Number.POSITIVE_INFINITY });
+  const next = async (): Promise<PacedItem | null> => {
+    const bytes = await slicer.next();
+    if (bytes === null) return null;
+    const seconds = bytes.length / bytesPerSecond;
+    return { chunk: () => ({ bytes }), seconds, streamMs: seconds * 1000 };
+  };
+  return { format, streams: format.channels, next, pipeline: pipelineFor(format, format.encoding) };
 }

@@ -63,34 +63,28 @@ export function createHttpApp(ctx: HttpContext): express.Express {
 
   app.use(watchRoutes(ctx));
 
-  app.post(
-    ANALYZE_PATH,
-    admitAnalysis(ctx),
-    express.raw({ type: () => true, limit: config.maxAnalyzeBytes }),
-    async (req: Request, res: Response) => {
-      const { signal } = res.locals.analysis as AdmittedAnalysis;
-      const body = Buffer.isBuffer(req.body) ? new Uint8Array(req.body.buffer, req.body.byteOffset, req.body.byteLength) : new Uint8Array(0);
-      if (body.length === 0) {
-        metrics.analyzeRequests.inc({ status: 400 });
-        return sendError(res, ctx, 'bad_message', 'expected a WAV file or raw audio in the body, got an empty body');
+  // The body is not parsed here: analyze() reads it from the request as the analysis
+  // takes it (bounded memory per upload, analyze_body.ts).
+  app.post(ANALYZE_PATH, admitAnalysis(ctx), async (req: Request, res: Response) => {
+    const { signal } = res.locals.analysis as AdmittedAnalysis;
+    try {
+      const result = await analyze(req, req.query as Record<string, unknown>, ctx, signal);
+      metrics.analyzeRequests.inc({ status: 200 });
+      res.json(result);
+    } catch (err) {
+      if (signal.aborted && !(signal.reason instanceof ProtocolError && signal.reason.code === 'shutting_down')) {
+        // Nobody is listening any more; count it, answer nothing.
+        metrics.analyzeRequests.inc({ status: CLIENT_CLOSED_STATUS });
+        return;
       }
-      try {
-        const result = await analyze(body, req.query as Record<string, unknown>, ctx, signal);
-        metrics.analyzeRequests.inc({ status: 200 });
-        res.json(result);
-      } catch (err) {
-        if (signal.aborted && !(signal.reason instanceof ProtocolError && signal.reason.code === 'shutting_down')) {
-          // Nobody is listening any more; count it, answer nothing.
-          metrics.analyzeRequests.inc({ status: CLIENT_CLOSED_STATUS });
-          return;
-        }
-        const error = err instanceof ProtocolError ? err : new ProtocolError('internal', 'internal error');
-        if (!(err instanceof ProtocolError)) logger.error('analyze failed', { error: err instanceof Error ? err.message : String(err) });
-        metrics.analyzeRequests.inc({ status: ERROR_CODES[error.code].httpStatus });
-        sendError(res, ctx, error.code, error.message);
-      }
-    },
-  );
+      const error = err instanceof ProtocolError ? err : new ProtocolError('internal', 'internal error');
+      if (!(err instanceof ProtocolError)) logger.error('analyze failed', { error: err instanceof Error ? err.message : String(err) });
+      metrics.analyzeRequests.inc({ status: ERROR_CODES[error.code].httpStatus });
+      // The rest of the body stays unread (a body too large may be endless): close the connection after the answer.
+      if (!req.complete) res.set('Connection', 'close');
+      sendError(res, ctx, error.code, error.message);
+    }
+  });
 
   if (existsSync(config.staticDir)) {
     // The supervisor's wallboard (client/browser/wallboard.ts) at a clean path.
@@ -102,13 +96,9 @@ export function createHttpApp(ctx: HttpContext): express.Express {
     });
   }
 
-  // Body-parser failures (too large, aborted) and anything unexpected, as protocol errors.
-  app.use((err: Error & { type?: string; status?: number }, _req: Request, res: Response, next: NextFunction) => {
+  // Malformed requests and anything unexpected, as protocol errors.
+  app.use((err: Error & { status?: number }, _req: Request, res: Response, next: NextFunction) => {
     if (res.headersSent) return next(err);
-    if (err.type === 'entity.too.large') {
-      metrics.analyzeRequests.inc({ status: 413 });
-      return sendError(res, ctx, 'message_too_large', `expected a body of at most ${config.maxAnalyzeBytes} bytes`);
-    }
     if (err.status !== undefined && err.status >= 400 && err.status < 500) {
       return sendError(res, ctx, 'bad_message', `expected a well-formed request, got ${err.message}`);
     }

@@ -4,7 +4,9 @@
  * Reads PCM 8/16/24/32-bit integer, 32/64-bit float, µ-law (format 7) and A-law (format 6),
  * plain or WAVE_FORMAT_EXTENSIBLE; skips unknown chunks and their pad bytes; tolerates a
  * data chunk whose declared size runs past the end of the bytes (streaming writers put
- * 0 or 0xFFFFFFFF there), keeping the whole blocks that are present.
+ * 0 or 0xFFFFFFFF there), keeping the whole blocks that are present. The fmt chunk rules
+ * and the size conventions are exported for readers that get the file piece by piece
+ * (server/analyze_wav.ts), so both read a file the same way.
  */
 import { ProtocolError } from './error_codes.js';
 import { ENCODINGS, type Encoding } from './protocol.js';
@@ -36,7 +38,7 @@ const WAVE_FORMAT_EXTENSIBLE = 0xfffe;
 const STREAMING_SIZE = 0xffffffff;
 const MAX_CHANNELS = 32;
 
-function fourcc(bytes: Uint8Array, at: number): string {
+export function fourcc(bytes: Uint8Array, at: number): string {
   return String.fromCharCode(bytes[at] ?? 0, bytes[at + 1] ?? 0, bytes[at + 2] ?? 0, bytes[at + 3] ?? 0);
 }
 
@@ -64,6 +66,59 @@ function encodingOf(formatTag: number, bits: number): WavEncoding {
   }
 }
 
+/** What a fmt chunk says. */
+export interface WavFormat {
+  encoding: WavEncoding;
+  channels: number;
+  sampleRateHz: number;
+  /** Bytes of one frame (one sample of every channel). */
+  blockAlign: number;
+}
+
+/** Bytes of a fmt chunk's body that are read (a WAVE_FORMAT_EXTENSIBLE one; a plain one uses 16). */
+export const FMT_READ_BYTES = 40;
+
+/**
+ * A fmt chunk whose header declares `size` bytes, from the first bytes of its body that
+ * are present (`head`, at most FMT_READ_BYTES: fewer when the file ends inside it).
+ */
+export function parseFmtChunk(head: Uint8Array, size: number): WavFormat {
+  if (size < 16 || head.length < 16) throw new ProtocolError('bad_audio', `expected a fmt chunk of ≥ 16 bytes, got ${size}`);
+  const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
+  let formatTag = view.getUint16(0, true);
+  const channels = view.getUint16(2, true);
+  const sampleRateHz = view.getUint32(4, true);
+  const blockAlign = view.getUint16(12, true);
+  const bits = view.getUint16(14, true);
+  if (formatTag === WAVE_FORMAT_EXTENSIBLE) {
+    if (size < 40 || head.length < 40) throw new ProtocolError('bad_audio', `expected a 40-byte WAVE_FORMAT_EXTENSIBLE fmt chunk, got ${size}`);
+    // The sub-format GUID starts with the plain format tag (KSDATAFORMAT_SUBTYPE_*).
+    formatTag = view.getUint16(24, true);
+  }
+  const encoding = encodingOf(formatTag, bits);
+  if (channels < 1 || channels > MAX_CHANNELS) throw new ProtocolError('unsupported_format', `expected 1–${MAX_CHANNELS} channels, got ${channels}`);
+  if (sampleRateHz < 1) throw new ProtocolError('bad_audio', `expected a positive sample rate, got ${sampleRateHz}`);
+  if (blockAlign !== (channels * bits) / 8) {
+    throw new ProtocolError('bad_audio', `expected blockAlign ${(channels * bits) / 8} for ${channels} × ${bits} bits, got ${blockAlign}`);
+  }
+  return { encoding, channels, sampleRateHz, blockAlign };
+}
+
+/** Whether a data chunk's declared size means "unknown, read to the end" (streaming writers). */
+export function isStreamingDataSize(dataSize: number, riffSize: number): boolean {
+  return dataSize === STREAMING_SIZE || (dataSize === 0 && (riffSize === 0 || riffSize === STREAMING_SIZE));
+}
+
+/** The error of a RIFF/WAVE file that ended before its data chunk (`format`: whether a fmt chunk came). */
+export function missingDataError(format: boolean): ProtocolError {
+  return new ProtocolError('bad_audio', format ? 'expected a data chunk, got none' : 'expected fmt and data chunks, got neither');
+}
+
+/** The fmt-before-data rule. */
+export function dataBeforeFmtError(): ProtocolError {
+  return new ProtocolError('bad_audio', 'expected a fmt chunk before the data chunk, got data first');
+}
+
 export function parseWav(bytes: Uint8Array): ParsedWav {
   if (bytes.length < 12 || fourcc(bytes, 0) !== 'RIFF' || fourcc(bytes, 8) !== 'WAVE') {
     const tag = bytes.length >= 4 ? fourcc(bytes, 0) : '';
@@ -74,36 +129,18 @@ export function parseWav(bytes: Uint8Array): ParsedWav {
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const riffSize = view.getUint32(4, true);
-  let format: { encoding: WavEncoding; channels: number; sampleRateHz: number; blockAlign: number } | null = null;
+  let format: WavFormat | null = null;
   let pos = 12;
   while (pos + 8 <= bytes.length) {
     const id = fourcc(bytes, pos);
     const size = view.getUint32(pos + 4, true);
     const body = pos + 8;
     if (id === 'fmt ') {
-      if (size < 16 || body + 16 > bytes.length) throw new ProtocolError('bad_audio', `expected a fmt chunk of ≥ 16 bytes, got ${size}`);
-      let formatTag = view.getUint16(body, true);
-      const channels = view.getUint16(body + 2, true);
-      const sampleRateHz = view.getUint32(body + 4, true);
-      const blockAlign = view.getUint16(body + 12, true);
-      const bits = view.getUint16(body + 14, true);
-      if (formatTag === WAVE_FORMAT_EXTENSIBLE) {
-        if (size < 40 || body + 40 > bytes.length) throw new ProtocolError('bad_audio', `expected a 40-byte WAVE_FORMAT_EXTENSIBLE fmt chunk, got ${size}`);
-        // The sub-format GUID starts with the plain format tag (KSDATAFORMAT_SUBTYPE_*).
-        formatTag = view.getUint16(body + 24, true);
-      }
-      const encoding = encodingOf(formatTag, bits);
-      if (channels < 1 || channels > MAX_CHANNELS) throw new ProtocolError('unsupported_format', `expected 1–${MAX_CHANNELS} channels, got ${channels}`);
-      if (sampleRateHz < 1) throw new ProtocolError('bad_audio', `expected a positive sample rate, got ${sampleRateHz}`);
-      if (blockAlign !== (channels * bits) / 8) {
-        throw new ProtocolError('bad_audio', `expected blockAlign ${(channels * bits) / 8} for ${channels} × ${bits} bits, got ${blockAlign}`);
-      }
-      format = { encoding, channels, sampleRateHz, blockAlign };
+      format = parseFmtChunk(bytes.subarray(body, body + FMT_READ_BYTES), size);
     } else if (id === 'data') {
-      if (!format) throw new ProtocolError('bad_audio', 'expected a fmt chunk before the data chunk, got data first');
+      if (!format) throw dataBeforeFmtError();
       const present = bytes.length - body;
-      const streaming = size === STREAMING_SIZE || (size === 0 && (riffSize === 0 || riffSize === STREAMING_SIZE));
-      const declared = streaming ? present : Math.min(size, present);
+      const declared = isStreamingDataSize(size, riffSize) ? present : Math.min(size, present);
       const usable = declared - (declared % format.blockAlign);
       return {
         sampleRateHz: format.sampleRateHz,
@@ -115,7 +152,7 @@ export function parseWav(bytes: Uint8Array): ParsedWav {
     // Chunks are word-aligned: an odd size is followed by one pad byte.
     pos = body + size + (size & 1);
   }
-  throw new ProtocolError('bad_audio', format ? 'expected a data chunk, got none' : 'expected fmt and data chunks, got neither');
+  throw missingDataError(format !== null);
 }
 
 const BYTES_PER_SAMPLE: Readonly<Record<WavEncoding, number>> = {
