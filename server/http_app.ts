@@ -7,8 +7,8 @@ import { existsSync } from 'node:fs';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { ERROR_CODES, ProtocolError, type ErrorCode } from '../shared/error_codes.js';
 import { ANALYZE_PATH } from '../shared/protocol.js';
-import { analyze } from './analyze.js';
-import { admitAnalysis, type AdmissionContext, type AdmittedAnalysis } from './analyze_admission.js';
+import { analyze } from './analyze/analyze.js';
+import { admitAnalysis, type AdmissionContext, type AdmittedAnalysis } from './analyze/admission.js';
 import { isAuthorized, presentedKey } from './auth.js';
 import { sendHttpError } from './http_error.js';
 import { securityHeaders } from './security_headers.js';
@@ -64,7 +64,7 @@ export function createHttpApp(ctx: HttpContext): express.Express {
   app.use(watchRoutes(ctx));
 
   // The body is not parsed here: analyze() reads it from the request as the analysis
-  // takes it (bounded memory per upload, analyze_body.ts).
+  // takes it (bounded memory per upload, analyze/body.ts).
   app.post(ANALYZE_PATH, admitAnalysis(ctx), async (req: Request, res: Response) => {
     const { signal } = res.locals.analysis as AdmittedAnalysis;
     try {

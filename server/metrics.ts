@@ -235,7 +235,7 @@ export function createMetrics(info: MetricsInfo): ServerMetrics {
     }),
     analyzeDuration: new Histogram({
       name: 'ser_analyze_duration_seconds',
-      help: 'POST /v1/analyze: from the request body read to the answer built (kept apart from the live-stream latency, which a whole file would swamp)',
+      help: 'POST /v1/analyze that completed: from its header read to the answer built, the rest of the upload included (the body is read as the analysis takes it); kept apart from the live-stream latency, which a whole file would swamp',
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
       registers: [registry],
     }),

@@ -6,7 +6,7 @@
  * data chunk whose declared size runs past the end of the bytes (streaming writers put
  * 0 or 0xFFFFFFFF there), keeping the whole blocks that are present. The fmt chunk rules
  * and the size conventions are exported for readers that get the file piece by piece
- * (server/analyze_wav.ts), so both read a file the same way.
+ * (server/analyze/wav.ts), so both read a file the same way.
  */
 import { ProtocolError } from './error_codes.js';
 import { ENCODINGS, type Encoding } from './protocol.js';

@@ -16,11 +16,11 @@ import { describe, it } from 'node:test';
 import { ProtocolError } from '../../shared/error_codes.js';
 import { mulberry32 } from '../../shared/prng.js';
 import { parseWav, wavFrameBytes } from '../../shared/wav.js';
-import { AHEAD_MARGIN_MS, FeedAhead } from '../../server/analyze_ahead.js';
-import { BodyReader, type ByteSource } from '../../server/analyze_body.js';
-import { pacedItems, type PacedItem } from '../../server/analyze_feed.js';
-import { BodySlicer, sliceEnd } from '../../server/analyze_slices.js';
-import { isWavHead, readWavHeader } from '../../server/analyze_wav.js';
+import { AHEAD_MARGIN_MS, FeedAhead } from '../../server/analyze/ahead.js';
+import { BodyReader, type ByteSource } from '../../server/analyze/body.js';
+import { pacedItems, type PacedItem } from '../../server/analyze/feed.js';
+import { BodySlicer, sliceEnd } from '../../server/analyze/slices.js';
+import { isWavHead, readWavHeader } from '../../server/analyze/wav.js';
 import { Pacer } from '../../server/session/pacer.js';
 import { analyzeBodies } from './analyze_bodies.js';
 

@@ -10,7 +10,7 @@
  * (or the one before it, when the last would be shorter than a frame), never one already fed.
  * Held at once: one slice and those few bytes.
  */
-import type { ByteSource } from './analyze_body.js';
+import type { ByteSource } from './body.js';
 
 export interface SliceOptions {
   /** Slice length, bytes, ≥ 1; may be fractional (the cut points are truncated). */

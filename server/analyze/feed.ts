@@ -3,16 +3,16 @@
  * read) go to the pipeline one per macrotask, each when three things allow it — the last
  * item was fed (one per macrotask, so a long body never holds the event loop), the pace
  * (live first: pacer.ts) and the results (the feed may run only so far ahead of them:
- * analyze_ahead.ts). Only then is the next item read from the body, so the request is read
+ * ahead.ts). Only then is the next item read from the body, so the request is read
  * as fast as the analysis takes it and no faster. Unsubscribing stops it within one item.
  */
 import { Observable, type OperatorFunction } from 'rxjs';
-import type { ChannelResult } from './pipeline/channels.js';
-import type { AudioChunk, EmotionResult } from './pipeline/index.js';
-import type { MonoFormat } from './session/mono_stream.js';
-import type { Pacer } from './session/pacer.js';
-import type { StreamFormat } from './session/start.js';
-import type { FeedAhead } from './analyze_ahead.js';
+import type { ChannelResult } from '../pipeline/channels.js';
+import type { AudioChunk, EmotionResult } from '../pipeline/index.js';
+import type { MonoFormat } from '../session/mono_stream.js';
+import type { Pacer } from '../session/pacer.js';
+import type { StreamFormat } from '../session/start.js';
+import type { FeedAhead } from './ahead.js';
 
 /** The pipeline of one mono stream of the analysis: `channel` undefined for the whole body ('mix'). */
 export type OpenStream = (channel: number | undefined, format: MonoFormat) => OperatorFunction<AudioChunk, EmotionResult>;

@@ -4,15 +4,15 @@
  * request stream stays paused, its buffer fills to its highWaterMark, Node stops reading
  * the socket, and TCP pushes back on the uploader. So the bytes of one upload in this
  * process are what the analysis asked for (a slice and a few bytes of look-ahead, see
- * analyze_slices.ts) plus the stream's buffer (highWaterMark, 16 KiB on Node 20) and the
+ * slices.ts) plus the stream's buffer (highWaterMark, 16 KiB on Node 20) and the
  * socket read that overfilled it (≤ 64 KiB) — whatever the length of the file.
  *
  * The size limit is counted as the bytes arrive: the read that takes the body past
  * `maxBytes` fails with `message_too_large` (a body sent without Content-Length, chunked;
- * a declared one was refused before the body was read, analyze_admission.ts).
+ * a declared one was refused before the body was read, admission.ts).
  */
 import type { Readable } from 'node:stream';
-import { ProtocolError } from '../shared/error_codes.js';
+import { ProtocolError } from '../../shared/error_codes.js';
 
 /** Bytes taken from the front of a body, on demand (BodyReader; a plain array in tests). */
 export interface ByteSource {

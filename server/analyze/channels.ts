@@ -7,18 +7,18 @@
  * as bytes, as a stream is, and decoded in the workers; a WAV in an encoding only files use
  * (8/24/32-bit int, float64) is decoded channel by channel to 32-bit float here, one slice
  * at a time as it is fed, and each channel enters as pcm_f32le mono, which decodes back to
- * the same floats. Either way the body is cut into slices as it is read (analyze_slices.ts).
+ * the same floats. Either way the body is cut into slices as it is read (slices.ts).
  */
 import { map, type Observable } from 'rxjs';
-import { BYTES_PER_SAMPLE } from '../shared/dsp/pcm_decode.js';
-import { decodeInterleavedChannel, isStreamEncoding } from '../shared/wav.js';
-import type { PacedItem, PreparedBody } from './analyze_feed.js';
-import { BodySlicer } from './analyze_slices.js';
-import type { ByteSource } from './analyze_body.js';
-import { checkWavRate, type WavHeader } from './analyze_wav.js';
-import { separateChannels } from './pipeline/channels.js';
-import type { AudioChunk } from './pipeline/index.js';
-import { resolveFormat, type StreamFormat } from './session/start.js';
+import { BYTES_PER_SAMPLE } from '../../shared/dsp/pcm_decode.js';
+import { decodeInterleavedChannel, isStreamEncoding } from '../../shared/wav.js';
+import type { PacedItem, PreparedBody } from './feed.js';
+import { BodySlicer } from './slices.js';
+import type { ByteSource } from './body.js';
+import { checkWavRate, type WavHeader } from './wav.js';
+import { separateChannels } from '../pipeline/channels.js';
+import type { AudioChunk } from '../pipeline/index.js';
+import { resolveFormat, type StreamFormat } from '../session/start.js';
 
 type Defaults = { hopMs: number; smoothing: number };
 

@@ -8,10 +8,10 @@
  * one slice and frees its slot.
  */
 import type { NextFunction, Request, Response } from 'express';
-import { ERROR_CODES, ProtocolError, type ErrorCode } from '../shared/error_codes.js';
-import { isAuthorized, presentedKey } from './auth.js';
-import type { Drainable } from './session/registry.js';
-import type { SessionContext } from './session/context.js';
+import { ERROR_CODES, ProtocolError, type ErrorCode } from '../../shared/error_codes.js';
+import { isAuthorized, presentedKey } from '../auth.js';
+import type { Drainable } from '../session/registry.js';
+import type { SessionContext } from '../session/context.js';
 
 /** What an admitted analysis carries to its handler (in `res.locals.analysis`). */
 export interface AdmittedAnalysis {

@@ -4,8 +4,8 @@
  * and messages): chunks before `data` (LIST, fact, …) are skipped as they arrive, never
  * held; of a fmt chunk only its first 40 bytes are kept.
  */
-import { ProtocolError } from '../shared/error_codes.js';
-import { MAX_SAMPLE_RATE_HZ, MIN_SAMPLE_RATE_HZ } from '../shared/protocol.js';
+import { ProtocolError } from '../../shared/error_codes.js';
+import { MAX_SAMPLE_RATE_HZ, MIN_SAMPLE_RATE_HZ } from '../../shared/protocol.js';
 import {
   FMT_READ_BYTES,
   dataBeforeFmtError,
@@ -14,8 +14,8 @@ import {
   missingDataError,
   parseFmtChunk,
   type WavFormat,
-} from '../shared/wav.js';
-import { skipBytes, type ByteSource } from './analyze_body.js';
+} from '../../shared/wav.js';
+import { skipBytes, type ByteSource } from './body.js';
 
 /** Bytes of the RIFF header (RIFF, size, WAVE) and of a chunk header (id, size). */
 const RIFF_HEADER_BYTES = 12;

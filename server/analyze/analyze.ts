@@ -6,34 +6,34 @@
  * parameters as `start`, given in the query string.
  *
  * Admission (key, capacity, size, concurrent uploads) happened before the body was read
- * (analyze_admission.ts). The body is then read as the analysis takes it: its header, then
+ * (admission.ts). The body is then read as the analysis takes it: its header, then
  * 0.25 s slices fed paced like a stream (maxRealTimeMultiple, live first) and no further
- * ahead of the results than one hop and a second (analyze_feed.ts, analyze_ahead.ts). So an
+ * ahead of the results than one hop and a second (feed.ts, ahead.ts). So an
  * upload holds, in this process, at most that audio (≈ 1.5 s at the default hop; fed and
  * unanswered, plus the slice being cut) and the request stream's buffers (≈ 80 KiB, see
- * analyze_body.ts), whatever the file's length; the rest waits in the uploader's TCP send
+ * body.ts), whatever the file's length; the rest waits in the uploader's TCP send
  * buffer. The run stops within one slice when `signal` fires (client gone, drain over).
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { map, tap, type Observable } from 'rxjs';
-import { BYTES_PER_SAMPLE } from '../shared/dsp/pcm_decode.js';
-import { ProtocolError } from '../shared/error_codes.js';
-import type { ChannelMode, EmotionMessage, NoticeMessage, SummaryMessage } from '../shared/protocol.js';
-import { decodeInterleavedToMono, isStreamEncoding } from '../shared/wav.js';
-import { AHEAD_MARGIN_MS, FeedAhead } from './analyze_ahead.js';
-import { BodyReader, type ByteSource } from './analyze_body.js';
-import { prepareSeparateRaw, prepareSeparateWav } from './analyze_channels.js';
-import { pacedItems, type OpenStream, type Pace, type PacedItem, type PreparedBody } from './analyze_feed.js';
-import { BodySlicer, type SliceOptions } from './analyze_slices.js';
-import { WAV_SNIFF_BYTES, checkWavRate, isWavHead, readWavHeader, type WavHeader } from './analyze_wav.js';
-import { untagged, type ChannelResult } from './pipeline/channels.js';
-import { ChannelSummaries } from './session/channel_summary.js';
-import { monoStream } from './session/mono_stream.js';
-import { PACE_BURST_SECONDS, Pacer } from './session/pacer.js';
-import { streamRecovery } from './session/recovery.js';
-import type { SessionContext } from './session/context.js';
-import { formatFieldsFromQuery, resolveFormat, type StreamFormat } from './session/start.js';
+import { BYTES_PER_SAMPLE } from '../../shared/dsp/pcm_decode.js';
+import { ProtocolError } from '../../shared/error_codes.js';
+import type { ChannelMode, EmotionMessage, NoticeMessage, SummaryMessage } from '../../shared/protocol.js';
+import { decodeInterleavedToMono, isStreamEncoding } from '../../shared/wav.js';
+import { AHEAD_MARGIN_MS, FeedAhead } from './ahead.js';
+import { BodyReader, type ByteSource } from './body.js';
+import { prepareSeparateRaw, prepareSeparateWav } from './channels.js';
+import { pacedItems, type OpenStream, type Pace, type PacedItem, type PreparedBody } from './feed.js';
+import { BodySlicer, type SliceOptions } from './slices.js';
+import { WAV_SNIFF_BYTES, checkWavRate, isWavHead, readWavHeader, type WavHeader } from './wav.js';
+import { untagged, type ChannelResult } from '../pipeline/channels.js';
+import { ChannelSummaries } from '../session/channel_summary.js';
+import { monoStream } from '../session/mono_stream.js';
+import { PACE_BURST_SECONDS, Pacer } from '../session/pacer.js';
+import { streamRecovery } from '../session/recovery.js';
+import type { SessionContext } from '../session/context.js';
+import { formatFieldsFromQuery, resolveFormat, type StreamFormat } from '../session/start.js';
 
 export interface AnalyzeResponse {
   model: { id: string; labels: string[] };
