@@ -9,8 +9,8 @@ export interface SoakSample {
   rssMb: number | null;
   /** nodejs_heap_size_used_bytes, MiB. */
   heapUsedMb: number | null;
-  /** Where the memory is (null on a server without ser_worker_memory_bytes), MiB. */
-  memory: MemoryParts | null;
+  /** Where the memory is, MiB: null from a server without ser_worker_memory_bytes, absent in reports written before it. */
+  memory?: MemoryParts | null;
   /** ser_model_tensors: live tfjs tensors in the inference workers. */
   tensors: number | null;
   /** ser_sessions_active. */
