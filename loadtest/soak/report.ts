@@ -70,6 +70,10 @@ export function renderSoakHtml(r: SoakReport): string {
       series(s, 'server p95', '#555', (x) => x.serverLatencyP95Ms),
     ]),
     chart('Event-loop lag p99 per window', 'ms', [series(s, 'lag p99', '#d2691e', (x) => x.eventLoopLagP99Ms)]),
+    chart('Host CPU per window (/proc/stat: every process on the machine; steal = time the hypervisor gave to others)', '% of all cores', [
+      series(s, 'busy', '#1f6fb4', (x) => x.hostCpu?.busyPct ?? null),
+      series(s, 'steal', '#c33', (x) => x.hostCpu?.stealPct ?? null),
+    ]),
   ].join('\n');
   const t = r.tally;
   return `<!doctype html>

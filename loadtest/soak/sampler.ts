@@ -5,6 +5,7 @@
  */
 import { histogramDelta, scrapeMetrics, sumOf, type PromSnapshot } from '../prometheus.js';
 import { summarizeLatencies } from '../stats.js';
+import { hostCpuOf, readCpuTimes, type CpuTimes, type HostCpu } from './host_cpu.js';
 import type { MemoryParts, SoakSample } from './types.js';
 
 const MIB = 2 ** 20;
@@ -32,6 +33,7 @@ export function sampleOf(
   cur: PromSnapshot | null,
   windowLatenciesMs: ArrayLike<number>,
   clientSessionsOpen: number,
+  hostCpu: HostCpu | null = null,
 ): SoakSample {
   const windowed = (name: string): ReturnType<typeof histogramDelta> => (prev !== null && cur !== null ? histogramDelta(prev, cur, name, 1000) : null);
   const lag = windowed('ser_event_loop_lag_seconds');
@@ -45,6 +47,7 @@ export function sampleOf(
     tensors: cur === null ? null : sumOf(cur, 'ser_model_tensors'),
     sessionsActive: cur === null ? null : sumOf(cur, 'ser_sessions_active'),
     clientSessionsOpen,
+    hostCpu,
     eventLoopLagP99Ms: lag !== null && lag.count > 0 ? lag.p99 : null,
     serverLatencyP95Ms: serverLatency !== null && serverLatency.count > 0 ? serverLatency.p95 : null,
     latency: { count: l.count, p50Ms: l.p50Ms, p95Ms: l.p95Ms, p99Ms: l.p99Ms, maxMs: l.maxMs },
@@ -65,6 +68,7 @@ export class Sampler {
   private taken = 0;
   private startedMs = 0;
   private pending: Promise<void> = Promise.resolve();
+  private prevCpu: CpuTimes | null = null;
 
   /** @param baseline the scrape before the churn: sample 0 and the first window's start. */
   constructor(
@@ -78,6 +82,7 @@ export class Sampler {
 
   start(periodSeconds: number): void {
     this.startedMs = performance.now();
+    this.prevCpu = readCpuTimes();
     this.record(sampleOf(0, null, this.prev, [], 0));
     this.timer = setInterval(() => {
       this.pending = this.pending.then(() => this.take());
@@ -97,7 +102,10 @@ export class Sampler {
     const view = this.generator();
     const window = view.latenciesMs.subarray(this.taken);
     this.taken = view.latenciesMs.length;
-    this.record(sampleOf((performance.now() - this.startedMs) / 1000, this.prev, cur, window, view.sessionsOpen));
+    const cpu = readCpuTimes();
+    const host = hostCpuOf(this.prevCpu, cpu);
+    this.prevCpu = cpu;
+    this.record(sampleOf((performance.now() - this.startedMs) / 1000, this.prev, cur, window, view.sessionsOpen, host));
     if (cur !== null) this.prev = cur;
   }
 

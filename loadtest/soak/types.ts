@@ -1,5 +1,6 @@
 /** What the soak samples, tallies and judges: report.json. Plain data only. */
 import type { LoadtestReport } from '../types.js';
+import type { HostCpu } from './host_cpu.js';
 
 /** The server's figures at one sampling instant, over the window since the previous one. */
 export interface SoakSample {
@@ -17,6 +18,8 @@ export interface SoakSample {
   sessionsActive: number | null;
   /** Sessions the generator had open (normal and careless). */
   clientSessionsOpen: number;
+  /** The whole host's CPU over the window (busy and hypervisor steal, % of all cores); null off Linux, absent in older reports. */
+  hostCpu?: HostCpu | null;
   /** p99 of ser_event_loop_lag_seconds over the window, ms. */
   eventLoopLagP99Ms: number | null;
   /** p95 of ser_result_latency_seconds (the server's own turnaround) over the window, ms. */
