@@ -4,6 +4,8 @@
  * the model card read it; nothing in it is inferred from the weights.
  */
 import type { ArchName, Hyper } from './architectures/types.js';
+import { hasStatsHead, STATS_PER_COEFF } from './architectures/stats_head.js';
+import { validateSpeakerNorm, type SpeakerNormConfig } from './streaming/speaker_reference.js';
 import { MFCC_CONFIG } from '../shared/dsp/mfcc.js';
 import { VOICED_GATE_CONFIG, type VoicedGateConfig } from '../shared/dsp/vad.js';
 
@@ -64,6 +66,11 @@ export interface ModelMeta {
    * the logits are the trained ones divided by `temperature`. Absent: as trained.
    */
   calibration?: { temperature: number; method: string; fittedOn: string };
+  /**
+   * The stats head reads each segment's statistics relative to the stream's earlier segments
+   * (models/streaming/speaker_reference.ts). Absent: every segment is read on its own.
+   */
+  speakerNorm?: SpeakerNormConfig;
   /** Validation / test metrics, e.g. { valAccuracy: 0.61, valMacroF1: 0.58 }. */
   metrics?: Record<string, number | string | number[] | number[][]>;
 }
@@ -96,6 +103,10 @@ export function validateMeta(meta: ModelMeta): void {
   const badStd = meta.norm.std.find((s) => !(s > 0));
   if (badStd !== undefined) throw new Error(`meta.norm.std: expected values > 0, got ${badStd}`);
   checkFeatureExtractor(meta.featureConfig);
+  if (meta.speakerNorm !== undefined) {
+    if (!hasStatsHead(meta.hyper)) throw new Error('meta.speakerNorm: expected a model with a stats head (hyper.statsHead 1), got none');
+    validateSpeakerNorm(meta.speakerNorm, STATS_PER_COEFF * f);
+  }
 }
 
 /**

@@ -72,7 +72,12 @@ function voicedMask(x: tf.Tensor3D, options: ForwardOptions): tf.Tensor3D | null
 /** logits [B, C] plus the stats head's, when the model has one. */
 export function withStatsLogits(model: ModelLike, x: tf.Tensor3D, options: ForwardOptions, logits: tf.Tensor2D): tf.Tensor2D {
   if (!hasStatsHead(model.hyper)) return logits;
-  const stats = utteranceStats(x, voicedMask(x, options), maskAt(x, options, 1));
+  let stats = utteranceStats(x, voicedMask(x, options), maskAt(x, options, 1));
+  const affine = options.statsAffine;
+  if (affine !== undefined) {
+    if (x.shape[0] !== 1) throw new Error(`statsAffine: expected a batch of 1 clip, got ${x.shape[0]}`);
+    stats = tf.add(tf.mul(stats, tf.tensor2d(Float32Array.from(affine.scale), [1, affine.scale.length])), tf.tensor2d(Float32Array.from(affine.shift), [1, affine.shift.length])) as tf.Tensor2D;
+  }
   return tf.add(logits, headLogits(model, stats)) as tf.Tensor2D;
 }
 

@@ -90,6 +90,12 @@ export interface ForwardOptions {
    * forward() also updates the moving mean/variance variables in place. Default: not updated.
    */
   batchNormMomentum?: number;
+  /**
+   * Per clip of a batch of ONE: the stats head reads shift + scale · u instead of its
+   * statistics u (the speaker reference of models/streaming/speaker_reference.ts, built from
+   * the clip's earlier segments). Absent: u as it is.
+   */
+  statsAffine?: { scale: ArrayLike<number>; shift: ArrayLike<number> };
 }
 
 /** One parameter as created by an architecture's init (defined beside the initialisers, ops/init.ts). */

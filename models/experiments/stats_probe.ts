@@ -23,12 +23,12 @@ import { foldDirs } from '../train/cv_dirs.js';
 import { scanDataset } from '../train/dataset.js';
 import { loadFeatures, type FeatureItem } from '../train/load_features.js';
 import { offlineProbabilities } from '../train/evaluate_run.js';
-import { computeMetrics, argmax } from '../train/metrics.js';
 import { toExample } from '../train/examples.js';
 import type { Example } from '../train/batching.js';
 import { headTrainingItems } from '../train/fit_stats_head.js';
-import { clipUtteranceStats, DEFAULT_STATS_HEAD_FIT, fitStatsHead, type StatsHeadWeights } from '../train/stats_head_fit.js';
+import { clipUtteranceStats, DEFAULT_STATS_HEAD_FIT, fitStatsHead } from '../train/stats_head_fit.js';
 import { STATS_VAR_EPS } from '../ops/utterance_stats.js';
+import { fuse, headLogits, uar } from './probe_common.js';
 
 /** Groups of statistics; `base` is what the served head reads. */
 type Group = 'base' | 'dd' | 'mom' | 'vf';
@@ -128,32 +128,6 @@ function select(all: readonly Stats[], groups: readonly Group[]): Float64Array[]
   });
 }
 
-/** The head's logits on raw statistics (host, as the streaming runner computes them). */
-function headLogits(w: StatsHeadWeights, x: Float64Array, classes: number): Float64Array {
-  let h: Float64Array = x;
-  if (w.w1 !== null && w.b1 !== null) {
-    const units = w.b1.length;
-    const a = new Float64Array(units);
-    for (let u = 0; u < units; u++) {
-      let z = w.b1[u]!;
-      for (let j = 0; j < x.length; j++) z += x[j]! * w.w1[j * units + u]!;
-      a[u] = Math.max(z, 0);
-    }
-    h = a;
-  }
-  const out = new Float64Array(classes);
-  for (let k = 0; k < classes; k++) {
-    let z = w.b[k]!;
-    for (let j = 0; j < h.length; j++) z += h[j]! * w.w[j * classes + k]!;
-    out[k] = z;
-  }
-  return out;
-}
-
-function uar(truth: readonly number[], scores: readonly ArrayLike<number>[], labels: readonly string[]): number {
-  return 100 * computeMetrics(truth, scores.map((p) => argmax(Float32Array.from(p))), labels).uar;
-}
-
 interface FoldRow { fold: number; statsWide: number; statsTel: number; fusedWide: number; fusedTel: number }
 
 async function main(): Promise<void> {
@@ -207,7 +181,6 @@ async function main(): Promise<void> {
         return sum;
       };
       const lw = xw.map(logitsOf), lt = xt.map(logitsOf);
-      const fuse = (netP: number[][], l: Float64Array[]): Float64Array[] => l.map((z, i) => Float64Array.from(z, (v, k) => v + Math.log(netP[i]![k]! + 1e-9)));
       const row: FoldRow = { fold: fold.index, statsWide: uar(truthW, lw, meta.labels), statsTel: uar(truthT, lt, meta.labels), fusedWide: uar(truthW, fuse(netW, lw), meta.labels), fusedTel: uar(truthT, fuse(netT, lt), meta.labels) };
       rows[cand.name]!.push(row);
       console.log(`fold ${fold.index} ${cand.name} (${xs[0]!.length} stats, ${((Date.now() - started) / 1000).toFixed(0)} s): stats wide ${row.statsWide.toFixed(1)} tel ${row.statsTel.toFixed(1)} | fused wide ${row.fusedWide.toFixed(1)} tel ${row.fusedTel.toFixed(1)}`);

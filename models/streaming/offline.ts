@@ -10,7 +10,9 @@ import * as tf from '@tensorflow/tfjs';
 import { forward, stepFramesOf } from '../architectures/index.js';
 import { normalizeFrames } from '../meta.js';
 import type { StreamableModel } from './plan.js';
-import { lastSegmentRange } from './segment.js';
+import { RunningStats } from './running_stats.js';
+import { segmentRanges } from './segment.js';
+import { SpeakerReference } from './speaker_reference.js';
 import { resultSpanFrames } from './span.js';
 
 /**
@@ -25,7 +27,8 @@ export function predictOffline(model: StreamableModel, frames: Float32Array, voi
   if (frames.length !== n * f) {
     throw new Error(`predictOffline: expected frames of ${n} × ${f} = ${n * f} values, got ${frames.length}`);
   }
-  const { start, end } = lastSegmentRange(voiced, meta.resetAfterSilenceFrames);
+  const segments = segmentRanges(voiced, meta.resetAfterSilenceFrames);
+  const { start, end } = segments[segments.length - 1]!;
   const stepFrames = stepFramesOf(model);
   const stepsEnd = start + Math.floor((end - start) / stepFrames) * stepFrames;
   const first = Math.max(start, stepsEnd - resultSpanFrames(model));
@@ -33,8 +36,29 @@ export function predictOffline(model: StreamableModel, frames: Float32Array, voi
   const classes = meta.labels.length;
   if (used === 0) return new Float32Array(classes).fill(1 / classes);
   const x = normalizeFrames(frames.subarray(first * f, stepsEnd * f), meta.norm);
+  const statsAffine = speakerAffine(model, frames, voiced, segments.slice(0, -1), stepFrames);
   return tf.tidy(() => {
-    const logits = forward(model, tf.tensor3d(x, [1, used, f]), { training: false, voiced: voiced.subarray(first, stepsEnd) });
+    const logits = forward(model, tf.tensor3d(x, [1, used, f]), { training: false, voiced: voiced.subarray(first, stepsEnd), ...(statsAffine === null ? {} : { statsAffine }) });
     return tf.softmax(logits).dataSync() as Float32Array;
   });
+}
+
+/**
+ * The speaker reference a stream holds when the final segment starts (meta.speakerNorm):
+ * each earlier segment's statistics over its stepped frames (whole steps from its start; a
+ * partial step is dropped with the segment's tail), as the streaming runner sums them.
+ */
+function speakerAffine(model: StreamableModel, frames: Float32Array, voiced: Uint8Array, earlier: readonly { start: number; end: number }[], stepFrames: number): ReturnType<SpeakerReference['affine']> {
+  const { meta } = model;
+  if (meta.speakerNorm === undefined || earlier.length === 0) return null;
+  const f = meta.featureConfig.numCoeffs;
+  const reference = new SpeakerReference(meta.speakerNorm);
+  for (const seg of earlier) {
+    const stepped = Math.floor((seg.end - seg.start) / stepFrames) * stepFrames;
+    if (stepped === 0) continue;
+    const stats = new RunningStats(f);
+    stats.add(normalizeFrames(frames.subarray(seg.start * f, (seg.start + stepped) * f), meta.norm), 0, stepped, voiced, seg.start);
+    if (stats.voicedFrames > 0) reference.addUtterance(stats.features(new Float64Array(meta.speakerNorm.mean.length)), stats.voicedFrames);
+  }
+  return reference.affine();
 }

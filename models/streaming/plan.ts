@@ -21,6 +21,7 @@ import { contextSize } from '../ops/conv1d.js';
 import { inverseStd, type ModelMeta } from '../meta.js';
 import { fusedLstmPlan, tensorMaker, type ConvLayerPlan, type LstmPlan } from './layer_plans.js';
 import { Scratch } from './workspace.js';
+import type { SpeakerNormConfig } from './speaker_reference.js';
 
 export type { ConvLayerPlan, LstmPlan } from './layer_plans.js';
 
@@ -67,6 +68,8 @@ export interface StreamingPlan {
     b: Float32Array;
     scratch: Float64Array;
     hidden: Float64Array;
+    /** Each stream's speaker reference is built from this (meta.speakerNorm); null: none. */
+    speakerNorm: SpeakerNormConfig | null;
   } | null;
   /** Host buffers reused across calls; headScratch holds denseUnits + numClasses float64 values. */
   scratch: Scratch;
@@ -162,6 +165,7 @@ function buildPlan(model: StreamableModel): StreamingPlan {
           b: read('stats.b'),
           scratch: new Float64Array(STATS_PER_COEFF * hyperInt(hyper, 'numCoeffs')),
           hidden: new Float64Array(statsHiddenOf(hyper)),
+          speakerNorm: meta.speakerNorm ?? null,
         }
       : null,
     scratch: new Scratch(),

@@ -5,6 +5,7 @@
  * length. Mirrors models/ops/utterance_stats.ts (float64 sums here, float32 there).
  */
 import { STATS_VAR_EPS } from '../ops/utterance_stats.js';
+import type { SpeakerReference } from './speaker_reference.js';
 
 export class RunningStats {
   private readonly sum: Float64Array;
@@ -17,7 +18,15 @@ export class RunningStats {
   /** The last frame seen was voiced (a delta needs two adjacent voiced frames). */
   private prevVoiced = false;
 
-  constructor(readonly numCoeffs: number) {
+  /**
+   * @param reference the stream's speaker reference (speaker_reference.ts), or null: each
+   * segment's statistics join it when the segment ends (reset), and features() reads them
+   * re-referenced to it.
+   */
+  constructor(
+    readonly numCoeffs: number,
+    private readonly reference: SpeakerReference | null = null,
+  ) {
     this.sum = new Float64Array(numCoeffs);
     this.sumSq = new Float64Array(numCoeffs);
     this.dSum = new Float64Array(numCoeffs);
@@ -73,15 +82,32 @@ export class RunningStats {
     }
   }
 
-  /** Writes [mean | sd | delta mean | delta sd] (4 × numCoeffs) into `out`. */
+  /** Writes [mean | sd | delta mean | delta sd] (4 × numCoeffs) into `out`, re-referenced to the speaker when the stream has a reference. */
   features(out: Float64Array): Float64Array {
+    this.rawFeatures(out);
+    return this.reference === null ? out : this.reference.apply(out);
+  }
+
+  /** Voiced frames summed since the last reset. */
+  get voicedFrames(): number {
+    return this.count;
+  }
+
+  private rawFeatures(out: Float64Array): Float64Array {
     const f = this.numCoeffs;
     meanSd(this.sum, this.sumSq, this.count, out, 0, f);
     meanSd(this.dSum, this.dSumSq, this.dCount, out, 2 * f, f);
     return out;
   }
 
+  /** Forgets the speaker reference's utterances too (a fresh stream); the sums are left to reset(). */
+  forgetSpeaker(): void {
+    this.reference?.clear();
+  }
+
+  /** Ends the segment: its statistics join the speaker reference (if any), the sums start again. */
   reset(): void {
+    if (this.reference !== null && this.count > 0) this.reference.addUtterance(this.rawFeatures(new Float64Array(4 * this.numCoeffs)), this.count);
     this.sum.fill(0);
     this.sumSq.fill(0);
     this.dSum.fill(0);

@@ -48,8 +48,35 @@ export function scanSilence(voiced: Uint8Array, silenceRunBefore: number, resetA
  * a fresh state would use them (then only whole steps from `start` count).
  */
 export function lastSegmentRange(voiced: Uint8Array, resetAfterSilenceFrames: number): { start: number; end: number } {
-  const scan = scanSilence(voiced, 0, resetAfterSilenceFrames);
-  return { start: Math.max(scan.resetIndex, 0), end: scan.usedEnd };
+  return segmentRanges(voiced, resetAfterSilenceFrames).at(-1)!;
+}
+
+/**
+ * Every segment of a whole clip as a fresh stream cuts it, in order: frames [start, end) of
+ * each feed the model (the last one is lastSegmentRange's). A segment ends where its silence
+ * run passes R or where the next one starts.
+ */
+export function segmentRanges(voiced: Uint8Array, resetAfterSilenceFrames: number): { start: number; end: number }[] {
+  const r = resetAfterSilenceFrames;
+  const out: { start: number; end: number }[] = [];
+  let run = 0;
+  let start = 0;
+  let end = -1;
+  for (let i = 0; i < voiced.length; i++) {
+    if (voiced[i] !== 0) {
+      if (run >= r) {
+        out.push({ start, end: end === -1 ? i : end });
+        start = i;
+        end = -1;
+      }
+      run = 0;
+    } else {
+      run += 1;
+      if (run > r && end === -1) end = i;
+    }
+  }
+  out.push({ start, end: end === -1 ? voiced.length : end });
+  return out;
 }
 
 /** What one chunk brings a stream that steps on whole steps (fused and stateful runners). */

@@ -4,6 +4,7 @@
  */
 import { streamingPlan, type StreamableModel } from './plan.js';
 import { RunningStats } from './running_stats.js';
+import { SpeakerReference, type SpeakerNormConfig } from './speaker_reference.js';
 import { StreamStateBase } from './stream_state_base.js';
 
 export class FusedStreamState extends StreamStateBase {
@@ -33,13 +34,23 @@ export class FusedStreamState extends StreamStateBase {
 
   constructor(
     model: StreamableModel,
-    dims: { contextSizes: number[]; pendingSize: number; stepFrames: number; units: number; windowSteps: number; ringWidth: number; numClasses: number; statsCoeffs: number | null },
+    dims: {
+      contextSizes: number[];
+      pendingSize: number;
+      stepFrames: number;
+      units: number;
+      windowSteps: number;
+      ringWidth: number;
+      numClasses: number;
+      statsCoeffs: number | null;
+      speakerNorm: SpeakerNormConfig | null;
+    },
   ) {
     super(model);
     this.convContext = dims.contextSizes.map((n) => new Float32Array(n));
     this.pending = new Float32Array(dims.pendingSize);
     this.pendingVoiced = new Uint8Array(dims.stepFrames);
-    this.stats = dims.statsCoeffs === null ? null : new RunningStats(dims.statsCoeffs);
+    this.stats = dims.statsCoeffs === null ? null : new RunningStats(dims.statsCoeffs, dims.speakerNorm === null ? null : new SpeakerReference(dims.speakerNorm));
     this.h = new Float32Array(dims.units);
     this.c = new Float32Array(dims.units);
     this.ringProjected = new Float32Array(dims.windowSteps * dims.ringWidth);
@@ -58,6 +69,12 @@ export class FusedStreamState extends StreamStateBase {
     this.stats?.reset();
     this.probs = null;
   }
+
+  /** Back to a fresh stream: the speaker reference starts empty again. */
+  override reset(): void {
+    super.reset();
+    this.stats?.forgetSpeaker();
+  }
 }
 
 /** A fresh state for one stream of `model` (cnn-attn-lstm). */
@@ -72,5 +89,6 @@ export function createFusedStreamState(model: StreamableModel): FusedStreamState
     ringWidth: plan.denseUnits,
     numClasses: plan.numClasses,
     statsCoeffs: plan.stats === null ? null : plan.numCoeffs,
+    speakerNorm: plan.stats?.speakerNorm ?? null,
   });
 }

@@ -1,7 +1,9 @@
 /**
  * `npm run fit-stats-head -- --data <dir> --cv <cv dir> --out-cv <dir>` (every fold) or
  * `... --data <dir> --model <dir> --model-out <dir> [--id <new id>]` (one model);
- * `--hidden <units>` gives the head one ReLU layer (default 0: linear)
+ * `--hidden <units>` gives the head one ReLU layer (default 0: linear);
+ * `--speaker-norm <n0>` fits a head that reads each segment relative to the stream's earlier
+ * ones (meta.speakerNorm, models/streaming/speaker_reference.ts; n0 = 8 is the recipe)
  *
  * Adds a fitted stats head (models/architectures/stats_head.ts) to trained, uncalibrated
  * cnn-attn-lstm models. Each model's head is fitted on that model's own training speakers
@@ -25,6 +27,8 @@ import { scanDataset } from './dataset.js';
 import { loadFeatures, type FeatureItem, type SkippedFile } from './load_features.js';
 import type { SpanConfig } from './examples.js';
 import { clipUtteranceStats, DEFAULT_STATS_HEAD_FIT, fitStatsHead, type StatsHeadFitConfig } from './stats_head_fit.js';
+import { channelStats, HISTORY_DRAWS_PER_CLIP, HISTORY_SIZES, speakerNormConfig, speakerNormExamples, type ChannelStats } from './speaker_norm_fit.js';
+import type { SpeakerNormConfig } from '../streaming/speaker_reference.js';
 
 function trainingField<T>(meta: ModelMeta, name: string): T {
   const value = meta.training?.[name] as T | undefined;
@@ -56,7 +60,16 @@ export function headTrainingItems(meta: ModelMeta, dataDir: string, cacheDir: st
 /** Fits the head of one model on its own training clips and writes the model with it to `outDir`. */
 export async function addStatsHead(
   model: LoadedModel,
-  options: { dataDir: string; cacheDir: string | null; outDir: string; log: (msg: string) => void; id?: string; fit: StatsHeadFitConfig },
+  options: {
+    dataDir: string;
+    cacheDir: string | null;
+    outDir: string;
+    log: (msg: string) => void;
+    id?: string;
+    fit: StatsHeadFitConfig;
+    /** n0 of a speaker reference (speaker_norm_fit.ts); null: a plain head. */
+    speakerNormPrior?: number | null;
+  },
 ): Promise<void> {
   const { dataDir, cacheDir, outDir, log, id, fit: config } = options;
   const { meta } = model;
@@ -65,10 +78,16 @@ export async function addStatsHead(
   // The head's logits are added to the network's; a temperature must be fitted on the sum.
   if (meta.calibration !== undefined) throw new Error(`${meta.id}: expected an uncalibrated model (calibrate after fitting), got T = ${meta.calibration.temperature}`);
   const { items, skipped, span, speakers } = headTrainingItems(meta, dataDir, cacheDir);
-  const xs = items.flatMap((it) => it.versions.map((v) => clipUtteranceStats(v, meta.norm, span)));
-  const ys = items.flatMap((it) => it.versions.map(() => it.labelIdx));
+  let xs = items.flatMap((it) => it.versions.map((v) => clipUtteranceStats(v, meta.norm, span)));
+  let ys = items.flatMap((it) => it.versions.map(() => it.labelIdx));
+  const prior = options.speakerNormPrior ?? null;
+  const speaker = prior === null ? null : speakerNormOf(meta, items, { dataDir, cacheDir, span, prior, plain: xs.map((x, i) => ({ x, y: ys[i]! })) });
+  if (speaker !== null) ({ xs, ys } = speaker);
   const fit = fitStatsHead(xs, ys, meta.labels.length, config);
-  log(`${meta.id}: stats head fitted on ${xs.length} clip versions of ${items.length} clips (${speakers.length} speakers; ${skipped.length} skipped)`);
+  log(
+    `${meta.id}: stats head fitted on ${xs.length} examples: ${items.length} clips × versions (${speakers.length} speakers; ${skipped.length} skipped)` +
+      (speaker === null ? '' : `, ${speaker.withHistory} of them re-referenced to a history of the speaker (n0 ${prior})`),
+  );
   const dim = xs[0]!.length;
   const classes = meta.labels.length;
   const head: Record<string, tf.Tensor> = { 'stats.w': tf.tensor2d(fit.w, [config.hidden > 0 ? config.hidden : dim, classes]), 'stats.b': tf.tensor1d(fit.b) };
@@ -82,13 +101,48 @@ export async function addStatsHead(
     ...meta,
     id: id ?? `${meta.id}-stats`,
     hyper,
-    training: { ...meta.training, statsHead: { ...config, examples: xs.length, clips: items.length, speakers } },
+    training: {
+      ...meta.training,
+      statsHead: {
+        ...config,
+        examples: xs.length,
+        clips: items.length,
+        speakers,
+        ...(speaker === null ? {} : { speakerNorm: { historySizes: HISTORY_SIZES, drawsPerClip: HISTORY_DRAWS_PER_CLIP, examplesWithHistory: speaker.withHistory } }),
+      },
+    },
+    ...(speaker === null ? {} : { speakerNorm: speaker.config }),
   };
   try {
     await saveModel(outDir, out, { ...model.params, ...head });
   } finally {
     tf.dispose(Object.values(head));
   }
+}
+
+/**
+ * The speaker-referenced head's examples (speaker_norm_fit.ts): the plain ones plus each
+ * training clip's wideband and telephone original with histories of the same speaker.
+ */
+function speakerNormOf(
+  meta: ModelMeta,
+  items: readonly FeatureItem[],
+  o: { dataDir: string; cacheDir: string | null; span: SpanConfig; prior: number; plain: { x: Float64Array; y: number }[] },
+): { xs: Float64Array[]; ys: number[]; withHistory: number; config: SpeakerNormConfig } {
+  const telephone = loadFeatures(items.map((it) => it.clip), {
+    labels: meta.labels,
+    augment: null,
+    seed: 0,
+    cacheDir: o.cacheDir,
+    telephone: true,
+    gate: voicedGateOf(meta),
+    numCoeffs: meta.featureConfig.numCoeffs,
+  }).items;
+  const channel = (list: readonly FeatureItem[]): ChannelStats =>
+    channelStats(list.map((it) => ({ u: clipUtteranceStats(it.versions[0]!, meta.norm, o.span), y: it.labelIdx, speaker: it.clip.speaker ?? '?' })));
+  const channels = [channel(items), channel(telephone)];
+  const config = speakerNormConfig(channels, o.prior);
+  return { ...speakerNormExamples(o.plain, channels, config, trainingField<number>(meta, 'seed') + 1), config };
 }
 
 async function main(): Promise<void> {
@@ -101,6 +155,7 @@ async function main(): Promise<void> {
       'model-out': { type: 'string' },
       id: { type: 'string' },
       hidden: { type: 'string' },
+      'speaker-norm': { type: 'string' },
       'cache-dir': { type: 'string' },
       help: { type: 'boolean' },
     },
@@ -132,6 +187,7 @@ async function main(): Promise<void> {
         log: console.log,
         ...(job.id === undefined ? {} : { id: job.id }),
         fit: { ...DEFAULT_STATS_HEAD_FIT, hidden: values.hidden === undefined ? DEFAULT_STATS_HEAD_FIT.hidden : Number(values.hidden) },
+        speakerNormPrior: values['speaker-norm'] === undefined ? null : Number(values['speaker-norm']),
       });
     } finally {
       model.dispose();
