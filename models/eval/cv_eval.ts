@@ -3,7 +3,9 @@
  * model is served by `startServer` on an ephemeral port, and each of its held-out speakers'
  * clips is sent under each condition to POST /v1/analyze, the pipeline a live stream runs.
  * Per fold and condition it keeps the three scores (scores.ts) and each clip's outcome; over
- * folds it reports mean ± sd (sd across the folds' scores).
+ * folds it reports mean ± sd (sd across the folds' scores). With `sessions`, each condition
+ * is scored a second time as `session-<condition>`: one stream per held-out speaker
+ * (session_eval.ts).
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,6 +18,8 @@ import type { ModelMeta } from '../meta.js';
 import { analyze, mapLimited, type AnalyzeAnswer } from './analyze_client.js';
 import { getConditions, soxAvailable, type Condition } from './conditions.js';
 import { meanSd, scoreCondition, type ClipOutcome, type ConditionScores, type ReliabilityBin } from './scores.js';
+import { sessionOutcomes } from './session_eval.js';
+import { sessionConditionName, sessionDescription } from './sessions.js';
 
 export interface CvEvalOptions {
   cvDir: string;
@@ -33,6 +37,11 @@ export interface CvEvalOptions {
   folds: number[] | null;
   /** Write each fold's per-clip outcomes to fold<k>/eval/cv-<condition>.json (default true). */
   writeFoldFiles?: boolean;
+  /**
+   * Also score `session-<condition>` for each condition: per held-out speaker one analysis
+   * of all their clips in a seeded random order, 1 s of silence after each (default false).
+   */
+  sessions?: boolean;
   log: (msg: string) => void;
 }
 
@@ -73,6 +82,20 @@ export interface CvReport {
   conditions: ConditionSummary[];
 }
 
+/** A row of the report: a condition sent clip by clip, or (session) one stream per speaker. */
+interface ScoredCondition {
+  name: string;
+  description: string;
+  condition: Condition;
+  session: boolean;
+}
+
+function scoredConditions(conditions: readonly Condition[], sessions: boolean): ScoredCondition[] {
+  const perClip = conditions.map((c) => ({ name: c.name, description: c.description, condition: c, session: false }));
+  if (!sessions) return perClip;
+  return [...perClip, ...conditions.map((c) => ({ name: sessionConditionName(c.name), description: sessionDescription(c.description), condition: c, session: true }))];
+}
+
 /** Every k-th clip so a smoke run still covers each speaker and label. */
 function spread<T>(items: readonly T[], max: number | null): T[] {
   if (max === null || items.length <= max) return [...items];
@@ -94,7 +117,7 @@ function outcomeOf(answer: AnalyzeAnswer, label: number, labels: readonly string
 
 async function scoreFold(
   fold: { index: number; dir: string },
-  conditions: readonly Condition[],
+  conditions: readonly ScoredCondition[],
   options: CvEvalOptions,
 ): Promise<{ results: FoldConditionResult[]; meta: ModelMeta }> {
   const meta = JSON.parse(readFileSync(join(fold.dir, 'meta.json'), 'utf8')) as ModelMeta;
@@ -105,7 +128,9 @@ async function scoreFold(
   options.log(`fold ${fold.index}: ${clips.length} clips of speakers ${speakers.join(',')}`);
   const samples = clips.map((c) => readWav16k(c.path));
   // Scoring, not serving: no live calls to protect, so analyses are neither capped nor paced
-  // (pacing changes when a result is computed, never what it is).
+  // (pacing changes when a result is computed, never what it is), and a session of all of a
+  // speaker's clips (RAVDESS: 60 clips, ≈ 4 min, ≈ 7.7 MB as s16) is never refused for its
+  // size. maxSessionSeconds bounds WebSocket sessions only.
   const server = await startServer({
     modelDir: fold.dir,
     port: 0,
@@ -114,31 +139,38 @@ async function scoreFold(
     maxSessions: 64,
     maxConcurrentAnalyses: Math.max(2, options.concurrency),
     maxRealTimeMultiple: 10_000,
+    maxAnalyzeBytes: 1024 ** 3,
   });
+  const analyzeOptions = { hopMs: options.hopMs, smoothing: options.smoothing };
+  /** One analysis per clip. */
+  const clipByClip = (condition: Condition): Promise<ClipOutcome[]> =>
+    mapLimited(clips, options.concurrency, async (clip, i) => {
+      const input = await condition.make(samples[i] as Float32Array, {
+        seed: hashString32(`${condition.name}|${clip.relPath}`),
+        others: () => samples.filter((_, j) => clips[j]?.speaker !== clip.speaker),
+      });
+      const answer = await analyze(server.url, input, analyzeOptions);
+      return outcomeOf(answer, meta.labels.indexOf(clip.label), meta.labels);
+    });
   const results: FoldConditionResult[] = [];
   try {
-    for (const condition of conditions) {
+    for (const { name, condition, session } of conditions) {
       const started = performance.now();
-      const outcomes = await mapLimited(clips, options.concurrency, async (clip, i) => {
-        const input = await condition.make(samples[i] as Float32Array, {
-          seed: hashString32(`${condition.name}|${clip.relPath}`),
-          others: () => samples.filter((_, j) => clips[j]?.speaker !== clip.speaker),
-        });
-        const answer = await analyze(server.url, input, { hopMs: options.hopMs, smoothing: options.smoothing });
-        return outcomeOf(answer, meta.labels.indexOf(clip.label), meta.labels);
-      });
+      const outcomes = session
+        ? await sessionOutcomes(condition, { serverUrl: server.url, clips, samples, labels: meta.labels, analyze: analyzeOptions, concurrency: options.concurrency })
+        : await clipByClip(condition);
       const scores = scoreCondition(outcomes, meta.labels);
-      results.push({ fold: fold.index, speakers, condition: condition.name, scores });
+      results.push({ fold: fold.index, speakers, condition: name, scores });
       if (options.writeFoldFiles !== false) {
         mkdirSync(join(fold.dir, 'eval'), { recursive: true });
         writeFileSync(
-        join(fold.dir, 'eval', `cv-${condition.name}.json`),
-          `${JSON.stringify({ fold: fold.index, speakers, condition: condition.name, hopMs: options.hopMs, smoothing: options.smoothing, scores, clips: clips.map((c, i) => ({ file: c.relPath, ...outcomes[i], live: undefined, liveHops: outcomes[i]?.live.length })) })}\n`,
+          join(fold.dir, 'eval', `cv-${name}.json`),
+          `${JSON.stringify({ fold: fold.index, speakers, condition: name, hopMs: options.hopMs, smoothing: options.smoothing, scores, clips: clips.map((c, i) => ({ file: c.relPath, ...outcomes[i], live: undefined, liveHops: outcomes[i]?.live.length })) })}\n`,
         );
       }
       const pct = (x: number): string => `${(100 * x).toFixed(1)} %`;
       options.log(
-        `fold ${fold.index} ${condition.name}: final ${pct(scores.final.uar)}, live ${pct(scores.live.uar)}, summary ${pct(scores.summary.uar)}, ECE ${pct(scores.ece)} (${((performance.now() - started) / 1000).toFixed(1)} s)`,
+        `fold ${fold.index} ${name}: final ${pct(scores.final.uar)}, live ${pct(scores.live.uar)}, summary ${pct(scores.summary.uar)}, ECE ${pct(scores.ece)} (${((performance.now() - started) / 1000).toFixed(1)} s)`,
       );
     }
   } finally {
@@ -161,7 +193,7 @@ function pooledReliability(tables: ReliabilityBin[][]): ReliabilityBin[] {
   });
 }
 
-export function summarise(results: readonly FoldConditionResult[], conditions: readonly Condition[], labels: readonly string[]): ConditionSummary[] {
+export function summarise(results: readonly FoldConditionResult[], conditions: readonly { name: string; description: string }[], labels: readonly string[]): ConditionSummary[] {
   return conditions.map((c) => {
     const rows = results.filter((r) => r.condition === c.name);
     const recall: Record<string, number> = {};
@@ -190,10 +222,11 @@ export async function evaluateCv(options: CvEvalOptions): Promise<CvReport> {
   }
   const folds = foldDirs(options.cvDir).filter((f) => options.folds === null || options.folds.includes(f.index));
   if (folds.length === 0) throw new Error(`expected fold<k>/meta.json under ${options.cvDir} (train them with npm run cv), got none`);
+  const scored = scoredConditions(conditions, options.sessions === true);
   const results: FoldConditionResult[] = [];
   const metas: ModelMeta[] = [];
   for (const fold of folds) {
-    const r = await scoreFold(fold, conditions, options);
+    const r = await scoreFold(fold, scored, options);
     results.push(...r.results);
     metas.push(r.meta);
   }
@@ -204,6 +237,6 @@ export async function evaluateCv(options: CvEvalOptions): Promise<CvReport> {
     labels,
     hopMs: options.hopMs,
     smoothing: options.smoothing,
-    conditions: summarise(results, conditions, labels),
+    conditions: summarise(results, scored, labels),
   };
 }

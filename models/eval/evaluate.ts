@@ -31,6 +31,11 @@ Cross-validation (folds trained by npm run cv; each fold's model served by the r
   --max-clips <n>      at most n clips per fold, evenly spread (smoke runs; default all)
   --hop-ms <n>         server hop (default ${DEFAULT_HOP_MS}); --smoothing <x> (default ${DEFAULT_SMOOTHING})
   --concurrency <n>    analyses in flight (default 4)
+  --sessions           also score session-<condition> for each condition: per held-out
+                       speaker ONE analysis of all their clips in a seeded random order,
+                       1 s of silence after each, the condition applied to the whole
+                       stream; cut back into per-clip outcomes (models that adapt to their
+                       stream show it only here)
   Writes <cv dir>/cv-report.{json,md} and reliability-<condition>.svg (wideband, telephone).
   --compare <dirs>     print the ablation table of several scored CV runs (comma list of cv dirs)
 
@@ -93,6 +98,7 @@ async function runCv(cvArg: string, dataArg: string, values: Record<string, stri
     maxClipsPerFold: str('max-clips') === undefined ? null : positiveInt('max-clips', str('max-clips'), 1),
     concurrency: positiveInt('concurrency', str('concurrency'), 4),
     folds: str('folds') === undefined ? null : parseSpeakerList(str('folds') as string).map(Number),
+    sessions: values['sessions'] === true,
     log: (msg) => console.error(msg),
   });
   const md = reportMarkdown(report, `Cross-validation: ${basename(cvDir)}`);
@@ -130,6 +136,7 @@ async function main(argv: string[]): Promise<void> {
       smoothing: { type: 'string' },
       concurrency: { type: 'string' },
       compare: { type: 'string' },
+      sessions: { type: 'boolean' },
     },
     strict: true,
   });
