@@ -82,7 +82,8 @@ export async function spawnServer(config: SpawnConfig): Promise<SpawnedServer> {
   const child = spawn(process.execPath, [...nodeArgs, 'server/main.ts', ...serverArgs], {
     cwd: REPO_ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: process.env,
+    // As `npm start` and the image run it (docs/configuration.md): two malloc arenas.
+    env: { MALLOC_ARENA_MAX: '2', ...process.env },
   });
   const log = createWriteStream(config.logFile);
   child.stdout?.pipe(log);

@@ -112,6 +112,8 @@ export async function startServer(partial: Partial<ServerConfig> = {}): Promise<
     auth: config.apiKeys.length > 0 ? `api_keys (${config.apiKeys.length})` : 'none',
     allowedOrigins: config.allowedOrigins.length > 0 ? config.allowedOrigins.join(',') : 'any',
     metrics: config.metricsRequireKey && config.apiKeys.length > 0 ? 'api_key' : 'open',
+    // glibc reads it at process start; `npm start` and the image set 2 (docs/configuration.md).
+    mallocArenaMax: process.env['MALLOC_ARENA_MAX'] ?? 'unset (glibc default: 8 per core)',
   });
   if (config.apiKeys.length === 0 && !LOOPBACK_HOSTS.has(config.host)) {
     logger.warn('authentication is off on a non-loopback interface: anyone who reaches this port can stream (set SER_API_KEYS)', { host: config.host });
