@@ -41,7 +41,7 @@ export interface CvEvalOptions {
    * Also score `session-<condition>` for each condition: per held-out speaker one analysis
    * of all their clips in a seeded random order, 1 s of silence after each (default false).
    */
-  sessions?: boolean;
+  sessions?: boolean | string[];
   log: (msg: string) => void;
 }
 
@@ -90,10 +90,11 @@ interface ScoredCondition {
   session: boolean;
 }
 
-function scoredConditions(conditions: readonly Condition[], sessions: boolean): ScoredCondition[] {
+/** `sessions`: true = a session row for every condition, a list = for those conditions only. */
+function scoredConditions(conditions: readonly Condition[], sessions: boolean | readonly string[]): ScoredCondition[] {
   const perClip = conditions.map((c) => ({ name: c.name, description: c.description, condition: c, session: false }));
-  if (!sessions) return perClip;
-  return [...perClip, ...conditions.map((c) => ({ name: sessionConditionName(c.name), description: sessionDescription(c.description), condition: c, session: true }))];
+  const inSessions = sessions === true ? conditions : sessions === false ? [] : conditions.filter((c) => sessions.includes(c.name));
+  return [...perClip, ...inSessions.map((c) => ({ name: sessionConditionName(c.name), description: sessionDescription(c.description), condition: c, session: true }))];
 }
 
 /** Every k-th clip so a smoke run still covers each speaker and label. */
@@ -222,7 +223,7 @@ export async function evaluateCv(options: CvEvalOptions): Promise<CvReport> {
   }
   const folds = foldDirs(options.cvDir).filter((f) => options.folds === null || options.folds.includes(f.index));
   if (folds.length === 0) throw new Error(`expected fold<k>/meta.json under ${options.cvDir} (train them with npm run cv), got none`);
-  const scored = scoredConditions(conditions, options.sessions === true);
+  const scored = scoredConditions(conditions, options.sessions ?? false);
   const results: FoldConditionResult[] = [];
   const metas: ModelMeta[] = [];
   for (const fold of folds) {

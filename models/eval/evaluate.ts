@@ -36,6 +36,9 @@ Cross-validation (folds trained by npm run cv; each fold's model served by the r
                        1 s of silence after each, the condition applied to the whole
                        stream; cut back into per-clip outcomes (models that adapt to their
                        stream show it only here)
+  --session-conditions <list>  like --sessions, for these conditions only (continuous noise
+                       over a whole session keeps the voice gate open, so its rows measure
+                       a never-resetting stream rather than the session's speaker)
   Writes <cv dir>/cv-report.{json,md} and reliability-<condition>.svg (wideband, telephone).
   --compare <dirs>     print the ablation table of several scored CV runs (comma list of cv dirs)
 
@@ -98,7 +101,7 @@ async function runCv(cvArg: string, dataArg: string, values: Record<string, stri
     maxClipsPerFold: str('max-clips') === undefined ? null : positiveInt('max-clips', str('max-clips'), 1),
     concurrency: positiveInt('concurrency', str('concurrency'), 4),
     folds: str('folds') === undefined ? null : parseSpeakerList(str('folds') as string).map(Number),
-    sessions: values['sessions'] === true,
+    sessions: str('session-conditions') !== undefined ? (str('session-conditions') as string).split(',').map((c) => c.trim()) : values['sessions'] === true,
     log: (msg) => console.error(msg),
   });
   const md = reportMarkdown(report, `Cross-validation: ${basename(cvDir)}`);
@@ -137,6 +140,7 @@ async function main(argv: string[]): Promise<void> {
       concurrency: { type: 'string' },
       compare: { type: 'string' },
       sessions: { type: 'boolean' },
+      'session-conditions': { type: 'string' },
     },
     strict: true,
   });

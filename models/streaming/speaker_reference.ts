@@ -30,6 +30,8 @@ export class SpeakerReference {
   private readonly sum: Float64Array;
   private readonly sumSq: Float64Array;
   private readonly sdG: Float64Array;
+  /** affine() of the current utterances, computed once per utterance added (apply runs every step). */
+  private cached: { scale: Float64Array; shift: Float64Array } | null = null;
 
   constructor(private readonly config: SpeakerNormConfig) {
     validateSpeakerNorm(config, config.mean.length);
@@ -48,6 +50,7 @@ export class SpeakerReference {
     this.count = 0;
     this.sum.fill(0);
     this.sumSq.fill(0);
+    this.cached = null;
   }
 
   /** Adds one finished segment's statistics, if it had enough voiced frames. */
@@ -58,6 +61,7 @@ export class SpeakerReference {
       this.sumSq[j]! += stats[j]! * stats[j]!;
     }
     this.count++;
+    this.cached = null;
   }
 
   /**
@@ -67,6 +71,7 @@ export class SpeakerReference {
   affine(): { scale: Float64Array; shift: Float64Array } | null {
     const n = this.count;
     if (n === 0) return null;
+    if (this.cached !== null) return this.cached;
     const n0 = this.config.priorUtterances;
     const { mean, variance } = this.config;
     const scale = new Float64Array(mean.length);
@@ -79,7 +84,8 @@ export class SpeakerReference {
       scale[j] = this.sdG[j]! / Math.sqrt(refVar + VAR_FLOOR);
       shift[j] = mean[j]! - scale[j]! * refMean;
     }
-    return { scale, shift };
+    this.cached = { scale, shift };
+    return this.cached;
   }
 
   /** Re-references `stats` in place (identity before the first utterance) and returns it. */

@@ -38,6 +38,17 @@ describe('SpeakerReference', () => {
     assert.ok(Math.abs(out[0]! - 1) < 1e-4 && Math.abs(out[1]! - 12) < 1e-4, `got ${Array.from(out)}`);
   });
 
+  it('follows every utterance added and forgets them on clear() (the map is cached between them)', () => {
+    const r = new SpeakerReference(config());
+    r.addUtterance(Float64Array.of(2, 10), 50);
+    const once = Array.from(r.apply(Float64Array.of(3, 12)));
+    assert.deepEqual(Array.from(r.apply(Float64Array.of(3, 12))), once, 'same history, same answer');
+    r.addUtterance(Float64Array.of(8, 20), 50);
+    assert.notDeepEqual(Array.from(r.apply(Float64Array.of(3, 12))), once, 'a new utterance moves the reference');
+    r.clear();
+    assert.deepEqual(Array.from(r.apply(Float64Array.of(3, 12))), [3, 12], 'cleared: the identity again');
+  });
+
   it('rejects a malformed configuration', () => {
     assert.throws(() => validateSpeakerNorm(config({ priorUtterances: 0 }), 2), /priorUtterances: expected > 0/);
     assert.throws(() => validateSpeakerNorm(config(), 3), /expected 3 means and variances, got 2 and 2/);
