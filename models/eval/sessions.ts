@@ -49,13 +49,7 @@ export interface SessionClip {
 /** Seeded Fisher–Yates order of `count` items: a permutation of 0 … count − 1. */
 export function sessionOrder(count: number, seed: number): number[] {
   if (!Number.isInteger(count) || count < 0) throw new Error(`sessionOrder: expected a count ≥ 0, got ${count}`);
-  const prng = new Prng(seed);
-  const order = Array.from({ length: count }, (_, i) => i);
-  for (let i = count - 1; i > 0; i--) {
-    const k = Math.floor(prng.next() * (i + 1));
-    [order[i], order[k]] = [order[k]!, order[i]!];
-  }
-  return order;
+  return new Prng(seed).shuffle(Array.from({ length: count }, (_, i) => i));
 }
 
 /** The session's 16 kHz samples (clips in `order`, each followed by the gap) and each clip's span. */

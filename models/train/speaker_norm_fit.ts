@@ -11,6 +11,7 @@
  * The global reference is the mean and variance of the originals' statistics (both channels).
  */
 import { Prng } from './prng.js';
+import { moments } from './stats_head_fit.js';
 import { SpeakerReference, type SpeakerNormConfig } from '../streaming/speaker_reference.js';
 
 /** History sizes drawn per example (59 = every other clip of a RAVDESS actor). */
@@ -30,28 +31,17 @@ export interface ChannelStats {
 
 export function channelStats(rows: readonly { u: Float64Array; y: number; speaker: string }[]): ChannelStats {
   const bySpeaker = new Map<string, number[]>();
-  rows.forEach((r, i) => bySpeaker.set(r.speaker, [...(bySpeaker.get(r.speaker) ?? []), i]));
+  rows.forEach((r, i) => {
+    const group = bySpeaker.get(r.speaker);
+    if (group === undefined) bySpeaker.set(r.speaker, [i]);
+    else group.push(i);
+  });
   return { u: rows.map((r) => r.u), y: rows.map((r) => r.y), bySpeaker };
 }
 
-/** Mean and variance of each statistic over `rows`. */
-export function moments(rows: readonly Float64Array[]): { mean: Float64Array; variance: Float64Array } {
-  const d = rows[0]?.length ?? 0;
-  const mean = new Float64Array(d);
-  const variance = new Float64Array(d);
-  for (const r of rows) for (let j = 0; j < d; j++) mean[j]! += r[j]! / rows.length;
-  for (const r of rows) for (let j = 0; j < d; j++) variance[j]! += (r[j]! - mean[j]!) ** 2 / rows.length;
-  return { mean, variance };
-}
-
-/** `n` distinct items of `pool` (seeded Fisher–Yates). */
+/** `n` distinct items of `pool` (the first n of a seeded shuffle). */
 export function drawDistinct<T>(pool: readonly T[], n: number, prng: Prng): T[] {
-  const a = [...pool];
-  for (let i = a.length - 1; i > 0; i--) {
-    const k = Math.floor(prng.next() * (i + 1));
-    [a[i], a[k]] = [a[k]!, a[i]!];
-  }
-  return a.slice(0, Math.min(n, a.length));
+  return prng.shuffle([...pool]).slice(0, n);
 }
 
 export interface HistoryDraw {

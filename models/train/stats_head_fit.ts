@@ -63,16 +63,23 @@ function foldStandardisation(w: Float32Array, b: Float32Array, mean: Float64Arra
   return { w: wOut, b: bOut };
 }
 
+/** Mean and (population) variance of each statistic over `rows`. */
+export function moments(rows: readonly Float64Array[]): { mean: Float64Array; variance: Float64Array } {
+  const d = rows[0]?.length ?? 0;
+  const mean = new Float64Array(d);
+  const variance = new Float64Array(d);
+  for (const r of rows) for (let j = 0; j < d; j++) mean[j]! += r[j]! / rows.length;
+  for (const r of rows) for (let j = 0; j < d; j++) variance[j]! += (r[j]! - mean[j]!) ** 2 / rows.length;
+  return { mean, variance };
+}
+
 /** Fits the head on raw statistics `xs` with labels `ys`. */
 export function fitStatsHead(xs: readonly Float64Array[], ys: readonly number[], classes: number, config: StatsHeadFitConfig = DEFAULT_STATS_HEAD_FIT): StatsHeadWeights {
   if (!Number.isInteger(config.hidden) || config.hidden < 0) throw new Error(`hidden: expected an integer ≥ 0, got ${config.hidden}`);
   const dim = xs[0]?.length;
   if (dim === undefined || xs.length !== ys.length) throw new Error(`expected as many labels as examples (≥ 1), got ${xs.length} examples, ${ys.length} labels`);
-  const mean = new Float64Array(dim);
-  const sd = new Float64Array(dim);
-  for (const x of xs) for (let j = 0; j < dim; j++) mean[j]! += x[j]! / xs.length;
-  for (const x of xs) for (let j = 0; j < dim; j++) sd[j]! += (x[j]! - mean[j]!) ** 2 / xs.length;
-  for (let j = 0; j < dim; j++) sd[j] = Math.sqrt(sd[j]!) + 1e-6;
+  const { mean, variance } = moments(xs);
+  const sd = Float64Array.from(variance, (v) => Math.sqrt(v) + 1e-6);
   const standard = new Float32Array(xs.length * dim);
   xs.forEach((x, i) => {
     for (let j = 0; j < dim; j++) standard[i * dim + j] = (x[j]! - mean[j]!) / sd[j]!;
