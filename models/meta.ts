@@ -180,3 +180,13 @@ export function voicedGateOf(meta: Pick<ModelMeta, 'training'>): VoicedGateConfi
   }
   return config;
 }
+
+/** Training span when meta.training.span.maxFrames is absent (models/train/train_config.ts default). */
+export const DEFAULT_SPAN_FRAMES = 800;
+
+/** meta.training.span.maxFrames (or the default), rounded down to whole steps, ≥ 1 step. */
+export function windowSpanFrames(meta: Pick<ModelMeta, 'stepFrames' | 'training'>): number {
+  const span = meta.training?.['span'] as { maxFrames?: unknown } | undefined;
+  const maxFrames = typeof span?.maxFrames === 'number' && span.maxFrames > 0 ? span.maxFrames : DEFAULT_SPAN_FRAMES;
+  return Math.max(1, Math.floor(maxFrames / meta.stepFrames)) * meta.stepFrames;
+}

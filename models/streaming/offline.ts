@@ -3,16 +3,18 @@
  * same utterance rule as streaming (only the segment the clip ends in counts, without the
  * frames dropped in a long trailing pause), the same step grid (whole steps from the
  * segment start; a trailing partial step is ignored) and the same span (span.ts: for window
- * architectures, the newest training span of those steps), so for every architecture it
- * equals the final stepBatch result on the same frames.
+ * architectures, the newest training span of those steps) and the same statistics window
+ * (stats_window.ts: the stats head reads the newest frames only), so for every architecture
+ * it equals the final stepBatch result on the same frames.
  */
 import * as tf from '@tensorflow/tfjs';
 import { forward, stepFramesOf } from '../architectures/index.js';
-import { normalizeFrames } from '../meta.js';
+import { normalizeFrames, windowSpanFrames } from '../meta.js';
 import type { StreamableModel } from './plan.js';
 import { RunningStats } from './running_stats.js';
 import { segmentRanges } from './segment.js';
 import { SpeakerReference } from './speaker_reference.js';
+import { statsWindowStart } from './stats_window.js';
 import { resultSpanFrames } from './span.js';
 
 /**
@@ -36,9 +38,13 @@ export function predictOffline(model: StreamableModel, frames: Float32Array, voi
   const classes = meta.labels.length;
   if (used === 0) return new Float32Array(classes).fill(1 / classes);
   const x = normalizeFrames(frames.subarray(first * f, stepsEnd * f), meta.norm);
-  const statsAffine = speakerAffine(model, frames, voiced, segments.slice(0, -1), stepFrames);
+  const statsWindow = windowSpanFrames(meta);
+  const statsAffine = speakerAffine(model, frames, voiced, segments.slice(0, -1), stepFrames, statsWindow);
+  // The stats head reads the voiced flags only: frames before its window count as unvoiced.
+  const statsVoiced = voiced.slice(first, stepsEnd);
+  statsVoiced.fill(0, 0, Math.max(0, start + statsWindowStart(stepsEnd - start, statsWindow) - first));
   return tf.tidy(() => {
-    const logits = forward(model, tf.tensor3d(x, [1, used, f]), { training: false, voiced: voiced.subarray(first, stepsEnd), ...(statsAffine === null ? {} : { statsAffine }) });
+    const logits = forward(model, tf.tensor3d(x, [1, used, f]), { training: false, voiced: statsVoiced, ...(statsAffine === null ? {} : { statsAffine }) });
     return tf.softmax(logits).dataSync() as Float32Array;
   });
 }
@@ -46,9 +52,17 @@ export function predictOffline(model: StreamableModel, frames: Float32Array, voi
 /**
  * The speaker reference a stream holds when the final segment starts (meta.speakerNorm):
  * each earlier segment's statistics over its stepped frames (whole steps from its start; a
- * partial step is dropped with the segment's tail), as the streaming runner sums them.
+ * partial step is dropped with the segment's tail; the newest `statsWindow` at most), as the
+ * streaming runner sums them.
  */
-function speakerAffine(model: StreamableModel, frames: Float32Array, voiced: Uint8Array, earlier: readonly { start: number; end: number }[], stepFrames: number): ReturnType<SpeakerReference['affine']> {
+function speakerAffine(
+  model: StreamableModel,
+  frames: Float32Array,
+  voiced: Uint8Array,
+  earlier: readonly { start: number; end: number }[],
+  stepFrames: number,
+  statsWindow: number,
+): ReturnType<SpeakerReference['affine']> {
   const { meta } = model;
   if (meta.speakerNorm === undefined || earlier.length === 0) return null;
   const f = meta.featureConfig.numCoeffs;
@@ -56,7 +70,7 @@ function speakerAffine(model: StreamableModel, frames: Float32Array, voiced: Uin
   for (const seg of earlier) {
     const stepped = Math.floor((seg.end - seg.start) / stepFrames) * stepFrames;
     if (stepped === 0) continue;
-    const stats = new RunningStats(f);
+    const stats = new RunningStats(f, null, statsWindow);
     stats.add(normalizeFrames(frames.subarray(seg.start * f, (seg.start + stepped) * f), meta.norm), 0, stepped, voiced, seg.start);
     if (stats.voicedFrames > 0) reference.addUtterance(stats.features(new Float64Array(meta.speakerNorm.mean.length)), stats.voicedFrames);
   }

@@ -18,7 +18,7 @@ import { convShapes } from '../architectures/common.js';
 import { hasStatsHead, STATS_PER_COEFF, statsHiddenOf } from '../architectures/stats_head.js';
 import { hyperInt, param, type ModelLike } from '../architectures/types.js';
 import { contextSize } from '../ops/conv1d.js';
-import { inverseStd, type ModelMeta } from '../meta.js';
+import { inverseStd, windowSpanFrames, type ModelMeta } from '../meta.js';
 import { fusedLstmPlan, tensorMaker, type ConvLayerPlan, type LstmPlan } from './layer_plans.js';
 import { Scratch } from './workspace.js';
 import type { SpeakerNormConfig } from './speaker_reference.js';
@@ -70,6 +70,8 @@ export interface StreamingPlan {
     hidden: Float64Array;
     /** Each stream's speaker reference is built from this (meta.speakerNorm); null: none. */
     speakerNorm: SpeakerNormConfig | null;
+    /** The statistics cover at most this many of a segment's newest frames: the training span (span.ts). */
+    windowFrames: number;
   } | null;
   /** Host buffers reused across calls; headScratch holds denseUnits + numClasses float64 values. */
   scratch: Scratch;
@@ -166,6 +168,7 @@ function buildPlan(model: StreamableModel): StreamingPlan {
           scratch: new Float64Array(STATS_PER_COEFF * hyperInt(hyper, 'numCoeffs')),
           hidden: new Float64Array(statsHiddenOf(hyper)),
           speakerNorm: meta.speakerNorm ?? null,
+          windowFrames: windowSpanFrames(meta),
         }
       : null,
     scratch: new Scratch(),

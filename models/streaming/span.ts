@@ -8,21 +8,11 @@
  * - 'window': the newest whole steps of the segment, at most the training span
  *   (meta.training.span.maxFrames, 800 frames = 8 s by default): training never showed the
  *   model more, and window recompute re-runs all of it at every step, so it must be bounded.
- * predictOffline and the window runner both cut with windowSpanFrames, so they agree.
+ * predictOffline and the window runner both cut with windowSpanFrames (meta.ts), so they agree.
  */
 import { streamingKindOf } from '../architectures/index.js';
-import type { ModelMeta } from '../meta.js';
+import { windowSpanFrames } from '../meta.js';
 import type { StreamableModel } from './plan.js';
-
-/** Training span when meta.training.span.maxFrames is absent (models/train/train_config.ts default). */
-export const DEFAULT_SPAN_FRAMES = 800;
-
-/** meta.training.span.maxFrames (or the default), rounded down to whole steps, ≥ 1 step. */
-export function windowSpanFrames(meta: Pick<ModelMeta, 'stepFrames' | 'training'>): number {
-  const span = meta.training?.['span'] as { maxFrames?: unknown } | undefined;
-  const maxFrames = typeof span?.maxFrames === 'number' && span.maxFrames > 0 ? span.maxFrames : DEFAULT_SPAN_FRAMES;
-  return Math.max(1, Math.floor(maxFrames / meta.stepFrames)) * meta.stepFrames;
-}
 
 /** Frames of a segment's whole steps the result depends on: Infinity when all of them. */
 export function resultSpanFrames(model: StreamableModel): number {

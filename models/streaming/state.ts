@@ -15,7 +15,7 @@ export class FusedStreamState extends StreamStateBase {
   pendingFrames = 0;
   /** Voiced flags of the pending frames. */
   readonly pendingVoiced: Uint8Array;
-  /** Utterance statistics of the segment's stepped frames (stats head); null without one. */
+  /** Utterance statistics of the segment's newest stepped frames (stats head); null without one. */
   readonly stats: RunningStats | null;
   /** LSTM hidden and cell state. */
   readonly h: Float32Array;
@@ -44,13 +44,14 @@ export class FusedStreamState extends StreamStateBase {
       numClasses: number;
       statsCoeffs: number | null;
       speakerNorm: SpeakerNormConfig | null;
+      statsWindowFrames: number;
     },
   ) {
     super(model);
     this.convContext = dims.contextSizes.map((n) => new Float32Array(n));
     this.pending = new Float32Array(dims.pendingSize);
     this.pendingVoiced = new Uint8Array(dims.stepFrames);
-    this.stats = dims.statsCoeffs === null ? null : new RunningStats(dims.statsCoeffs, dims.speakerNorm === null ? null : new SpeakerReference(dims.speakerNorm));
+    this.stats = dims.statsCoeffs === null ? null : new RunningStats(dims.statsCoeffs, dims.speakerNorm === null ? null : new SpeakerReference(dims.speakerNorm), dims.statsWindowFrames);
     this.h = new Float32Array(dims.units);
     this.c = new Float32Array(dims.units);
     this.ringProjected = new Float32Array(dims.windowSteps * dims.ringWidth);
@@ -90,5 +91,6 @@ export function createFusedStreamState(model: StreamableModel): FusedStreamState
     numClasses: plan.numClasses,
     statsCoeffs: plan.stats === null ? null : plan.numCoeffs,
     speakerNorm: plan.stats?.speakerNorm ?? null,
+    statsWindowFrames: plan.stats?.windowFrames ?? Infinity,
   });
 }

@@ -8,9 +8,8 @@
  * older rows were dropped), so its last `pendingFrames` rows are the partial step and the
  * rows before them are whole steps on the segment's grid.
  */
-import { inverseStd, normalizeInto } from '../meta.js';
+import { inverseStd, normalizeInto, windowSpanFrames } from '../meta.js';
 import type { StreamableModel } from './plan.js';
-import { windowSpanFrames } from './span.js';
 import { StreamStateBase } from './stream_state_base.js';
 
 export class WindowStreamState extends StreamStateBase {

@@ -52,6 +52,11 @@ export interface AugmentConfig {
   babbleProb?: number;
   /** SNR range of the babble against the clip's speech level, dB; default [0, 20]. */
   babbleSnrDb?: [number, number];
+  /**
+   * Babble may land on telephone copies too; absent = true (r9's copies). false: a
+   * telephone copy drawn for babble stays without it, and every other draw is unchanged.
+   */
+  babbleOnTelephone?: boolean;
 }
 
 /** Babble SNR range when a config sets babbleProb but no range, dB. */
@@ -141,7 +146,8 @@ export function drawAugmentSpec(config: AugmentConfig, seed: number, clipKey: st
     const [lo, hi] = config.babbleSnrDb ?? DEFAULT_BABBLE_SNR_DB;
     const snr = Math.round(prng.uniform(lo, hi) * 10) / 10;
     const clips = Array.from({ length: BABBLE_TALKERS }, () => babblePool[prng.int(0, babblePool.length - 1)] as string);
-    extra.babble = { clips, snrDb: snr, seed: Math.floor(prng.next() * 2 ** 31) };
+    const babbleSeed = Math.floor(prng.next() * 2 ** 31);
+    if (!telephone || config.babbleOnTelephone !== false) extra.babble = { clips, snrDb: snr, seed: babbleSeed };
   }
   return {
     gainDb: Math.round(gainDb * 100) / 100,

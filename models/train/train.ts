@@ -47,6 +47,7 @@ Training
   --tilt-prob <x>           share of copies given a spectral tilt of up to ±6 dB/octave (default ${DEFAULT_AUGMENT.tiltProb})
   --babble-prob <x>         share of copies given babble of 6 other training speakers (default 0: none)
   --babble-snr-db <lo:hi>   SNR range of that babble against the speech level, dB (default ${DEFAULT_BABBLE_SNR_DB.join(':')})
+  --babble-wideband-only    keep babble off the telephone copies (the same draws otherwise)
   --reset-after-silence-frames <n>  streaming reset written to meta (default ${D.resetAfterSilenceFrames})
   --cache-dir <dir>         feature cache (default ${D.cacheDir}); --no-cache disables it
   --engine <e>              auto | ${ENGINE_NAMES.join(' | ')} (default auto, as the server)
@@ -127,6 +128,7 @@ export function parseTrainArgs(argv: string[]): TrainConfig | null {
       'tilt-prob': { type: 'string' },
       'babble-prob': { type: 'string' },
       'babble-snr-db': { type: 'string' },
+      'babble-wideband-only': { type: 'boolean' },
       'reset-after-silence-frames': { type: 'string' },
       'cache-dir': { type: 'string' },
       'no-cache': { type: 'boolean' },
@@ -171,6 +173,7 @@ export function parseTrainArgs(argv: string[]): TrainConfig | null {
           // Only when asked for, so the recipes before babble keep their exact config.
           ...(values['babble-prob'] === undefined ? {} : { babbleProb: num('babble-prob', values['babble-prob'], 0) }),
           ...(values['babble-snr-db'] === undefined ? {} : { babbleSnrDb: parseRange('--babble-snr-db', values['babble-snr-db']) }),
+          ...(values['babble-wideband-only'] === true ? { babbleOnTelephone: false } : {}),
         };
   if (augment !== null) validateAugmentConfig(augment);
   const outDir = resolve(values.out);

@@ -81,6 +81,24 @@ describe('augmentation', () => {
     assert.throws(() => validateAugmentConfig({ ...DEFAULT_AUGMENT, babbleProb: 0.3, babbleSnrDb: [20, 0] }), /babbleSnrDb/);
   });
 
+  it('babble kept off telephone copies (babbleOnTelephone false): the same copies as r9 except that telephone ones lose their babble', () => {
+    const pool = ['Actor_02/x.wav', 'Actor_03/y.wav'];
+    let telephones = 0;
+    for (let copy = 0; copy < 40; copy += 1) {
+      const r9 = drawAugmentSpec({ ...DEFAULT_AUGMENT, babbleProb: 1 }, 7, 'Actor_01/a.wav', copy, pool);
+      const wide = drawAugmentSpec({ ...DEFAULT_AUGMENT, babbleProb: 1, babbleOnTelephone: false }, 7, 'Actor_01/a.wav', copy, pool);
+      const { babble, ...rest } = r9;
+      if (r9.telephone) {
+        telephones += 1;
+        assert.deepEqual(wide, rest, `copy ${copy}: a telephone copy without babble, otherwise r9's`);
+      } else {
+        assert.deepEqual(wide, r9, `copy ${copy}: a wideband copy exactly as r9 draws it`);
+        assert.ok(babble !== undefined, `copy ${copy}: babbleProb 1 babbles the wideband copy`);
+      }
+    }
+    assert.ok(telephones > 5 && telephones < 35, `about half of 40 copies are telephone, got ${telephones}`);
+  });
+
   it('the babble pool is the split\'s other speakers, never the clip\'s own', () => {
     const clips = [
       { relPath: 'Actor_01/a.wav', speaker: '01' },

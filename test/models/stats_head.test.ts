@@ -12,8 +12,10 @@ import { seededRandom } from '../../models/ops/init.js';
 import { STATS_VAR_EPS, utteranceStats, utteranceStatsEveryStep } from '../../models/ops/utterance_stats.js';
 import { metaForModel } from '../../models/random_model.js';
 import { RunningStats } from '../../models/streaming/running_stats.js';
+import { statsWindowStart } from '../../models/streaming/stats_window.js';
 import { STATS_BATCH_MIN } from '../../models/streaming/stats_batch.js';
 import { createStreamState, predictOffline, stepBatch, type StepResult } from '../../models/streaming/runner.js';
+import { spanMeta } from './streaming_fixtures.js';
 import { clipFeatures, maxAbsDiff, normOf, numTensors, randomFrames, SPEECH_FIXTURES, useWasm, type ClipFeatures } from './model_fixtures.js';
 
 const F = 20;
@@ -47,14 +49,14 @@ function randomVoiced(n: number, seed: number): Uint8Array {
 }
 
 /** A cnn-attn-lstm with a stats head of random weights (a fresh head's output layer is all zeros); hidden 0 = linear. */
-function modelWithHead(seed: number, norm: { mean: number[]; std: number[] }, hidden = 0): LoadedModel {
+function modelWithHead(seed: number, norm: { mean: number[]; std: number[] }, hidden = 0, spanFrames?: number): LoadedModel {
   const model = createModel('cnn-attn-lstm', { windowSteps: 6, statsHead: 1, ...(hidden > 0 ? { statsHidden: hidden } : {}) }, seed);
   const random = seededRandom(seed + 100);
   const values = (n: number, scale: number): Float32Array => Float32Array.from({ length: n }, () => (random() * 2 - 1) * scale);
   const rows = hidden > 0 ? hidden : 4 * F;
   const head: Record<string, tf.Tensor> = { 'stats.w': tf.tensor2d(values(rows * 8, 1), [rows, 8]), 'stats.b': tf.tensor1d(values(8, 0.5)) };
   if (hidden > 0) head['stats.b1'] = tf.tensor1d(values(hidden, 0.5));
-  const loaded = toLoadedModel(metaForModel(model, { norm }), { ...model.params, ...head });
+  const loaded = toLoadedModel(metaForModel(model, { norm, ...(spanFrames === undefined ? {} : { training: spanMeta(spanFrames) }) }), { ...model.params, ...head });
   disposeModel(model);
   tf.dispose(Object.values(head));
   return loaded;
@@ -109,6 +111,60 @@ describe('stats head', () => {
     const steps = tf.tidy(() => utteranceStatsEveryStep(tf.tensor3d(x, [1, n, F]), tf.tensor3d(Float32Array.from(voiced), [1, n, 1]), null, 8).arraySync());
     const at5 = directStats(x.subarray(0, 48 * F), voiced.subarray(0, 48), F);
     assert.ok(maxAbsDiff(Float32Array.from(steps[0]![5]!), Float32Array.from(at5)) < 1e-4);
+  });
+
+  it('a bounded window: after every random chunk the sums equal the direct statistics of the newest frames, read as an utterance of their own', () => {
+    const n = 700;
+    const x = randomFrames(n, 1, F, 7);
+    const voiced = randomVoiced(n, 8);
+    const random = seededRandom(9);
+    const windowed = new RunningStats(F, null, 96);
+    const whole = new RunningStats(F);
+    let checked = 0;
+    for (let from = 0; from < n; ) {
+      const rows = Math.min(n - from, 1 + Math.floor(random() * 40));
+      windowed.add(x, from, rows, voiced, from);
+      whole.add(x, from, rows, voiced, from);
+      from += rows;
+      const start = statsWindowStart(from, 96);
+      // 8 blocks of 12 frames: the newest 85–96 frames, or all of a shorter segment.
+      assert.ok(from <= 96 ? start === 0 : from - start >= 85 && from - start <= 96, `window start ${start} after ${from} frames`);
+      const want = directStats(x.subarray(start * F, from * F), voiced.subarray(start, from), F);
+      const got = windowed.features(new Float64Array(4 * F));
+      assert.ok(maxAbsDiff(got, Float64Array.from(want)) < 1e-9, `window after ${from} frames: ${maxAbsDiff(got, Float64Array.from(want))}`);
+      assert.equal(windowed.voicedFrames, voiced.subarray(start, from).reduce((a, v) => a + v, 0), `voiced frames in the window after ${from}`);
+      checked++;
+    }
+    const all = directStats(x, voiced, F);
+    assert.ok(maxAbsDiff(whole.features(new Float64Array(4 * F)), Float64Array.from(all)) < 1e-9, 'no window: the whole segment');
+    windowed.reset();
+    assert.equal(windowed.voicedFrames, 0, 'reset empties the window');
+    windowed.add(x, 0, 50, voiced, 0);
+    assert.ok(maxAbsDiff(windowed.features(new Float64Array(4 * F)), Float64Array.from(directStats(x.subarray(0, 50 * F), voiced.subarray(0, 50), F))) < 1e-9, 'a fresh segment after reset');
+    assert.ok(checked > 20, `compared after ${checked} chunks`);
+    assert.throws(() => new RunningStats(F, null, 5), /stats window: expected an integer ≥ 8 frames or Infinity, got 5/);
+  });
+
+  it('streams what predictOffline computes when segments outlast a 64-frame statistics window (training span), after every chunk', () => {
+    const short = modelWithHead(5, normOf(clips[0]!.frames), 16, 64);
+    let compared = 0;
+    try {
+      for (const [i, clip] of clips.entries()) {
+        assert.ok(clip.count > 200, `fixture ${i} is longer than the window (${clip.count} frames)`);
+        compared += checkChunks(short, clip, 80 + i);
+      }
+      // The window changes the answer of a long segment: the same weights without a window differ.
+      const unbounded = modelWithHead(5, normOf(clips[0]!.frames), 16, 100_000);
+      try {
+        const clip = clips[0]!;
+        assert.ok(maxAbsDiff(predictOffline(short, clip.frames, clip.voiced), predictOffline(unbounded, clip.frames, clip.voiced)) > 1e-4, 'the window is not inert');
+      } finally {
+        unbounded.dispose();
+      }
+    } finally {
+      short.dispose();
+    }
+    assert.ok(compared > 20, `compared ${compared} results`);
   });
 
   it('streams what predictOffline computes, after every random-sized chunk (1e-4), linear and hidden-layer heads', () => {

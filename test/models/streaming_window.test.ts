@@ -10,7 +10,8 @@ import { after, before, describe, it } from 'node:test';
 import type { ArchName } from '../../models/architectures/index.js';
 import type { LoadedModel } from '../../models/io.js';
 import { createStreamState, predictOffline, stepBatch, WindowStreamState, type StepResult } from '../../models/streaming/runner.js';
-import { naiveWindowFrames, resultSpanFrames, windowSpanFrames } from '../../models/streaming/span.js';
+import { windowSpanFrames } from '../../models/meta.js';
+import { naiveWindowFrames, resultSpanFrames } from '../../models/streaming/span.js';
 import { clipFeatures, maxAbsDiff, normOf, randomFrames, randomLoadedModel, SPEECH_FIXTURES, useWasm, type ClipFeatures } from './model_fixtures.js';
 import { itStreamsLikeOffline, spanMeta } from './streaming_fixtures.js';
 
