@@ -93,6 +93,12 @@ interface ScoredCondition {
 /** `sessions`: true = a session row for every condition, a list = for those conditions only. */
 function scoredConditions(conditions: readonly Condition[], sessions: boolean | readonly string[]): ScoredCondition[] {
   const perClip = conditions.map((c) => ({ name: c.name, description: c.description, condition: c, session: false }));
+  if (Array.isArray(sessions)) {
+    const missing = sessions.filter((name) => !conditions.some((c) => c.name === name));
+    if (missing.length > 0) {
+      throw new Error(`session conditions: expected each among the scored conditions (${conditions.map((c) => c.name).join(', ')}), got ${missing.join(', ')}: add them to --conditions`);
+    }
+  }
   const inSessions = sessions === true ? conditions : sessions === false ? [] : conditions.filter((c) => sessions.includes(c.name));
   return [...perClip, ...inSessions.map((c) => ({ name: sessionConditionName(c.name), description: sessionDescription(c.description), condition: c, session: true }))];
 }
@@ -221,9 +227,9 @@ export async function evaluateCv(options: CvEvalOptions): Promise<CvReport> {
   if (conditions.some((c) => c.sox) && !soxAvailable()) {
     throw new Error(`conditions ${conditions.filter((c) => c.sox).map((c) => c.name).join(', ')} need sox: apt-get install sox libsox-fmt-all`);
   }
+  const scored = scoredConditions(conditions, options.sessions ?? false);
   const folds = foldDirs(options.cvDir).filter((f) => options.folds === null || options.folds.includes(f.index));
   if (folds.length === 0) throw new Error(`expected fold<k>/meta.json under ${options.cvDir} (train them with npm run cv), got none`);
-  const scored = scoredConditions(conditions, options.sessions ?? false);
   const results: FoldConditionResult[] = [];
   const metas: ModelMeta[] = [];
   for (const fold of folds) {

@@ -36,9 +36,10 @@ Cross-validation (folds trained by npm run cv; each fold's model served by the r
                        1 s of silence after each, the condition applied to the whole
                        stream; cut back into per-clip outcomes (models that adapt to their
                        stream show it only here)
-  --session-conditions <list>  like --sessions, for these conditions only (continuous noise
-                       over a whole session keeps the voice gate open, so its rows measure
-                       a never-resetting stream rather than the session's speaker)
+  --session-conditions <list>  like --sessions, for those of --conditions in the list only
+                       (noise over a whole session is mixed at the session's speech level,
+                       so a quiet utterance sits at a lower SNR than in its one-clip row;
+                       babble keeps the voice gate open: one segment for the whole session)
   Writes <cv dir>/cv-report.{json,md} and reliability-<condition>.svg (wideband, telephone).
   --compare <dirs>     print the ablation table of several scored CV runs (comma list of cv dirs)
 

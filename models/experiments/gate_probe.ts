@@ -10,7 +10,7 @@
  * Also prints how far each clip's own speech level sits from the session's, that is its
  * SNR in a session at a nominal SNR (the one-clip rows mix noise at each clip's own level).
  *
- *   node --import tsx models/experiments/gate_probe.ts --data <dir> [--speaker 01]
+ *   node --import tsx models/experiments/gate_probe.ts --data <dir> [--speaker 01] [--onset-margin-db 12] [--hysteresis-db 6]
  */
 import { parseArgs } from 'node:util';
 import { extractFeatures } from '../../shared/dsp/feature_chain.js';
@@ -24,7 +24,18 @@ import { activePower } from '../train/level.js';
 import { Prng } from '../train/prng.js';
 
 const RESET_AFTER_SILENCE_FRAMES = 50;
-const { values } = parseArgs({ options: { data: { type: 'string' }, speaker: { type: 'string', default: '01' } } });
+const { values } = parseArgs({
+  options: {
+    data: { type: 'string' },
+    speaker: { type: 'string', default: '01' },
+    'onset-margin-db': { type: 'string' },
+    'hysteresis-db': { type: 'string' },
+  },
+});
+const voicedGate = {
+  ...(values['onset-margin-db'] === undefined ? {} : { onsetMarginDb: Number(values['onset-margin-db']) }),
+  ...(values['hysteresis-db'] === undefined ? {} : { hysteresisDb: Number(values['hysteresis-db']) }),
+};
 if (values.data === undefined) throw new Error('gate_probe: expected --data <dataset dir>');
 const dataset = scanDataset(values.data);
 const speaker = values.speaker;
@@ -32,7 +43,7 @@ const clips = dataset.clips.filter((c) => c.speaker === speaker || c.relPath.inc
 const others = dataset.clips.filter((c) => !c.relPath.includes(`Actor_${speaker}`)).slice(0, 60).map((c) => readWav16k(c.path));
 if (clips.length === 0) throw new Error(`gate_probe: expected clips of speaker ${speaker}, found none`);
 const { samples } = sessionOf(clips, sessionOrder(clips.length, 1));
-console.log(`speaker ${speaker}: ${clips.length} clips, one ${(samples.length / 16000).toFixed(0)} s stream`);
+console.log(`speaker ${speaker}: ${clips.length} clips, one ${(samples.length / 16000).toFixed(0)} s stream; gate ${JSON.stringify(voicedGate)}`);
 const sessionDb = 10 * Math.log10(activePower(samples));
 const offsetsDb = clips.map((c) => 10 * Math.log10(activePower(c)) - sessionDb).sort((a, b) => a - b);
 const quantile = (q: number): string => offsetsDb[Math.round(q * (offsetsDb.length - 1))]!.toFixed(1);
@@ -43,7 +54,7 @@ const conditions: [string, () => Float32Array][] = [
   ...[20, 10, 5].map((snr): [string, () => Float32Array] => [`babble ${snr} dB`, () => mixAtSnr(samples, makeBabble(samples.length, others, new Prng(4)), snr)]),
 ];
 for (const [name, make] of conditions) {
-  const features = extractFeatures(make(), { inputRateHz: 16000 });
+  const features = extractFeatures(make(), { inputRateHz: 16000, voicedGate });
   const segments = segmentRanges(features.voiced, RESET_AFTER_SILENCE_FRAMES);
   const voiced = features.voiced.reduce((a, v) => a + v, 0) / features.voiced.length;
   const seconds = segments.map((s) => (s.end - s.start) / 100).sort((a, b) => a - b);

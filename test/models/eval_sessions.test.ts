@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import type { EmotionMessage } from '../../shared/protocol.js';
-import type { ConditionSummary, CvReport } from '../../models/eval/cv_eval.js';
+import { evaluateCv, type ConditionSummary, type CvReport } from '../../models/eval/cv_eval.js';
 import { reportMarkdown } from '../../models/eval/cv_report.js';
 import { clipsBySpeaker } from '../../models/eval/session_eval.js';
 import { clipOutcomes, isSessionCondition, sessionConditionName, sessionDescription, sessionOf, sessionOrder, SESSION_GAP_SECONDS } from '../../models/eval/sessions.js';
@@ -204,6 +204,13 @@ describe('npm run evaluate -- --cv … --sessions (random model, synthetic corpu
     writeFileSync(metaPath, `${JSON.stringify({ ...meta, training: { valSpeakers: ['s1', 's2'] } }, null, 2)}\n`);
   });
   after(() => rmSync(root, { recursive: true, force: true }));
+
+  it('refuses session conditions that are not scored, before any work, rather than leaving them out', async () => {
+    await assert.rejects(
+      evaluateCv({ cvDir: '/nonexistent-cv', dataDir: data, conditions: ['wideband'], sessions: ['wideband', 'white10dB'], hopMs: 250, smoothing: 0.5, maxClipsPerFold: null, concurrency: 1, folds: null, log: () => {} }),
+      /session conditions: expected each among the scored conditions \(wideband\), got white10dB: add them to --conditions/,
+    );
+  });
 
   it('scores session-<condition> rows beside the clip-by-clip ones, over the same clips', async () => {
     const { stdout } = await run('node', ['--import', 'tsx', 'models/eval/evaluate.ts', '--cv', cvDir, '--data', data, '--conditions', 'wideband,babble10dB', '--sessions'], { timeout: 300_000 });
