@@ -34,6 +34,12 @@ export interface Condition {
   /** Needs the `sox` binary. */
   sox: boolean;
   make(samples16k: Float32Array, ctx: ConditionContext): StreamInput | Promise<StreamInput>;
+  /**
+   * For a fixed filter at 16 kHz (no noise, no codec): the filter alone, with make = s16 of
+   * it. A session applies it to each clip before joining them (session_eval.ts), since a
+   * whole-session FFT of minutes of audio does not finish in reasonable memory and time.
+   */
+  clipwise16k?: (samples16k: Float32Array) => Float32Array;
 }
 
 export function toS16le(samples: Float32Array): Uint8Array {
@@ -42,7 +48,7 @@ export function toS16le(samples: Float32Array): Uint8Array {
   return new Uint8Array(out.buffer);
 }
 
-const pcm16k = (samples: Float32Array): StreamInput => ({ bytes: toS16le(samples), encoding: 'pcm_s16le', sampleRateHz: MODEL_SAMPLE_RATE_HZ });
+export const pcm16k = (samples: Float32Array): StreamInput => ({ bytes: toS16le(samples), encoding: 'pcm_s16le', sampleRateHz: MODEL_SAMPLE_RATE_HZ });
 
 const RAW_S16_16K = ['-t', 'raw', '-r', '16000', '-e', 'signed', '-b', '16', '-c', '1'];
 const TELEPHONE_BAND = ['sinc', '300-3400'];
@@ -136,12 +142,16 @@ const CONDITIONS: Condition[] = [
     sox: false,
     make: (s, ctx) => pcm16k(withBabble(s, snr, ctx)),
   })),
-  ...[6, -6].map((tilt): Condition => ({
-    name: `tilt${tilt > 0 ? '+' : ''}${tilt}dBoct`,
-    description: `spectral tilt ${tilt > 0 ? '+' : ''}${tilt} dB/octave around 1 kHz, level kept`,
-    sox: false,
-    make: (s) => pcm16k(spectralTilt(s, MODEL_SAMPLE_RATE_HZ, tilt)),
-  })),
+  ...[6, -6].map((tilt): Condition => {
+    const clipwise16k = (s: Float32Array): Float32Array => spectralTilt(s, MODEL_SAMPLE_RATE_HZ, tilt);
+    return {
+      name: `tilt${tilt > 0 ? '+' : ''}${tilt}dBoct`,
+      description: `spectral tilt ${tilt > 0 ? '+' : ''}${tilt} dB/octave around 1 kHz, level kept`,
+      sox: false,
+      clipwise16k,
+      make: (s) => pcm16k(clipwise16k(s)),
+    };
+  }),
 ];
 
 export const CONDITION_NAMES = CONDITIONS.map((c) => c.name);

@@ -1,12 +1,13 @@
 /**
  * The session rows of the CV evaluation (`--sessions`): per held-out speaker ONE
  * POST /v1/analyze holding all of that speaker's clips (sessions.ts), the condition applied
- * to the whole stream, its results cut back into one outcome per clip so the row is scored
+ * to the whole stream (a fixed filter, Condition.clipwise16k, to each clip before they are
+ * joined), its results cut back into one outcome per clip so the row is scored
  * like any other (scores.ts).
  */
 import { hashString32 } from '../train/augment.js';
 import { analyze, mapLimited, type AnalyzeOptions } from './analyze_client.js';
-import type { Condition } from './conditions.js';
+import { pcm16k, type Condition } from './conditions.js';
 import type { ClipOutcome } from './scores.js';
 import { clipOutcomes, sessionConditionName, sessionOf, sessionOrder } from './sessions.js';
 
@@ -45,14 +46,16 @@ export async function sessionOutcomes(condition: Condition, run: SessionRun): Pr
   const out = new Array<ClipOutcome>(run.clips.length);
   await mapLimited([...clipsBySpeaker(run.clips)], run.concurrency, async ([speaker, indices]) => {
     const order = sessionOrder(indices.length, hashString32(`session|${speaker}`));
-    const session = sessionOf(
-      indices.map((i) => run.samples[i] as Float32Array),
-      order,
-    );
-    const input = await condition.make(session.samples, {
-      seed: hashString32(`${sessionConditionName(condition.name)}|${speaker}`),
-      others: () => run.samples.filter((_, j) => run.clips[j]?.speaker !== speaker),
-    });
+    const clipwise = condition.clipwise16k;
+    const clips = indices.map((i) => run.samples[i] as Float32Array);
+    const session = sessionOf(clipwise === undefined ? clips : clips.map(clipwise), order);
+    const input =
+      clipwise !== undefined
+        ? pcm16k(session.samples)
+        : await condition.make(session.samples, {
+            seed: hashString32(`${sessionConditionName(condition.name)}|${speaker}`),
+            others: () => run.samples.filter((_, j) => run.clips[j]?.speaker !== speaker),
+          });
     const answer = await analyze(run.serverUrl, input, run.analyze);
     const labelOf = (k: number): number => run.labels.indexOf((run.clips[indices[k] as number] as { label: string }).label);
     clipOutcomes(answer.results, session.spans, labelOf, run.labels).forEach((outcome, k) => {

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { CONDITION_NAMES, getConditions, soxAvailable } from '../../models/eval/conditions.js';
+import { CONDITION_NAMES, getConditions, pcm16k, soxAvailable } from '../../models/eval/conditions.js';
 import { makeBabble } from '../../models/train/babble.js';
 import { activePower } from '../../models/train/level.js';
 import { Prng } from '../../models/train/prng.js';
@@ -59,6 +59,15 @@ describe('evaluation conditions', () => {
     const a = makeBabble(8000, ctx.others(), new Prng(3));
     assert.deepEqual(a, makeBabble(8000, ctx.others(), new Prng(3)));
     assert.throws(() => makeBabble(10, [], new Prng(1)), /expected other clips/);
+  });
+
+  it('tilt is a clip-wise filter (sessions apply it per clip): make is s16 of clipwise16k; noise and codecs are not', () => {
+    const x = tone(700);
+    for (const condition of getConditions(['tilt+6dBoct', 'tilt-6dBoct'])) {
+      assert.ok(condition.clipwise16k !== undefined, `${condition.name}: clip-wise`);
+      assert.deepEqual(condition.make(x, ctx), pcm16k(condition.clipwise16k(x)), `${condition.name}: make = s16 of the filter`);
+    }
+    for (const condition of getConditions(['white10dB', 'babble10dB', 'telephone', 'gain-20dB'])) assert.equal(condition.clipwise16k, undefined, `${condition.name}: whole-stream`);
   });
 
   it('names every condition the issue lists', () => {
