@@ -14,6 +14,8 @@ export interface AnalyzeAnswer {
 export interface AnalyzeOptions {
   hopMs: number;
   smoothing: number;
+  /** Told when a request is sent again after a stale connection (see analyze). */
+  onRetry?: (reason: string) => void;
 }
 
 export async function analyze(baseUrl: string, input: StreamInput, options: AnalyzeOptions): Promise<AnalyzeAnswer> {
@@ -24,14 +26,48 @@ export async function analyze(baseUrl: string, input: StreamInput, options: Anal
     hopMs: String(options.hopMs),
     smoothing: String(options.smoothing),
   });
-  const response = await fetch(`${baseUrl}/v1/analyze?${query.toString()}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/octet-stream' },
-    body: new Blob([input.bytes as Uint8Array<ArrayBuffer>]),
-  });
+  const url = `${baseUrl}/v1/analyze?${query.toString()}`;
+  const post = (): Promise<Response> =>
+    fetch(url, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: new Blob([input.bytes as Uint8Array<ArrayBuffer>]) });
+  let response: Response;
+  try {
+    response = await post();
+  } catch (err) {
+    // A kept-alive connection the server closed as the request went out (its idle timer
+    // fires late when this process's event loop was busy, e.g. building a long session):
+    // the request never reached the server, and an analysis is stateless, so once more.
+    if (!isStaleConnection(err)) throw withCause(err);
+    options.onRetry?.(withCause(err).message);
+    try {
+      response = await post();
+    } catch (again) {
+      throw withCause(again);
+    }
+  }
   const text = await response.text();
   if (!response.ok) throw new Error(`POST /v1/analyze: expected 200, got ${response.status}: ${text.slice(0, 300)}`);
   return JSON.parse(text) as AnalyzeAnswer;
+}
+
+/** Codes of a socket closed under a request (undici: the other side closed; a reset; a broken pipe). */
+const STALE_CONNECTION_CODES = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE']);
+
+function causeCode(err: unknown): string | undefined {
+  const cause = (err as { cause?: { code?: unknown } } | null)?.cause;
+  return typeof cause?.code === 'string' ? cause.code : undefined;
+}
+
+function isStaleConnection(err: unknown): boolean {
+  const code = causeCode(err);
+  return code !== undefined && STALE_CONNECTION_CODES.has(code);
+}
+
+/** fetch's "fetch failed" with its cause's code and message, which say what actually failed. */
+function withCause(err: unknown): Error {
+  if (!(err instanceof Error)) return new Error(String(err));
+  const cause = (err as { cause?: unknown }).cause;
+  if (!(cause instanceof Error)) return err;
+  return new Error(`POST /v1/analyze: ${err.message} (${causeCode(err) ?? cause.name}: ${cause.message})`, { cause: err });
 }
 
 /** Maps `items` through `fn` with at most `limit` calls in flight; results keep their order. */

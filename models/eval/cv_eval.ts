@@ -148,7 +148,7 @@ async function scoreFold(
     maxRealTimeMultiple: 10_000,
     maxAnalyzeBytes: 1024 ** 3,
   });
-  const analyzeOptions = { hopMs: options.hopMs, smoothing: options.smoothing };
+  const analyzeOptions = { hopMs: options.hopMs, smoothing: options.smoothing, onRetry: (reason: string) => options.log(`fold ${fold.index}: sent again after ${reason}`) };
   /** One analysis per clip. */
   const clipByClip = (condition: Condition): Promise<ClipOutcome[]> =>
     mapLimited(clips, options.concurrency, async (clip, i) => {
