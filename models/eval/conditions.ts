@@ -36,8 +36,9 @@ export interface Condition {
   make(samples16k: Float32Array, ctx: ConditionContext): StreamInput | Promise<StreamInput>;
   /**
    * For a fixed filter at 16 kHz (no noise, no codec): the filter alone, with make = s16 of
-   * it. A session applies it to each clip before joining them (session_eval.ts), since a
-   * whole-session FFT of minutes of audio does not finish in reasonable memory and time.
+   * it. A session applies it to each clip before joining them (session_eval.ts), as the
+   * one-clip rows do: tilt's FFT over a whole 285 s session takes ≈ 3 s and ≈ 0.5 GB, and
+   * blocks the evaluation's event loop (its in-process server's too) meanwhile.
    */
   clipwise16k?: (samples16k: Float32Array) => Float32Array;
 }

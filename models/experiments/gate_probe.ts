@@ -39,8 +39,8 @@ const voicedGate = {
 if (values.data === undefined) throw new Error('gate_probe: expected --data <dataset dir>');
 const dataset = scanDataset(values.data);
 const speaker = values.speaker;
-const clips = dataset.clips.filter((c) => c.speaker === speaker || c.relPath.includes(`Actor_${speaker}`)).map((c) => readWav16k(c.path));
-const others = dataset.clips.filter((c) => !c.relPath.includes(`Actor_${speaker}`)).slice(0, 60).map((c) => readWav16k(c.path));
+const clips = dataset.clips.filter((c) => c.speaker === speaker).map((c) => readWav16k(c.path));
+const others = dataset.clips.filter((c) => c.speaker !== speaker).slice(0, 60).map((c) => readWav16k(c.path));
 if (clips.length === 0) throw new Error(`gate_probe: expected clips of speaker ${speaker}, found none`);
 const { samples } = sessionOf(clips, sessionOrder(clips.length, 1));
 console.log(`speaker ${speaker}: ${clips.length} clips, one ${(samples.length / 16000).toFixed(0)} s stream; gate ${JSON.stringify(voicedGate)}`);

@@ -40,9 +40,10 @@ export function predictOffline(model: StreamableModel, frames: Float32Array, voi
   const x = normalizeFrames(frames.subarray(first * f, stepsEnd * f), meta.norm);
   const statsWindow = windowSpanFrames(meta);
   const statsAffine = speakerAffine(model, frames, voiced, segments.slice(0, -1), stepFrames, statsWindow);
-  // The stats head reads the voiced flags only: frames before its window count as unvoiced.
-  const statsVoiced = voiced.slice(first, stepsEnd);
-  statsVoiced.fill(0, 0, Math.max(0, start + statsWindowStart(stepsEnd - start, statsWindow) - first));
+  // The stats head reads the voiced flags only: frames before its window count as unvoiced
+  // (a copy only for a segment longer than the window).
+  const beforeWindow = start + statsWindowStart(stepsEnd - start, statsWindow) - first;
+  const statsVoiced = beforeWindow > 0 ? voiced.slice(first, stepsEnd).fill(0, 0, beforeWindow) : voiced.subarray(first, stepsEnd);
   return tf.tidy(() => {
     const logits = forward(model, tf.tensor3d(x, [1, used, f]), { training: false, voiced: statsVoiced, ...(statsAffine === null ? {} : { statsAffine }) });
     return tf.softmax(logits).dataSync() as Float32Array;
