@@ -60,6 +60,11 @@ export interface ModelMeta {
   windowSteps: number;
   /** Consecutive unvoiced frames after which a stream's state is reset, ≥ 1. */
   resetAfterSilenceFrames: number;
+  /**
+   * Segment cap (models/streaming/segment.ts): a voiced frame after this many fed frames of
+   * one segment starts a new one, ≥ 1. Absent: a segment lasts until a pause.
+   */
+  maxSegmentFrames?: number;
   training?: TrainingMeta;
   /**
    * Temperature scaling already applied to the output layer's weights (models/eval/calibrate.ts):
@@ -94,6 +99,7 @@ export function validateMeta(meta: ModelMeta): void {
   expectPositiveInt('stepFrames', meta.stepFrames);
   expectPositiveInt('windowSteps', meta.windowSteps);
   expectPositiveInt('resetAfterSilenceFrames', meta.resetAfterSilenceFrames);
+  if (meta.maxSegmentFrames !== undefined) expectPositiveInt('maxSegmentFrames', meta.maxSegmentFrames);
   const f = meta.featureConfig.numCoeffs;
   if (meta.norm?.mean?.length !== f || meta.norm?.std?.length !== f) {
     throw new Error(

@@ -6,10 +6,13 @@
  * fitted apart from the network, on the same training clips (`npm run fit-stats-head`),
  * because a separately trained model on utterance statistics errs differently from the
  * network. Models without the hyper-parameter have no head (every model before it).
+ * With hyper `statsCount: 1` the head also reads how much it has heard: log(1 + the voiced
+ * frames its statistics cover), one more input after the 4 × F statistics — so a live hop
+ * on a fraction of a second of speech can be read differently from a whole utterance.
  */
 import * as tf from '@tensorflow/tfjs';
 import { constant, glorot } from '../ops/init.js';
-import { utteranceStats, utteranceStatsEveryStep } from '../ops/utterance_stats.js';
+import { utteranceStats, utteranceStatsEveryStep, voicedCount, voicedCountEveryStep } from '../ops/utterance_stats.js';
 import { maskAt } from './common.js';
 import { hyperInt, param, type ForwardOptions, type Hyper, type ModelLike, type ParamSpec } from './types.js';
 
@@ -23,6 +26,21 @@ export function hasStatsHead(hyper: Hyper): boolean {
   return hyper['statsHead'] !== undefined && hyperInt(hyper, 'statsHead') === 1;
 }
 
+/** Does the head read the voiced-frame count (hyper `statsCount: 1`)? */
+export function hasStatsCount(hyper: Hyper): boolean {
+  return hyper['statsCount'] !== undefined && hyperInt(hyper, 'statsCount') === 1;
+}
+
+/** The head's inputs: 4 × F statistics, and the count feature when it reads one. */
+export function statsInputsOf(hyper: Hyper): number {
+  return STATS_PER_COEFF * hyperInt(hyper, 'numCoeffs') + (hasStatsCount(hyper) ? 1 : 0);
+}
+
+/** The count feature of statistics over `voicedFrames` voiced frames. */
+export function countFeature(voicedFrames: number): number {
+  return Math.log1p(voicedFrames);
+}
+
 /** Hidden units of the stats head; 0 = linear. */
 export function statsHiddenOf(hyper: Hyper): number {
   return hyper['statsHidden'] === undefined ? 0 : hyperInt(hyper, 'statsHidden');
@@ -34,13 +52,18 @@ export function validateStatsHead(hyper: Hyper): void {
     if (v !== 0 && v !== 1) throw new Error(`hyper.statsHead: expected 0 or 1, got ${v}`);
   }
   if (statsHiddenOf(hyper) < 0) throw new Error(`hyper.statsHidden: expected ≥ 0, got ${statsHiddenOf(hyper)}`);
+  if (hyper['statsCount'] !== undefined) {
+    const v = hyperInt(hyper, 'statsCount');
+    if (v !== 0 && v !== 1) throw new Error(`hyper.statsCount: expected 0 or 1, got ${v}`);
+    if (v === 1 && !hasStatsHead(hyper)) throw new Error('hyper.statsCount: expected a model with a stats head (statsHead 1), got none');
+  }
 }
 
 /** Zero output weights: a fresh head adds nothing until it is fitted. */
 export function initStatsHead(hyper: Hyper, random: () => number, out: Record<string, ParamSpec>): void {
   if (!hasStatsHead(hyper)) return;
   const classes = hyperInt(hyper, 'numClasses');
-  const inputs = STATS_PER_COEFF * hyperInt(hyper, 'numCoeffs');
+  const inputs = statsInputsOf(hyper);
   const hidden = statsHiddenOf(hyper);
   if (hidden > 0) {
     out['stats.w1'] = glorot([inputs, hidden], inputs, hidden, random);
@@ -78,13 +101,15 @@ export function withStatsLogits(model: ModelLike, x: tf.Tensor3D, options: Forwa
     if (x.shape[0] !== 1) throw new Error(`statsAffine: expected a batch of 1 clip, got ${x.shape[0]}`);
     stats = tf.add(tf.mul(stats, tf.tensor2d(Float32Array.from(affine.scale), [1, affine.scale.length])), tf.tensor2d(Float32Array.from(affine.shift), [1, affine.shift.length])) as tf.Tensor2D;
   }
+  if (hasStatsCount(model.hyper)) stats = tf.concat([stats, tf.log1p(voicedCount(x, voicedMask(x, options), maskAt(x, options, 1)))], 1) as tf.Tensor2D;
   return tf.add(logits, headLogits(model, stats)) as tf.Tensor2D;
 }
 
 /** Per-step logits [B, S, C] plus the stats head's after each step. */
 export function withStatsLogitsEveryStep(model: ModelLike, x: tf.Tensor3D, options: ForwardOptions, logits: tf.Tensor3D, stepFrames: number): tf.Tensor3D {
   if (!hasStatsHead(model.hyper)) return logits;
-  const stats = utteranceStatsEveryStep(x, voicedMask(x, options), maskAt(x, options, 1), stepFrames);
+  let stats = utteranceStatsEveryStep(x, voicedMask(x, options), maskAt(x, options, 1), stepFrames);
+  if (hasStatsCount(model.hyper)) stats = tf.concat([stats, tf.log1p(voicedCountEveryStep(x, voicedMask(x, options), maskAt(x, options, 1), stepFrames))], 2) as tf.Tensor3D;
   const [batch, steps, width] = stats.shape;
   const flat = headLogits(model, tf.reshape(stats, [batch * steps, width]) as tf.Tensor2D);
   return tf.add(logits, tf.reshape(flat, logits.shape)) as tf.Tensor3D;

@@ -29,25 +29,28 @@ export async function analyze(baseUrl: string, input: StreamInput, options: Anal
   const url = `${baseUrl}/v1/analyze?${query.toString()}`;
   const post = (): Promise<Response> =>
     fetch(url, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: new Blob([input.bytes as Uint8Array<ArrayBuffer>]) });
-  let response: Response;
-  try {
-    response = await post();
-  } catch (err) {
-    // A kept-alive connection the server closed as the request went out (its idle timer
-    // fires late when this process's event loop was busy, e.g. building a long session):
-    // the request never reached the server, and an analysis is stateless, so once more.
-    if (!isStaleConnection(err)) throw withCause(err);
-    options.onRetry?.(withCause(err).message);
+  let response: Response | null = null;
+  for (let attempt = 1; response === null; attempt++) {
     try {
       response = await post();
-    } catch (again) {
-      throw withCause(again);
+    } catch (err) {
+      // A kept-alive connection the server closed as the request went out (its idle timer
+      // fires late when this process's event loop was busy, e.g. building a long session):
+      // the request never reached the server, and an analysis is stateless, so again, after
+      // a pause that lets a busy event loop catch up (STALE_RETRY_DELAYS_MS).
+      const delayMs = STALE_RETRY_DELAYS_MS[attempt - 1];
+      if (!isStaleConnection(err) || delayMs === undefined) throw withCause(err);
+      options.onRetry?.(withCause(err).message);
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
     }
   }
   const text = await response.text();
   if (!response.ok) throw new Error(`POST /v1/analyze: expected 200, got ${response.status}: ${text.slice(0, 300)}`);
   return JSON.parse(text) as AnalyzeAnswer;
 }
+
+/** Pauses before each further attempt after a stale connection: three attempts in all. */
+export const STALE_RETRY_DELAYS_MS = [100, 1000];
 
 /** Codes of a socket closed under a request (undici: the other side closed; a reset; a broken pipe). */
 const STALE_CONNECTION_CODES = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE']);

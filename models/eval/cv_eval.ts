@@ -71,6 +71,8 @@ export interface ConditionSummary {
   reliability: ReliabilityBin[];
   /** Per-class final recall, mean over folds. */
   finalRecall: Record<string, number>;
+  /** Live UAR by the clip's k-th voiced hop (LIVE_POSITION_BINS), over folds; absent in reports before it. */
+  liveByPosition?: { from: number; to: number | null; hops: number; uar: SummaryCell }[];
 }
 
 export interface CvReport {
@@ -172,7 +174,7 @@ async function scoreFold(
         mkdirSync(join(fold.dir, 'eval'), { recursive: true });
         writeFileSync(
           join(fold.dir, 'eval', `cv-${name}.json`),
-          `${JSON.stringify({ fold: fold.index, speakers, condition: name, hopMs: options.hopMs, smoothing: options.smoothing, scores, clips: clips.map((c, i) => ({ file: c.relPath, ...outcomes[i], live: undefined, liveHops: outcomes[i]?.live.length })) })}\n`,
+          `${JSON.stringify({ fold: fold.index, speakers, condition: name, hopMs: options.hopMs, smoothing: options.smoothing, scores, clips: clips.map((c, i) => ({ file: c.relPath, ...outcomes[i], liveHops: outcomes[i]?.live.length, live: outcomes[i]?.live.map((h) => h.pred) })) })}\n`,
         );
       }
       const pct = (x: number): string => `${(100 * x).toFixed(1)} %`;
@@ -218,6 +220,12 @@ export function summarise(results: readonly FoldConditionResult[], conditions: r
       ece: cell(rows.map((r) => r.scores.ece)),
       reliability: pooledReliability(rows.map((r) => r.scores.reliability)),
       finalRecall: recall,
+      liveByPosition: (rows[0]?.scores.liveByPosition ?? []).map((bin, b) => ({
+        from: bin.from,
+        to: bin.to,
+        hops: rows.reduce((sum, r) => sum + (r.scores.liveByPosition[b]?.hops ?? 0), 0),
+        uar: cell(rows.map((r) => r.scores.liveByPosition[b]?.uar ?? 0)),
+      })),
     };
   });
 }

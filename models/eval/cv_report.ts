@@ -51,7 +51,29 @@ export function reportMarkdown(report: CvReport, title: string): string {
     for (const c of shown) lines.push(`| ${c.condition} | ${report.labels.map((l) => pct(c.finalRecall[l] ?? 0)).join(' | ')} |`);
     lines.push('');
   }
+  lines.push(...positionTable(report));
   return lines.join('\n');
+}
+
+/** Live UAR by the clip's k-th voiced hop for wideband, telephone and their session rows (reports that have it). */
+function positionTable(report: CvReport): string[] {
+  const rows = report.conditions.filter((c) => ['wideband', 'telephone', 'session-wideband', 'session-telephone'].includes(c.condition) && (c.liveByPosition?.length ?? 0) > 0);
+  const bins = rows[0]?.liveByPosition;
+  if (bins === undefined) return [];
+  const ms = (k: number): string => `${(k * report.hopMs) / 1000} s`;
+  const head = bins.map((b) => (b.to === null ? `hop ${b.from}+ (after ${ms(b.from - 1)})` : b.from === b.to ? `hop ${b.from}` : `hops ${b.from}–${b.to}`));
+  const lines = [
+    `Live UAR by the clip's k-th voiced hop (hop ${report.hopMs} ms; the share of voiced hops in brackets): how the live view improves as the utterance goes on.`,
+    '',
+    `| Condition | ${head.join(' | ')} | Final |`,
+    `|---|${bins.map(() => '---').join('|')}|---|`,
+  ];
+  for (const c of rows) {
+    const total = (c.liveByPosition ?? []).reduce((sum, b) => sum + b.hops, 0);
+    lines.push(`| ${c.condition} | ${(c.liveByPosition ?? []).map((b) => `${pm(b.uar)} (${Math.round((100 * b.hops) / Math.max(total, 1))} %)`).join(' | ')} | ${pm(c.final)} |`);
+  }
+  lines.push('');
+  return lines;
 }
 
 /** "session-C +1.2 / −0.3 / +2.0" for each session row whose clip-by-clip condition C was scored too. */

@@ -6,6 +6,8 @@
  * - summary: `summary.dominant`, the argmax of the mean distribution over voiced hops.
  * Calibration: expected calibration error of the live confidences (10 equal-width bins) and
  * the reliability table behind it. A clip without a voiced result counts as wrong.
+ * Live by position: the live UAR of the clip's k-th voiced hop, k in LIVE_POSITION_BINS, so
+ * the report shows how the live view improves as an utterance goes on.
  */
 import { metricsFromConfusion, type Metrics } from '../train/metrics.js';
 
@@ -27,6 +29,22 @@ export interface ReliabilityBin {
   accuracy: number;
 }
 
+/** A range of voiced-hop positions within a clip (1 = its first voiced hop), both ends inclusive; `to` null: no end. */
+export interface LivePositionBin {
+  from: number;
+  to: number | null;
+  hops: number;
+  uar: number;
+}
+
+export const LIVE_POSITION_BINS: readonly (readonly [number, number | null])[] = [
+  [1, 1],
+  [2, 2],
+  [3, 4],
+  [5, 8],
+  [9, null],
+];
+
 export interface ConditionScores {
   clips: number;
   /** Clips that got no voiced result (counted wrong). */
@@ -38,6 +56,7 @@ export interface ConditionScores {
   /** Expected calibration error of live confidences, 0–1. */
   ece: number;
   reliability: ReliabilityBin[];
+  liveByPosition: LivePositionBin[];
 }
 
 export const RELIABILITY_BINS = 10;
@@ -72,7 +91,7 @@ export function reliability(hops: readonly { correct: boolean; confidence: numbe
 }
 
 export function scoreCondition(outcomes: readonly ClipOutcome[], labels: readonly string[]): ConditionScores {
-  const hops = outcomes.flatMap((o) => o.live.map((h) => ({ label: o.label, ...h })));
+  const hops = outcomes.flatMap((o) => o.live.map((h, k) => ({ label: o.label, position: k + 1, ...h })));
   const { ece, table } = reliability(hops.map((h) => ({ correct: h.pred === h.label, confidence: h.confidence })));
   return {
     clips: outcomes.length,
@@ -83,6 +102,10 @@ export function scoreCondition(outcomes: readonly ClipOutcome[], labels: readonl
     summary: metricsOf(outcomes.map((o) => [o.label, o.summary]), labels),
     ece,
     reliability: table,
+    liveByPosition: LIVE_POSITION_BINS.map(([from, to]) => {
+      const inBin = hops.filter((h) => h.position >= from && h.position <= (to ?? Infinity));
+      return { from, to, hops: inBin.length, uar: metricsOf(inBin.map((h) => [h.label, h.pred]), labels).uar };
+    }),
   };
 }
 

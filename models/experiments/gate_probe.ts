@@ -55,7 +55,7 @@ const conditions: [string, () => Float32Array][] = [
 ];
 for (const [name, make] of conditions) {
   const features = extractFeatures(make(), { inputRateHz: 16000, voicedGate });
-  const segments = segmentRanges(features.voiced, RESET_AFTER_SILENCE_FRAMES);
+  const segments = segmentRanges(features.voiced, { resetAfterSilenceFrames: RESET_AFTER_SILENCE_FRAMES });
   const voiced = features.voiced.reduce((a, v) => a + v, 0) / features.voiced.length;
   const seconds = segments.map((s) => (s.end - s.start) / 100).sort((a, b) => a - b);
   console.log(

@@ -51,6 +51,17 @@ export function utteranceStats(x: tf.Tensor3D, voiced: tf.Tensor3D | null, valid
   return tf.squeeze(statsAt(x, voiced, valid, null), [1]) as tf.Tensor2D;
 }
 
+/** Voiced (weighted) frames of each clip: [B, 1]. */
+export function voicedCount(x: tf.Tensor3D, voiced: tf.Tensor3D | null, valid: tf.Tensor3D | null): tf.Tensor2D {
+  return tf.sum(weights(x, voiced, valid), 1) as tf.Tensor2D;
+}
+
+/** Voiced (weighted) frames so far after every step of `stepFrames` frames: [B, T / stepFrames, 1]. */
+export function voicedCountEveryStep(x: tf.Tensor3D, voiced: tf.Tensor3D | null, valid: tf.Tensor3D | null, stepFrames: number): tf.Tensor3D {
+  const steps = x.shape[1] / stepFrames;
+  return tf.gather(tf.cumsum(weights(x, voiced, valid), 1), Array.from({ length: steps }, (_, s) => (s + 1) * stepFrames - 1), 1) as tf.Tensor3D;
+}
+
 /** The statistics so far after every step of `stepFrames` frames: [B, T / stepFrames, 4F]. */
 export function utteranceStatsEveryStep(x: tf.Tensor3D, voiced: tf.Tensor3D | null, valid: tf.Tensor3D | null, stepFrames: number): tf.Tensor3D {
   const steps = x.shape[1] / stepFrames;

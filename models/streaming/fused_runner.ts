@@ -112,7 +112,7 @@ export function stepFusedBatch(model: StreamableModel, requests: readonly StepRe
     if (seen.has(state)) throw new Error('stepBatch: expected each stream at most once per call, got one twice');
     seen.add(state);
     checkFrames(frames, voiced, f);
-    const span = admitChunk(state, voiced, plan.resetAfterSilenceFrames, plan.stepFrames);
+    const span = admitChunk(state, voiced, plan.segments, plan.stepFrames);
     if (span.steps > 0) active.push({ state, frames, voiced, ...span });
     else if (span.dropsTail) state.pendingFrames = 0;
     else appendPending(plan, state, frames, voiced, span.start, span.end - span.start);

@@ -8,6 +8,7 @@
  */
 import type { StreamingPlan } from './plan.js';
 import type { RunningStats } from './running_stats.js';
+import { statsHeadInput } from './stats_input.js';
 import type { FusedStreamState } from './state.js';
 
 /**
@@ -106,7 +107,7 @@ function addStatsLogits(head: NonNullable<StreamingPlan['stats']>, stats: Runnin
     addAffine(hidden, head.wT, head.b, acc, at);
     return;
   }
-  let input = stats.features(head.scratch);
+  let input = statsHeadInput(head, stats);
   if (head.w1T !== null && head.b1 !== null) {
     const hidden = head.hidden;
     hidden.fill(0);

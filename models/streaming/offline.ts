@@ -12,7 +12,7 @@ import { forward, stepFramesOf } from '../architectures/index.js';
 import { normalizeFrames, windowSpanFrames } from '../meta.js';
 import type { StreamableModel } from './plan.js';
 import { RunningStats } from './running_stats.js';
-import { segmentRanges } from './segment.js';
+import { segmentRanges, segmentRuleOf } from './segment.js';
 import { SpeakerReference } from './speaker_reference.js';
 import { statsWindowStart } from './stats_window.js';
 import { resultSpanFrames } from './span.js';
@@ -29,7 +29,7 @@ export function predictOffline(model: StreamableModel, frames: Float32Array, voi
   if (frames.length !== n * f) {
     throw new Error(`predictOffline: expected frames of ${n} × ${f} = ${n * f} values, got ${frames.length}`);
   }
-  const segments = segmentRanges(voiced, meta.resetAfterSilenceFrames);
+  const segments = segmentRanges(voiced, segmentRuleOf(meta));
   const { start, end } = segments[segments.length - 1]!;
   const stepFrames = stepFramesOf(model);
   const stepsEnd = start + Math.floor((end - start) / stepFrames) * stepFrames;

@@ -13,9 +13,10 @@
  *   in the same round trip as its attention score, and the window keeps the projections;
  *   the head then runs on the host per stream over windowSteps × denseUnits values.
  */
+import { segmentRuleOf, type SegmentRule } from './segment_rule.js';
 import type * as tf from '@tensorflow/tfjs';
 import { convShapes } from '../architectures/common.js';
-import { hasStatsHead, STATS_PER_COEFF, statsHiddenOf } from '../architectures/stats_head.js';
+import { hasStatsCount, hasStatsHead, statsHiddenOf, statsInputsOf } from '../architectures/stats_head.js';
 import { hyperInt, param, type ModelLike } from '../architectures/types.js';
 import { contextSize } from '../ops/conv1d.js';
 import { inverseStd, windowSpanFrames, type ModelMeta } from '../meta.js';
@@ -38,7 +39,8 @@ export interface StreamingPlan {
   numCoeffs: number;
   stepFrames: number;
   windowSteps: number;
-  resetAfterSilenceFrames: number;
+  /** The utterance rule (segment.ts). */
+  segments: SegmentRule;
   units: number;
   numClasses: number;
   mean: Float64Array;
@@ -55,9 +57,9 @@ export interface StreamingPlan {
   denseUnits: number;
   /**
    * The stats head on the host (stats_head.ts), weights TRANSPOSED so each output is one
-   * contiguous dot product: optional hidden layer w1T [H × 4F], b1 [H]; output wT [C × (H or
-   * 4F)], b [C]; scratch for the statistics and hidden units. The hidden layer also as
-   * tensors (w1 [1, 4F, H], b1 [H]) for many streams in one matMul (stats_batch.ts).
+   * contiguous dot product: optional hidden layer w1T [H × D], b1 [H]; output wT [C × (H or
+   * D)], b [C], D = 4F (+ 1 with the count); scratch for the inputs and hidden units. The
+   * hidden layer also as tensors (w1 [1, D, H], b1 [H]) for many streams in one matMul (stats_batch.ts).
    */
   stats: {
     w1T: Float64Array | null;
@@ -67,6 +69,8 @@ export interface StreamingPlan {
     wT: Float64Array;
     b: Float32Array;
     scratch: Float64Array;
+    /** The head reads the count feature after the statistics (hyper statsCount). */
+    count: boolean;
     hidden: Float64Array;
     /** Each stream's speaker reference is built from this (meta.speakerNorm); null: none. */
     speakerNorm: SpeakerNormConfig | null;
@@ -144,7 +148,7 @@ function buildPlan(model: StreamableModel): StreamingPlan {
     numCoeffs: hyperInt(hyper, 'numCoeffs'),
     stepFrames: meta.stepFrames,
     windowSteps: meta.windowSteps,
-    resetAfterSilenceFrames: meta.resetAfterSilenceFrames,
+    segments: segmentRuleOf(meta),
     units,
     numClasses: hyperInt(hyper, 'numClasses'),
     mean: Float64Array.from(meta.norm.mean),
@@ -161,11 +165,12 @@ function buildPlan(model: StreamableModel): StreamingPlan {
       ? {
           w1T: statsHiddenOf(hyper) > 0 ? transpose(read('stats.w1'), statsHiddenOf(hyper)) : null,
           b1: statsHiddenOf(hyper) > 0 ? read('stats.b1') : null,
-          w1Tensor: statsHiddenOf(hyper) > 0 ? weight(read('stats.w1'), STATS_PER_COEFF * hyperInt(hyper, 'numCoeffs'), statsHiddenOf(hyper)) : null,
+          w1Tensor: statsHiddenOf(hyper) > 0 ? weight(read('stats.w1'), statsInputsOf(hyper), statsHiddenOf(hyper)) : null,
           b1Tensor: statsHiddenOf(hyper) > 0 ? vector(read('stats.b1')) : null,
           wT: transpose(read('stats.w'), hyperInt(hyper, 'numClasses')),
           b: read('stats.b'),
-          scratch: new Float64Array(STATS_PER_COEFF * hyperInt(hyper, 'numCoeffs')),
+          scratch: new Float64Array(statsInputsOf(hyper)),
+          count: hasStatsCount(hyper),
           hidden: new Float64Array(statsHiddenOf(hyper)),
           speakerNorm: meta.speakerNorm ?? null,
           windowFrames: windowSpanFrames(meta),

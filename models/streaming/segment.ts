@@ -11,44 +11,69 @@
  * - a voiced frame that follows a run of ≥ R unvoiced frames RESETS the stream just before
  *   it (conv context, pending frames, LSTM state, attention window cleared): that frame is
  *   the first of a new segment, which starts from zero state like a training clip.
+ * Segment cap (M = maxSegmentFrames, meta.maxSegmentFrames; none by default): a voiced frame
+ * that comes after M fed frames of one segment also starts a new one, so a segment that never
+ * pauses — speech under a babble that holds the voice gate open — is heard as utterances of
+ * at most about M frames, as long as the training spans, instead of one that lasts minutes.
  */
+import type { SegmentRule } from './segment_rule.js';
 import type { StreamStateBase } from './stream_state_base.js';
 
-export interface SilenceScan {
+export { segmentRuleOf, type SegmentRule } from './segment_rule.js';
+
+/** The rule's counters, carried from chunk to chunk. */
+export interface SegmentCounters {
+  /** Consecutive unvoiced frames so far. */
+  silenceRun: number;
+  /** Frames fed to the model since the segment started (dropped frames excluded). */
+  segmentFrames: number;
+}
+
+export interface SilenceScan extends SegmentCounters {
   /** Index of the voiced frame in this chunk that starts the last new segment, or -1. */
   resetIndex: number;
   /** Frames [max(resetIndex, 0), usedEnd) feed the model; frames from usedEnd on are dropped. */
   usedEnd: number;
-  /** Counter after the chunk. */
-  silenceRun: number;
 }
 
-export function scanSilence(voiced: Uint8Array, silenceRunBefore: number, resetAfterSilenceFrames: number): SilenceScan {
-  const r = resetAfterSilenceFrames;
-  let run = silenceRunBefore;
+/** Does a voiced frame after these counters start a new segment? */
+function startsSegment(silenceRun: number, segmentFrames: number, rule: SegmentRule): boolean {
+  return silenceRun >= rule.resetAfterSilenceFrames || segmentFrames >= (rule.maxSegmentFrames ?? Infinity);
+}
+
+export function scanSilence(voiced: Uint8Array, before: SegmentCounters, rule: SegmentRule): SilenceScan {
+  const r = rule.resetAfterSilenceFrames;
+  let run = before.silenceRun;
+  let fed = before.segmentFrames;
   let resetIndex = -1;
   let firstDropped = run > r ? 0 : -1;
   for (let i = 0; i < voiced.length; i++) {
     if (voiced[i] !== 0) {
-      if (run >= r) {
+      if (startsSegment(run, fed, rule)) {
         resetIndex = i;
         firstDropped = -1;
+        fed = 0;
       }
       run = 0;
+      fed += 1;
     } else {
       run += 1;
-      if (run > r && firstDropped === -1) firstDropped = i;
+      if (run > r) {
+        if (firstDropped === -1) firstDropped = i;
+      } else {
+        fed += 1;
+      }
     }
   }
-  return { resetIndex, usedEnd: firstDropped === -1 ? voiced.length : firstDropped, silenceRun: run };
+  return { resetIndex, usedEnd: firstDropped === -1 ? voiced.length : firstDropped, silenceRun: run, segmentFrames: fed };
 }
 
 /**
  * Frames [start, end) of a whole clip that make up the segment it ends in, as a stream from
  * a fresh state would use them (then only whole steps from `start` count).
  */
-export function lastSegmentRange(voiced: Uint8Array, resetAfterSilenceFrames: number): { start: number; end: number } {
-  return segmentRanges(voiced, resetAfterSilenceFrames).at(-1)!;
+export function lastSegmentRange(voiced: Uint8Array, rule: SegmentRule): { start: number; end: number } {
+  return segmentRanges(voiced, rule).at(-1)!;
 }
 
 /**
@@ -56,23 +81,30 @@ export function lastSegmentRange(voiced: Uint8Array, resetAfterSilenceFrames: nu
  * each feed the model (the last one is lastSegmentRange's). A segment ends where its silence
  * run passes R or where the next one starts.
  */
-export function segmentRanges(voiced: Uint8Array, resetAfterSilenceFrames: number): { start: number; end: number }[] {
-  const r = resetAfterSilenceFrames;
+export function segmentRanges(voiced: Uint8Array, rule: SegmentRule): { start: number; end: number }[] {
+  const r = rule.resetAfterSilenceFrames;
   const out: { start: number; end: number }[] = [];
   let run = 0;
+  let fed = 0;
   let start = 0;
   let end = -1;
   for (let i = 0; i < voiced.length; i++) {
     if (voiced[i] !== 0) {
-      if (run >= r) {
+      if (startsSegment(run, fed, rule)) {
         out.push({ start, end: end === -1 ? i : end });
         start = i;
         end = -1;
+        fed = 0;
       }
       run = 0;
+      fed += 1;
     } else {
       run += 1;
-      if (run > r && end === -1) end = i;
+      if (run > r) {
+        if (end === -1) end = i;
+      } else {
+        fed += 1;
+      }
     }
   }
   out.push({ start, end: end === -1 ? voiced.length : end });
@@ -96,10 +128,11 @@ export interface ChunkSpan {
  * the model and how many whole steps they complete after the pending ones. The caller
  * advances the stream by those steps or keeps the frames pending.
  */
-export function admitChunk(state: StreamStateBase & { pendingFrames: number }, voiced: Uint8Array, resetAfterSilenceFrames: number, stepFrames: number): ChunkSpan {
+export function admitChunk(state: StreamStateBase & { pendingFrames: number }, voiced: Uint8Array, rule: SegmentRule, stepFrames: number): ChunkSpan {
   const n = voiced.length;
-  const scan = scanSilence(voiced, state.silenceRun, resetAfterSilenceFrames);
+  const scan = scanSilence(voiced, state, rule);
   state.silenceRun = scan.silenceRun;
+  state.segmentFrames = scan.segmentFrames;
   if (scan.resetIndex >= 0) state.resetSegment();
   state.framesSeen += n;
   const start = Math.max(scan.resetIndex, 0);

@@ -56,7 +56,7 @@ export class SpeakerReference {
   /** Adds one finished segment's statistics, if it had enough voiced frames. */
   addUtterance(stats: Float64Array, voicedFrames: number): void {
     if (voicedFrames < this.config.minVoicedFrames) return;
-    for (let j = 0; j < stats.length; j++) {
+    for (let j = 0; j < this.sum.length; j++) {
       this.sum[j]! += stats[j]!;
       this.sumSq[j]! += stats[j]! * stats[j]!;
     }
@@ -92,7 +92,8 @@ export class SpeakerReference {
   apply(stats: Float64Array): Float64Array {
     const a = this.affine();
     if (a === null) return stats;
-    for (let j = 0; j < stats.length; j++) stats[j] = a.shift[j]! + a.scale[j]! * stats[j]!;
+    // Only the statistics it was built on: a head input after them (the count) is left as is.
+    for (let j = 0; j < a.scale.length; j++) stats[j] = a.shift[j]! + a.scale[j]! * stats[j]!;
     return stats;
   }
 }

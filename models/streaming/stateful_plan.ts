@@ -8,6 +8,7 @@
  * - the dense head on the host (per stream: H × D + D × C multiply-adds, cheaper in JS than
  *   a tfjs round trip).
  */
+import { segmentRuleOf, type SegmentRule } from './segment_rule.js';
 import type * as tf from '@tensorflow/tfjs';
 import { statefulLayersOf } from '../architectures/index.js';
 import { hyperInt, param } from '../architectures/types.js';
@@ -20,7 +21,8 @@ import { Scratch } from './workspace.js';
 export interface StatefulPlan {
   numCoeffs: number;
   stepFrames: number;
-  resetAfterSilenceFrames: number;
+  /** The utterance rule (segment.ts). */
+  segments: SegmentRule;
   numClasses: number;
   mean: Float64Array;
   invStd: Float64Array;
@@ -109,7 +111,7 @@ function buildPlan(model: StreamableModel): StatefulPlan {
   return {
     numCoeffs,
     stepFrames: meta.stepFrames,
-    resetAfterSilenceFrames: meta.resetAfterSilenceFrames,
+    segments: segmentRuleOf(meta),
     numClasses,
     mean: Float64Array.from(meta.norm.mean),
     invStd: inverseStd(meta.norm),

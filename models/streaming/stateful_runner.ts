@@ -117,7 +117,7 @@ export function stepStatefulBatch(model: StreamableModel, requests: readonly Ste
   }
   const active: ActiveStream[] = [];
   for (const { state, frames, voiced } of requests) {
-    const span = admitChunk(state, voiced, plan.resetAfterSilenceFrames, plan.stepFrames);
+    const span = admitChunk(state, voiced, plan.segments, plan.stepFrames);
     if (span.steps > 0) active.push({ state, frames, ...span });
     else if (span.dropsTail) state.pendingFrames = 0;
     else appendPending(plan, state, frames, span.start, span.end - span.start);

@@ -7,6 +7,7 @@
  */
 import type { StreamingPlan } from './plan.js';
 import type { RunningStats } from './running_stats.js';
+import { statsHeadInput } from './stats_input.js';
 import { hostMatMul } from './tensor_io.js';
 
 /** Streams from which one tfjs call beats the host loop. */
@@ -18,6 +19,6 @@ export function batchedStatsHidden(plan: StreamingPlan, stats: readonly RunningS
   if (head === null || head.w1Tensor === null || stats.length < STATS_BATCH_MIN) return null;
   const dim = head.scratch.length;
   const x = plan.scratch.take('stats-batch', stats.length * dim);
-  stats.forEach((s, b) => x.set(s.features(head.scratch), b * dim));
+  stats.forEach((s, b) => x.set(statsHeadInput(head, s), b * dim));
   return hostMatMul(x, stats.length, dim, head.w1Tensor, head.b1Tensor, 'relu');
 }

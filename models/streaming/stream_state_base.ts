@@ -8,6 +8,8 @@ import type { StreamableModel } from './plan.js';
 export abstract class StreamStateBase {
   /** Consecutive unvoiced frames so far (see segment.ts). */
   silenceRun = 0;
+  /** Frames fed to the model since the segment started (the segment cap's counter, segment.ts). */
+  segmentFrames = 0;
   /** Frames received since creation / reset(). */
   framesSeen = 0;
   /** Frames absorbed by completed steps or dropped by a silence reset (≤ framesSeen). */
@@ -24,6 +26,7 @@ export abstract class StreamStateBase {
   reset(): void {
     this.resetSegment();
     this.silenceRun = 0;
+    this.segmentFrames = 0;
     this.framesSeen = 0;
     this.framesConsumed = 0;
   }

@@ -18,7 +18,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { forward } from '../architectures/index.js';
 import type { StreamableModel } from './plan.js';
-import { scanSilence } from './segment.js';
+import { scanSilence, segmentRuleOf } from './segment.js';
 import { checkFrames, type StepRequest, type StepResult } from './step_types.js';
 import type { WindowStreamState } from './window_state.js';
 
@@ -51,7 +51,7 @@ function runWindows(model: StreamableModel, states: readonly WindowStreamState[]
  */
 export function stepWindowBatch(model: StreamableModel, requests: readonly StepRequest<WindowStreamState>[]): StepResult[] {
   const f = model.meta.featureConfig.numCoeffs;
-  const resetAfter = model.meta.resetAfterSilenceFrames;
+  const rule = segmentRuleOf(model.meta);
   const seen = new Set<WindowStreamState>();
   for (const { state } of requests) {
     if (state.model !== model) throw new Error("stepBatch: expected states created for this model, got another model's");
@@ -63,8 +63,9 @@ export function stepWindowBatch(model: StreamableModel, requests: readonly StepR
   for (const { frames, voiced } of requests) checkFrames(frames, voiced, f);
   const stepped: WindowStreamState[] = [];
   for (const { state, frames, voiced } of requests) {
-    const scan = scanSilence(voiced, state.silenceRun, resetAfter);
+    const scan = scanSilence(voiced, state, rule);
     state.silenceRun = scan.silenceRun;
+    state.segmentFrames = scan.segmentFrames;
     if (scan.resetIndex >= 0) state.resetSegment();
     state.framesSeen += voiced.length;
     const start = Math.max(scan.resetIndex, 0);

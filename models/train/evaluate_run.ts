@@ -67,7 +67,7 @@ export function loadEvalFeatures(
 export function offlineProbabilities(model: LoadedModel, items: readonly FeatureItem[]): Float32Array[] {
   const { meta } = model;
   const maxFrames = ((meta.training?.['span'] as { maxFrames?: number } | undefined)?.maxFrames) ?? 800;
-  const span = { stepFrames: meta.stepFrames, resetAfterSilenceFrames: meta.resetAfterSilenceFrames, maxFrames };
+  const span = { stepFrames: meta.stepFrames, resetAfterSilenceFrames: meta.resetAfterSilenceFrames, ...(meta.maxSegmentFrames === undefined ? {} : { maxSegmentFrames: meta.maxSegmentFrames }), maxFrames };
   return predictExamples(model, items.map((it) => toExample(it.versions[0]!, it.labelIdx, meta.norm, span)));
 }
 

@@ -17,6 +17,8 @@ export interface SpanConfig {
   stepFrames: number;
   /** The runner's reset rule (meta.resetAfterSilenceFrames), frames ≥ 1. */
   resetAfterSilenceFrames: number;
+  /** The runner's segment cap (meta.maxSegmentFrames); absent: none. */
+  maxSegmentFrames?: number;
   /** Longest span, frames (the end is kept), default 800 (8 s). */
   maxFrames: number;
 }
@@ -37,10 +39,10 @@ export interface Span {
  */
 export function utteranceSpan(f: ClipFeatures, cfg: SpanConfig): Span {
   let voiced = f.voiced.subarray(0, f.count);
-  let range = lastSegmentRange(voiced, cfg.resetAfterSilenceFrames);
+  let range = lastSegmentRange(voiced, cfg);
   while (range.end - range.start < cfg.stepFrames && range.start > 0) {
     voiced = voiced.subarray(0, range.start);
-    range = lastSegmentRange(voiced, cfg.resetAfterSilenceFrames);
+    range = lastSegmentRange(voiced, cfg);
   }
   const end = Math.max(range.end, Math.min(f.count, range.start + cfg.stepFrames));
   const start = Math.max(range.start, end - cfg.maxFrames);

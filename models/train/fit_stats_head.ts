@@ -3,7 +3,10 @@
  * `... --data <dir> --model <dir> --model-out <dir> [--id <new id>]` (one model);
  * `--hidden <units>` gives the head one ReLU layer (default 0: linear);
  * `--speaker-norm <n0>` fits a head that reads each segment relative to the stream's earlier
- * ones (meta.speakerNorm, models/streaming/speaker_reference.ts; n0 = 8 is the recipe)
+ * ones (meta.speakerNorm, models/streaming/speaker_reference.ts; n0 = 8 is the recipe);
+ * `--prefixes <k>` adds k cuts of each clip version part-way through its segment (what a
+ * live hop's head reads before the utterance ends), labelled with the clip's label;
+ * `--count` lets the head read how many voiced frames its statistics cover (hyper statsCount)
  *
  * Adds a fitted stats head (models/architectures/stats_head.ts) to trained, uncalibrated
  * cnn-attn-lstm models. Each model's head is fitted on that model's own training speakers
@@ -17,7 +20,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
-import { hasStatsHead } from '../architectures/stats_head.js';
+import { hasStatsHead, STATS_PER_COEFF } from '../architectures/stats_head.js';
 import { selectEngine } from '../engine.js';
 import { loadModel, saveModel, type LoadedModel } from '../io.js';
 import { voicedGateOf, type ModelMeta } from '../meta.js';
@@ -26,7 +29,8 @@ import type { AugmentConfig } from './augment.js';
 import { scanDataset } from './dataset.js';
 import { loadFeatures, type FeatureItem, type SkippedFile } from './load_features.js';
 import type { SpanConfig } from './examples.js';
-import { clipUtteranceStats, DEFAULT_STATS_HEAD_FIT, fitStatsHead, type StatsHeadFitConfig } from './stats_head_fit.js';
+import { Prng } from './prng.js';
+import { clipPrefixStats, clipUtteranceStats, DEFAULT_STATS_HEAD_FIT, fitStatsHead, type StatsHeadFitConfig } from './stats_head_fit.js';
 import { channelStats, HISTORY_DRAWS_PER_CLIP, HISTORY_SIZES, speakerNormConfig, speakerNormExamples, type ChannelStats } from './speaker_norm_fit.js';
 import type { SpeakerNormConfig } from '../streaming/speaker_reference.js';
 
@@ -53,7 +57,7 @@ export function headTrainingItems(meta: ModelMeta, dataDir: string, cacheDir: st
     numCoeffs: meta.featureConfig.numCoeffs,
   });
   const maxFrames = trainingField<{ maxFrames?: number }>(meta, 'span').maxFrames ?? 800;
-  const span = { stepFrames: meta.stepFrames, resetAfterSilenceFrames: meta.resetAfterSilenceFrames, maxFrames };
+  const span = { stepFrames: meta.stepFrames, resetAfterSilenceFrames: meta.resetAfterSilenceFrames, ...(meta.maxSegmentFrames === undefined ? {} : { maxSegmentFrames: meta.maxSegmentFrames }), maxFrames };
   return { items, skipped, span, speakers };
 }
 
@@ -69,6 +73,10 @@ export async function addStatsHead(
     fit: StatsHeadFitConfig;
     /** n0 of a speaker reference (speaker_norm_fit.ts); null: a plain head. */
     speakerNormPrior?: number | null;
+    /** Part-way cuts per clip version added to the plain examples (clipPrefixStats); default 0. */
+    prefixesPerVersion?: number;
+    /** The head reads the count feature (hyper statsCount); default false. */
+    count?: boolean;
   },
 ): Promise<void> {
   const { dataDir, cacheDir, outDir, log, id, fit: config } = options;
@@ -78,14 +86,30 @@ export async function addStatsHead(
   // The head's logits are added to the network's; a temperature must be fitted on the sum.
   if (meta.calibration !== undefined) throw new Error(`${meta.id}: expected an uncalibrated model (calibrate after fitting), got T = ${meta.calibration.temperature}`);
   const { items, skipped, span, speakers } = headTrainingItems(meta, dataDir, cacheDir);
-  let xs = items.flatMap((it) => it.versions.map((v) => clipUtteranceStats(v, meta.norm, span)));
+  const count = options.count ?? false;
+  let xs = items.flatMap((it) => it.versions.map((v) => clipUtteranceStats(v, meta.norm, span, count)));
   let ys = items.flatMap((it) => it.versions.map(() => it.labelIdx));
+  const prefixes = options.prefixesPerVersion ?? 0;
+  if (!Number.isInteger(prefixes) || prefixes < 0) throw new Error(`prefixes: expected an integer ≥ 0, got ${prefixes}`);
+  const plainCount = xs.length;
+  if (prefixes > 0) {
+    const prng = new Prng(trainingField<number>(meta, 'seed') + 2);
+    for (const it of items) {
+      for (const v of it.versions) {
+        for (const x of clipPrefixStats(v, meta.norm, span, prefixes, prng, count)) {
+          xs.push(x);
+          ys.push(it.labelIdx);
+        }
+      }
+    }
+  }
   const prior = options.speakerNormPrior ?? null;
-  const speaker = prior === null ? null : speakerNormOf(meta, items, { dataDir, cacheDir, span, prior, plain: xs.map((x, i) => ({ x, y: ys[i]! })) });
+  const speaker = prior === null ? null : speakerNormOf(meta, items, { dataDir, cacheDir, span, prior, count, plain: xs.map((x, i) => ({ x, y: ys[i]! })) });
   if (speaker !== null) ({ xs, ys } = speaker);
   const fit = fitStatsHead(xs, ys, meta.labels.length, config);
   log(
     `${meta.id}: stats head fitted on ${xs.length} examples: ${items.length} clips × versions (${speakers.length} speakers; ${skipped.length} skipped)` +
+      (prefixes === 0 ? '' : `, ${xs.length - plainCount - (speaker?.withHistory ?? 0)} of them cut part-way (${prefixes} per version)`) +
       (speaker === null ? '' : `, ${speaker.withHistory} of them re-referenced to a history of the speaker (n0 ${prior})`),
   );
   const dim = xs[0]!.length;
@@ -95,7 +119,7 @@ export async function addStatsHead(
     head['stats.w1'] = tf.tensor2d(fit.w1, [dim, config.hidden]);
     head['stats.b1'] = tf.tensor1d(fit.b1);
   }
-  const hyper = { ...meta.hyper, statsHead: 1, ...(config.hidden > 0 ? { statsHidden: config.hidden } : {}) };
+  const hyper = { ...meta.hyper, statsHead: 1, ...(config.hidden > 0 ? { statsHidden: config.hidden } : {}), ...(count ? { statsCount: 1 } : {}) };
   if (meta.training === undefined) throw new Error(`${meta.id}: expected a training record in meta.json, got none`);
   const out: ModelMeta = {
     ...meta,
@@ -108,6 +132,7 @@ export async function addStatsHead(
         examples: xs.length,
         clips: items.length,
         speakers,
+        ...(prefixes === 0 ? {} : { prefixesPerVersion: prefixes }),
         ...(speaker === null ? {} : { speakerNorm: { historySizes: HISTORY_SIZES, drawsPerClip: HISTORY_DRAWS_PER_CLIP, examplesWithHistory: speaker.withHistory } }),
       },
     },
@@ -127,7 +152,7 @@ export async function addStatsHead(
 function speakerNormOf(
   meta: ModelMeta,
   items: readonly FeatureItem[],
-  o: { dataDir: string; cacheDir: string | null; span: SpanConfig; prior: number; plain: { x: Float64Array; y: number }[] },
+  o: { dataDir: string; cacheDir: string | null; span: SpanConfig; prior: number; count: boolean; plain: { x: Float64Array; y: number }[] },
 ): { xs: Float64Array[]; ys: number[]; withHistory: number; config: SpeakerNormConfig } {
   const telephone = loadFeatures(items.map((it) => it.clip), {
     labels: meta.labels,
@@ -139,9 +164,9 @@ function speakerNormOf(
     numCoeffs: meta.featureConfig.numCoeffs,
   }).items;
   const channel = (list: readonly FeatureItem[]): ChannelStats =>
-    channelStats(list.map((it) => ({ u: clipUtteranceStats(it.versions[0]!, meta.norm, o.span), y: it.labelIdx, speaker: it.clip.speaker ?? '?' })));
+    channelStats(list.map((it) => ({ u: clipUtteranceStats(it.versions[0]!, meta.norm, o.span, o.count), y: it.labelIdx, speaker: it.clip.speaker ?? '?' })));
   const channels = [channel(items), channel(telephone)];
-  const config = speakerNormConfig(channels, o.prior);
+  const config = speakerNormConfig(channels, o.prior, undefined, STATS_PER_COEFF * meta.featureConfig.numCoeffs);
   return { ...speakerNormExamples(o.plain, channels, config, trainingField<number>(meta, 'seed') + 1), config };
 }
 
@@ -156,6 +181,8 @@ async function main(): Promise<void> {
       id: { type: 'string' },
       hidden: { type: 'string' },
       'speaker-norm': { type: 'string' },
+      prefixes: { type: 'string' },
+      count: { type: 'boolean' },
       'cache-dir': { type: 'string' },
       help: { type: 'boolean' },
     },
@@ -188,6 +215,8 @@ async function main(): Promise<void> {
         ...(job.id === undefined ? {} : { id: job.id }),
         fit: { ...DEFAULT_STATS_HEAD_FIT, hidden: values.hidden === undefined ? DEFAULT_STATS_HEAD_FIT.hidden : Number(values.hidden) },
         speakerNormPrior: values['speaker-norm'] === undefined ? null : Number(values['speaker-norm']),
+        prefixesPerVersion: values.prefixes === undefined ? 0 : Number(values.prefixes),
+        count: values.count === true,
       });
     } finally {
       model.dispose();

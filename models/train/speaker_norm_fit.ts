@@ -74,9 +74,12 @@ export function referencedStats(channel: ChannelStats, index: number, history: r
   return reference.apply(Float64Array.from(channel.u[index]!));
 }
 
-/** The served config from the originals of both channels. */
-export function speakerNormConfig(channels: readonly ChannelStats[], priorUtterances = DEFAULT_PRIOR_UTTERANCES, minVoicedFrames = DEFAULT_MIN_VOICED_FRAMES): SpeakerNormConfig {
-  const g = moments(channels.flatMap((c) => c.u));
+/**
+ * The served config from the originals of both channels, over their first `dims` values (the
+ * statistics; a head input after them, the count, is not re-referenced).
+ */
+export function speakerNormConfig(channels: readonly ChannelStats[], priorUtterances = DEFAULT_PRIOR_UTTERANCES, minVoicedFrames = DEFAULT_MIN_VOICED_FRAMES, dims?: number): SpeakerNormConfig {
+  const g = moments(channels.flatMap((c) => c.u.map((u) => u.subarray(0, dims ?? u.length))));
   return { priorUtterances, mean: Array.from(g.mean), variance: Array.from(g.variance), minVoicedFrames };
 }
 

@@ -9,9 +9,10 @@
 import * as tf from '@tensorflow/tfjs';
 import type { FeatureNorm } from '../meta.js';
 import { RunningStats } from '../streaming/running_stats.js';
-import { STATS_PER_COEFF } from '../architectures/stats_head.js';
+import { countFeature, STATS_PER_COEFF } from '../architectures/stats_head.js';
 import { toExample, type SpanConfig } from './examples.js';
 import type { ClipFeatures } from './features.js';
+import type { Prng } from './prng.js';
 
 export interface StatsHeadFitConfig {
   /** Hidden ReLU units; 0 = linear (default 0). */
@@ -39,12 +40,38 @@ export interface StatsHeadWeights {
   b: Float32Array;
 }
 
-/** The statistics the streaming runner computes at the end of this clip version's span. */
-export function clipUtteranceStats(f: ClipFeatures, norm: FeatureNorm, span: SpanConfig): Float64Array {
+/**
+ * The statistics the streaming runner computes at the end of this clip version's span, and
+ * the count feature after them when `count` (a head with hyper statsCount).
+ */
+export function clipUtteranceStats(f: ClipFeatures, norm: FeatureNorm, span: SpanConfig, count = false): Float64Array {
   const e = toExample(f, 0, norm, span);
-  const stats = new RunningStats(f.numCoeffs);
-  stats.add(e.x, 0, e.frames, e.voiced, 0);
-  return stats.features(new Float64Array(STATS_PER_COEFF * f.numCoeffs));
+  return prefixStats(e.x, e.voiced, e.frames, f.numCoeffs, count);
+}
+
+/** The statistics of the first `frames` rows of a normalised span (what a live hop's head reads), with the count feature when `count`. */
+export function prefixStats(x: Float32Array, voiced: Uint8Array, frames: number, numCoeffs: number, count = false): Float64Array {
+  const stats = new RunningStats(numCoeffs);
+  stats.add(x, 0, frames, voiced, 0);
+  const out = stats.features(new Float64Array(STATS_PER_COEFF * numCoeffs + (count ? 1 : 0)));
+  if (count) out[out.length - 1] = countFeature(stats.voicedFrames);
+  return out;
+}
+
+/**
+ * The statistics a live stream's head reads part-way through this clip version's segment:
+ * `count` cuts after a whole number of model steps, drawn uniformly from the first step to
+ * the last (the hops of a clip are spread evenly over it), each with at least one voiced frame.
+ */
+export function clipPrefixStats(f: ClipFeatures, norm: FeatureNorm, span: SpanConfig, cuts: number, prng: Prng, count = false): Float64Array[] {
+  const e = toExample(f, 0, norm, span);
+  const steps = e.frames / span.stepFrames;
+  const out: Float64Array[] = [];
+  for (let k = 0; k < cuts; k++) {
+    const frames = prng.int(1, steps) * span.stepFrames;
+    if (e.voiced.subarray(0, frames).includes(1)) out.push(prefixStats(e.x, e.voiced, frames, f.numCoeffs, count));
+  }
+  return out;
 }
 
 /**

@@ -17,6 +17,7 @@ import * as tf from '@tensorflow/tfjs';
 import { selectEngine, skippedEngines } from '../../models/engine.js';
 import { loadModel, type LoadedModel } from '../../models/io.js';
 import { voicedGateOf } from '../../models/meta.js';
+import { segmentRuleOf } from '../../models/streaming/segment.js';
 import { ProtocolError } from '../../shared/error_codes.js';
 import type { StepOutcome } from '../pipeline/contract.js';
 import type { ToWorker, WorkerInit } from './messages.js';
@@ -57,7 +58,7 @@ async function main(): Promise<void> {
     voicedGate: voicedGateOf(meta),
     numCoeffs,
     stepRule:
-      init.mode === 'streaming' ? { stepFrames: meta.stepFrames, resetAfterSilenceFrames: meta.resetAfterSilenceFrames } : undefined,
+      init.mode === 'streaming' ? { stepFrames: meta.stepFrames, ...segmentRuleOf(meta) } : undefined,
     step: (sessionId, frames, voiced) => {
       if (!states.has(sessionId)) return Promise.reject(new ProtocolError('internal', 'the model failed on this stream'));
       return new Promise<StepOutcome>((resolve, reject) => {

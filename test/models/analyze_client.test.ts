@@ -1,6 +1,6 @@
 /**
  * The evaluation's POST /v1/analyze client (models/eval/analyze_client.ts): a connection the
- * server closes under a request is sent once more (an analysis is stateless), and a failure
+ * server closes under a request is sent again, up to three attempts in all (an analysis is stateless), and a failure
  * says what failed rather than fetch's bare "fetch failed".
  */
 import assert from 'node:assert/strict';
@@ -38,20 +38,22 @@ describe('analyze client', () => {
   });
   after(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-  it('sends a request again once when the server closes the connection under it, and says so', async () => {
-    dropNext = 1;
+  it('sends a request again when the server closes the connection under it (twice here), and says so', async () => {
+    dropNext = 2;
     requests = 0;
     const retries: string[] = [];
     const answer = await analyze(url, INPUT, { hopMs: 250, smoothing: 0.5, onRetry: (reason) => retries.push(reason) });
-    assert.deepEqual(answer, ANSWER, 'the second answer');
-    assert.equal(requests, 2, 'two requests reached the server');
-    assert.equal(retries.length, 1, 'one retry reported');
+    assert.deepEqual(answer, ANSWER, 'the third answer');
+    assert.equal(requests, 3, 'three requests reached the server');
+    assert.equal(retries.length, 2, 'two retries reported');
     assert.match(retries[0]!, /POST \/v1\/analyze: fetch failed \((UND_ERR_SOCKET|ECONNRESET|EPIPE): /, `the cause is named: ${retries[0]}`);
   });
 
-  it('gives up after the second closed connection with the cause in the message', async () => {
-    dropNext = 2;
+  it('gives up after the third closed connection with the cause in the message', async () => {
+    dropNext = 3;
+    requests = 0;
     await assert.rejects(analyze(url, INPUT, { hopMs: 250, smoothing: 0.5 }), /POST \/v1\/analyze: fetch failed \((UND_ERR_SOCKET|ECONNRESET|EPIPE): /);
+    assert.equal(requests, 3, 'three attempts, no more');
   });
 
   it('does not retry a refused connection (nothing listening): the cause is named', async () => {

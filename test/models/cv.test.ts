@@ -50,6 +50,14 @@ describe('scores', () => {
     assert.equal(s.live.uar, (0.5 + 1) / 2);
     assert.equal(s.noResult, 1);
     assert.equal(s.liveHops, 3);
+    // First voiced hops: label 0 → 0 (right), label 1 → 1 (right); the second: label 0 → 1 (wrong).
+    assert.deepEqual(
+      s.liveByPosition.map((b) => [b.from, b.to, b.hops]),
+      [[1, 1, 2], [2, 2, 1], [3, 4, 0], [5, 8, 0], [9, null, 0]],
+      'hops counted by their position in the clip',
+    );
+    assert.equal(s.liveByPosition[0]?.uar, 1, 'first hops: both right');
+    assert.equal(s.liveByPosition[1]?.uar, 0, 'second hop: wrong (recall of label 0 is 0, label 1 has none)');
   });
 
   it('ECE is the hop-weighted gap between accuracy and confidence per bin', () => {

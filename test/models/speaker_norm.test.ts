@@ -95,9 +95,9 @@ describe('speaker reference of the stats head', () => {
 
   it('cuts a clip into the segments a fresh stream makes', () => {
     const v = Uint8Array.from([0, 0, 0, 0, 0, 1, 1, 0, 0, 0, 0, 1, 0, 0, 1]);
-    assert.deepEqual(segmentRanges(v, 3), [{ start: 0, end: 3 }, { start: 5, end: 10 }, { start: 11, end: 15 }], 'silence run > 3 ends a segment, the next voiced frame starts one');
-    assert.deepEqual(lastSegmentRange(v, 3), { start: 11, end: 15 }, 'the last of them');
-    assert.equal(segmentRanges(session.voiced, withRef.meta.resetAfterSilenceFrames).length >= clips.length, true, 'the joined clips make at least one segment each');
+    assert.deepEqual(segmentRanges(v, { resetAfterSilenceFrames: 3 }), [{ start: 0, end: 3 }, { start: 5, end: 10 }, { start: 11, end: 15 }], 'silence run > 3 ends a segment, the next voiced frame starts one');
+    assert.deepEqual(lastSegmentRange(v, { resetAfterSilenceFrames: 3 }), { start: 11, end: 15 }, 'the last of them');
+    assert.equal(segmentRanges(session.voiced, withRef.meta).length >= clips.length, true, 'the joined clips make at least one segment each');
   });
 
   it('streams what predictOffline computes after every chunk, the reference built from earlier segments', () => {

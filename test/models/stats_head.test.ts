@@ -48,12 +48,12 @@ function randomVoiced(n: number, seed: number): Uint8Array {
   return Uint8Array.from({ length: n }, () => (random() < 0.7 ? 1 : 0));
 }
 
-/** A cnn-attn-lstm with a stats head of random weights (a fresh head's output layer is all zeros); hidden 0 = linear. */
-function modelWithHead(seed: number, norm: { mean: number[]; std: number[] }, hidden = 0, spanFrames?: number): LoadedModel {
-  const model = createModel('cnn-attn-lstm', { windowSteps: 6, statsHead: 1, ...(hidden > 0 ? { statsHidden: hidden } : {}) }, seed);
+/** A cnn-attn-lstm with a stats head of random weights (a fresh head's output layer is all zeros); hidden 0 = linear; count: the head reads the count feature. */
+function modelWithHead(seed: number, norm: { mean: number[]; std: number[] }, hidden = 0, spanFrames?: number, count = false): LoadedModel {
+  const model = createModel('cnn-attn-lstm', { windowSteps: 6, statsHead: 1, ...(hidden > 0 ? { statsHidden: hidden } : {}), ...(count ? { statsCount: 1 } : {}) }, seed);
   const random = seededRandom(seed + 100);
   const values = (n: number, scale: number): Float32Array => Float32Array.from({ length: n }, () => (random() * 2 - 1) * scale);
-  const rows = hidden > 0 ? hidden : 4 * F;
+  const rows = hidden > 0 ? hidden : 4 * F + (count ? 1 : 0);
   const head: Record<string, tf.Tensor> = { 'stats.w': tf.tensor2d(values(rows * 8, 1), [rows, 8]), 'stats.b': tf.tensor1d(values(8, 0.5)) };
   if (hidden > 0) head['stats.b1'] = tf.tensor1d(values(hidden, 0.5));
   const loaded = toLoadedModel(metaForModel(model, { norm, ...(spanFrames === undefined ? {} : { training: spanMeta(spanFrames) }) }), { ...model.params, ...head });
@@ -176,6 +176,36 @@ describe('stats head', () => {
     assert.ok(compared > 20);
   });
 
+  it('the count feature (hyper statsCount): streams what predictOffline computes after every chunk, with and without a window, linear and hidden; it changes the answer; forwardSteps agrees', () => {
+    const norm = normOf(clips[0]!.frames);
+    const counted = [modelWithHead(7, norm, 0, undefined, true), modelWithHead(8, norm, 16, 64, true)];
+    try {
+      assert.equal(counted[0]!.params['stats.w']!.shape[0], 4 * F + 1, 'a linear head reads 4F statistics and the count');
+      assert.equal(counted[1]!.params['stats.w1']!.shape[0], 4 * F + 1, 'the hidden layer too');
+      let compared = 0;
+      for (const m of counted) for (const [i, clip] of clips.entries()) compared += checkChunks(m, clip, 90 + i);
+      assert.ok(compared > 20, `compared ${compared} results`);
+      // The same weights with the count column's weights zeroed give another answer.
+      const zeroed = toLoadedModel(counted[0]!.meta, { ...counted[0]!.params, 'stats.w': tf.concat([tf.slice(counted[0]!.params['stats.w']!, [0, 0], [4 * F, 8]), tf.zeros([1, 8])]) });
+      try {
+        const clip = clips[1]!;
+        assert.ok(maxAbsDiff(predictOffline(counted[0]!, clip.frames, clip.voiced), predictOffline(zeroed, clip.frames, clip.voiced)) > 1e-4, 'the count is not inert');
+      } finally {
+        zeroed.dispose();
+      }
+      tf.tidy(() => {
+        const frames = 64;
+        const x = tf.tensor3d(randomFrames(frames, 5, F, 1), [1, frames, F]);
+        const voiced = randomVoiced(frames, 6);
+        const all = forwardSteps(counted[0]!, x, { training: false, voiced }).arraySync();
+        const early = forward(counted[0]!, tf.slice(x, [0, 0, 0], [1, 24, F]) as tf.Tensor3D, { training: false, voiced: voiced.subarray(0, 24) }).arraySync();
+        assert.ok(maxAbsDiff(Float32Array.from(all[0]![2]!), Float32Array.from(early[0]!)) < 1e-4, 'the count after each step = the count of the prefix');
+      });
+    } finally {
+      for (const m of counted) m.dispose();
+    }
+  });
+
   it('changes the answer (the head is not inert) and forwardSteps agrees with forward', () => {
     const clip = clips[1]!;
     const plain = createModel('cnn-attn-lstm', { windowSteps: 6 }, 3);
@@ -200,39 +230,41 @@ describe('stats head', () => {
     assert.equal(numTensors(), baseline);
   });
 
-  it('a batch of streams (hidden layer in one tfjs call) equals each stream alone (host), and predictOffline', () => {
-    const mlp = modelWithHead(6, normOf(clips[0]!.frames), 16);
-    const streams = STATS_BATCH_MIN + 4;
-    const together = Array.from({ length: streams }, () => createStreamState(mlp));
-    const alone = Array.from({ length: streams }, () => createStreamState(mlp));
-    const random = seededRandom(77);
-    const clipOf = (i: number): ClipFeatures => clips[i % clips.length]!;
-    const pos = new Array<number>(streams).fill(0);
-    let compared = 0;
-    let baseline = -1;
-    for (let round = 0; round < 40; round++) {
-      if (round === 1) baseline = numTensors();
-      const requests = together.map((state, i) => {
-        const clip = clipOf(i);
-        const n = Math.min(clip.count - pos[i]!, 10 + Math.floor(random() * 40));
-        const request = { state, frames: clip.frames.subarray(pos[i]! * F, (pos[i]! + n) * F), voiced: clip.voiced.subarray(pos[i]!, pos[i]! + n) };
-        pos[i]! += n;
-        return request;
-      });
-      const batched = stepBatch(mlp, requests);
-      requests.forEach((request, i) => {
-        const [single] = stepBatch(mlp, [{ ...request, state: alone[i]! }]) as [StepResult];
-        const got = batched[i]!.probs;
-        if (got === null || single.probs === null) return assert.equal(got, single.probs);
-        assert.ok(maxAbsDiff(got, single.probs) < 1e-5, `stream ${i} round ${round}: ${maxAbsDiff(got, single.probs)}`);
-        const offline = predictOffline(mlp, clipOf(i).frames.subarray(0, pos[i]! * F), clipOf(i).voiced.subarray(0, pos[i]!));
-        assert.ok(maxAbsDiff(got, offline) < 1e-4);
-        compared++;
-      });
+  it('a batch of streams (hidden layer in one tfjs call) equals each stream alone (host), and predictOffline; with and without the count feature', () => {
+    for (const count of [false, true]) {
+      const mlp = modelWithHead(6, normOf(clips[0]!.frames), 16, undefined, count);
+      const streams = STATS_BATCH_MIN + 4;
+      const together = Array.from({ length: streams }, () => createStreamState(mlp));
+      const alone = Array.from({ length: streams }, () => createStreamState(mlp));
+      const random = seededRandom(77);
+      const clipOf = (i: number): ClipFeatures => clips[i % clips.length]!;
+      const pos = new Array<number>(streams).fill(0);
+      let compared = 0;
+      let baseline = -1;
+      for (let round = 0; round < 40; round++) {
+        if (round === 1) baseline = numTensors();
+        const requests = together.map((state, i) => {
+          const clip = clipOf(i);
+          const n = Math.min(clip.count - pos[i]!, 10 + Math.floor(random() * 40));
+          const request = { state, frames: clip.frames.subarray(pos[i]! * F, (pos[i]! + n) * F), voiced: clip.voiced.subarray(pos[i]!, pos[i]! + n) };
+          pos[i]! += n;
+          return request;
+        });
+        const batched = stepBatch(mlp, requests);
+        requests.forEach((request, i) => {
+          const [single] = stepBatch(mlp, [{ ...request, state: alone[i]! }]) as [StepResult];
+          const got = batched[i]!.probs;
+          if (got === null || single.probs === null) return assert.equal(got, single.probs);
+          assert.ok(maxAbsDiff(got, single.probs) < 1e-5, `stream ${i} round ${round}: ${maxAbsDiff(got, single.probs)}`);
+          const offline = predictOffline(mlp, clipOf(i).frames.subarray(0, pos[i]! * F), clipOf(i).voiced.subarray(0, pos[i]!));
+          assert.ok(maxAbsDiff(got, offline) < 1e-4);
+          compared++;
+        });
+      }
+      assert.equal(numTensors(), baseline, 'no tensor left behind by the batched hidden layer');
+      mlp.dispose();
+      assert.ok(compared > 100);
     }
-    assert.equal(numTensors(), baseline, 'no tensor left behind by the batched hidden layer');
-    mlp.dispose();
-    assert.ok(compared > 100);
   });
 
   it('leaks no tensors while streaming', () => {

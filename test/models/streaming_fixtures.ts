@@ -7,10 +7,11 @@
  */
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import type { LoadedModel } from '../../models/io.js';
+import { toLoadedModel, type LoadedModel } from '../../models/io.js';
 import type { TrainingMeta } from '../../models/meta.js';
 import { seededRandom } from '../../models/ops/init.js';
 import { createStreamState, predictOffline, stepBatch, type StepResult } from '../../models/streaming/runner.js';
+import { segmentRuleOf } from '../../models/streaming/segment.js';
 import { advanceStepClock, framesConsumedBy, START_CLOCK, type StepRule } from '../../models/streaming/step_clock.js';
 import { maxAbsDiff, numTensors, randomFrames, type ClipFeatures } from './model_fixtures.js';
 
@@ -72,7 +73,7 @@ export function checkChunkingInvariance(model: LoadedModel, clip: ClipFeatures, 
 export function checkBatchedEqualsAlone(model: LoadedModel, tolerance: number): void {
   const f = model.meta.featureConfig.numCoeffs;
   const random = seededRandom(40);
-  const rule: StepRule = { stepFrames: model.meta.stepFrames, resetAfterSilenceFrames: model.meta.resetAfterSilenceFrames };
+  const rule: StepRule = { stepFrames: model.meta.stepFrames, ...segmentRuleOf(model.meta) };
   const inputs = Array.from({ length: 12 }, (_, s) => {
     const clip = longClip(60 + Math.floor(random() * 200), rule.resetAfterSilenceFrames, 100 + s);
     return { clip, pos: 0, together: createStreamState(model), alone: createStreamState(model), clock: START_CLOCK };
@@ -160,6 +161,20 @@ export function itStreamsLikeOffline(subject: () => { model: LoadedModel; clips:
 
   it('batched (12 streams, interleaved random chunks) equals each stream alone; framesConsumed follows the step clock', () => {
     checkBatchedEqualsAlone(subject().model, checks.batchTolerance);
+  });
+
+  it('segment cap (meta.maxSegmentFrames 44, not a whole number of steps): equal to offline at every chunk, chunking-invariant, batched = alone', () => {
+    const { model } = subject();
+    const capped = toLoadedModel({ ...model.meta, maxSegmentFrames: 44 }, model.params);
+    try {
+      const clip = longClip(500, model.meta.resetAfterSilenceFrames, 6);
+      checkChunkingInvariance(capped, clip, tolerance);
+      checkBatchedEqualsAlone(capped, checks.batchTolerance);
+      const uncapped = predictOffline(model, clip.frames, clip.voiced);
+      assert.ok(maxAbsDiff(predictOffline(capped, clip.frames, clip.voiced), uncapped) > 1e-4, 'the cap starts a new segment inside the last speech run, so the answer changes');
+    } finally {
+      capped.dispose();
+    }
   });
 
   it('leaks no tensors over many calls', () => {

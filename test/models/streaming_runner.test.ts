@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import type { LoadedModel } from '../../models/io.js';
 import { seededRandom } from '../../models/ops/init.js';
 import { createStreamState as createAnyState, FusedStreamState, predictOffline, stepBatch, type StepResult } from '../../models/streaming/runner.js';
-import { lastSegmentRange, scanSilence } from '../../models/streaming/segment.js';
+import { lastSegmentRange, scanSilence, segmentRanges, segmentRuleOf } from '../../models/streaming/segment.js';
 import { stepLayout } from '../../models/streaming/workspace.js';
 import { advanceStepClock, framesConsumedBy, framesToNextStep, START_CLOCK, tickStepClock, type StepRule } from '../../models/streaming/step_clock.js';
 import { clipFeatures, maxAbsDiff, normOf, randomFrames, randomLoadedModel, SPEECH_FIXTURES, useWasm, type ClipFeatures } from './model_fixtures.js';
@@ -58,7 +58,7 @@ describe('streaming runner', () => {
     // The neutral clip: a leading pause and a trailing one longer than the reset rule (the
     // angry clip's audible breath opens the gate from its first frame).
     const clip = clips[0]!;
-    const { start, end } = lastSegmentRange(clip.voiced, model.meta.resetAfterSilenceFrames);
+    const { start, end } = lastSegmentRange(clip.voiced, segmentRuleOf(model.meta));
     assert.ok(start > 0 && end < clip.count, `segment ${start}–${end} of ${clip.count}`);
     const whole = predictOffline(model, clip.frames, clip.voiced);
     const trimmed = predictOffline(model, clip.frames.subarray(start * F, end * F), clip.voiced.subarray(start, end));
@@ -139,11 +139,20 @@ describe('streaming runner', () => {
 
   it('utterance rule: drop after R unvoiced frames, reset when speech resumes', () => {
     const r = model.meta.resetAfterSilenceFrames;
-    assert.deepEqual(scanSilence(Uint8Array.from([1, 0, 0, 0, 1, 0, 0]), 0, 3), { resetIndex: 4, usedEnd: 7, silenceRun: 2 });
-    assert.deepEqual(scanSilence(Uint8Array.from([1, 0, 0, 0, 0, 0]), 0, 3), { resetIndex: -1, usedEnd: 4, silenceRun: 5 });
-    assert.deepEqual(scanSilence(Uint8Array.from([0, 1, 1]), 4, 3), { resetIndex: 1, usedEnd: 3, silenceRun: 0 });
-    assert.deepEqual(scanSilence(Uint8Array.from([0, 0]), 4, 3), { resetIndex: -1, usedEnd: 0, silenceRun: 6 });
-    assert.deepEqual(lastSegmentRange(Uint8Array.from([0, 0, 0, 0, 1, 1, 0]), 3), { start: 4, end: 7 });
+    const counters0 = { silenceRun: 0, segmentFrames: 0 };
+    const r3 = { resetAfterSilenceFrames: 3 };
+    assert.deepEqual(scanSilence(Uint8Array.from([1, 0, 0, 0, 1, 0, 0]), counters0, r3), { resetIndex: 4, usedEnd: 7, silenceRun: 2, segmentFrames: 3 });
+    assert.deepEqual(scanSilence(Uint8Array.from([1, 0, 0, 0, 0, 0]), counters0, r3), { resetIndex: -1, usedEnd: 4, silenceRun: 5, segmentFrames: 4 }, 'dropped frames are not counted');
+    assert.deepEqual(scanSilence(Uint8Array.from([0, 1, 1]), { silenceRun: 4, segmentFrames: 10 }, r3), { resetIndex: 1, usedEnd: 3, silenceRun: 0, segmentFrames: 2 });
+    assert.deepEqual(scanSilence(Uint8Array.from([0, 0]), { silenceRun: 4, segmentFrames: 10 }, r3), { resetIndex: -1, usedEnd: 0, silenceRun: 6, segmentFrames: 10 });
+    assert.deepEqual(lastSegmentRange(Uint8Array.from([0, 0, 0, 0, 1, 1, 0]), r3), { start: 4, end: 7 });
+    // The segment cap: a voiced frame after M fed frames starts a new segment (unvoiced fed frames count).
+    const capped = { resetAfterSilenceFrames: 3, maxSegmentFrames: 4 };
+    assert.deepEqual(scanSilence(new Uint8Array(10).fill(1), counters0, capped), { resetIndex: 8, usedEnd: 10, silenceRun: 0, segmentFrames: 2 });
+    assert.deepEqual(segmentRanges(new Uint8Array(10).fill(1), capped), [{ start: 0, end: 4 }, { start: 4, end: 8 }, { start: 8, end: 10 }]);
+    assert.deepEqual(segmentRanges(Uint8Array.from([1, 1, 1, 0, 1, 1]), capped), [{ start: 0, end: 4 }, { start: 4, end: 6 }], 'the tail frame counts toward the cap');
+    assert.deepEqual(segmentRanges(Uint8Array.from([1, 1, 1, 0, 0, 0, 0, 1]), capped), [{ start: 0, end: 6 }, { start: 7, end: 8 }], 'a pause ends it as before');
+    assert.deepEqual(scanSilence(Uint8Array.from([1, 1]), { silenceRun: 0, segmentFrames: 3 }, capped), { resetIndex: 1, usedEnd: 2, silenceRun: 0, segmentFrames: 1 }, 'the count carries across chunks');
 
     const state = createStreamState(model);
     const speech = randomFrames(200, 5);
@@ -173,9 +182,10 @@ describe('streaming runner', () => {
 
   it('step clock: agrees with what stepBatch consumes on random voiced patterns, any chunking', () => {
     const small = randomLoadedModel(12, { meta: { norm: normOf(clips[0]!.frames), resetAfterSilenceFrames: 6 } });
+    const smallCapped = randomLoadedModel(14, { meta: { norm: normOf(clips[0]!.frames), resetAfterSilenceFrames: 6, maxSegmentFrames: 29 } });
     try {
-      for (const m of [small, model]) {
-        const rule: StepRule = { stepFrames: m.meta.stepFrames, resetAfterSilenceFrames: m.meta.resetAfterSilenceFrames };
+      for (const m of [small, smallCapped, model]) {
+        const rule: StepRule = { stepFrames: m.meta.stepFrames, ...segmentRuleOf(m.meta) };
         for (const seed of [1, 2, 3, 4]) {
           const n = 12 * rule.resetAfterSilenceFrames + 200;
           const voiced = randomVoicedPattern(n, rule.resetAfterSilenceFrames, seed);
@@ -192,11 +202,13 @@ describe('streaming runner', () => {
             assert.equal(res.framesConsumed, framesConsumedBy(clock), `seed ${seed}, after ${pos} frames`);
             assert.equal(state.pendingFrames, clock.pendingFrames);
             assert.equal(state.silenceRun, clock.silenceRun);
+            assert.equal(state.segmentFrames, clock.segmentFrames);
           }
         }
       }
     } finally {
       small.dispose();
+      smallCapped.dispose();
     }
   });
 

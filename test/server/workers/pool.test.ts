@@ -12,6 +12,7 @@ import { lastValueFrom, of, toArray } from 'rxjs';
 import { selectEngine } from '../../../models/engine.js';
 import { loadModel, type LoadedModel } from '../../../models/io.js';
 import { voicedGateOf } from '../../../models/meta.js';
+import { segmentRuleOf } from '../../../models/streaming/segment.js';
 import { createRandomModel } from '../../../models/random_model.js';
 import type { ServerMode } from '../../../server/config.js';
 import { InferencePool } from '../../../server/workers/batcher.js';
@@ -51,7 +52,7 @@ function alone(model: LoadedModel, mode: ServerMode, bytes: Uint8Array): Promise
   const { meta } = model;
   const stream: InferenceStream = {
     sessionId: 'alone',
-    stepRule: mode === 'streaming' ? { stepFrames: meta.stepFrames, resetAfterSilenceFrames: meta.resetAfterSilenceFrames } : undefined,
+    stepRule: mode === 'streaming' ? { stepFrames: meta.stepFrames, ...segmentRuleOf(meta) } : undefined,
     numCoeffs: meta.featureConfig.numCoeffs,
     step: (frames, voiced) => new Promise<StepOutcome>((resolve, reject) => void states.round([{ sessionId: 'alone', frames, voiced, resolve, reject }])),
     close: () => states.release('alone'),
@@ -105,4 +106,23 @@ describe('inference pool', () => {
       }
     });
   }
+
+  it('streaming: a model with a segment cap (meta.maxSegmentFrames) is cut in the worker as here, and the cap changes the results', async () => {
+    const capped = await createRandomModel('cnn-attn-lstm', 7, { meta: { maxSegmentFrames: 40 } });
+    const cappedModel = await loadModel(capped.dir);
+    const pool = await InferencePool.start({ modelDir: capped.dir, engine: 'auto', mode: 'streaming', maxBatchStreams: 16, batchWindowMs: 2 }, 1);
+    try {
+      const s = throughPool(pool, 'capped', clips[0] as Uint8Array);
+      await s.done;
+      const expected = await alone(cappedModel, 'streaming', clips[0] as Uint8Array);
+      assertResultsClose(s.results.map((r) => r.message), expected.map((r) => r.message), 'capped stream', TOLERANCE);
+      const uncapped = await alone(model, 'streaming', clips[0] as Uint8Array);
+      const differs = expected.some((r, i) => r.message.voiced && JSON.stringify(r.message.probs) !== JSON.stringify(uncapped[i]?.message.probs));
+      assert.ok(differs, 'a 0.4 s cap starts new segments inside the speech, so some voiced hop differs from the uncapped model');
+      s.handle.close();
+    } finally {
+      await pool.close();
+      cappedModel.dispose();
+    }
+  });
 });
