@@ -6,6 +6,7 @@
  * ones (meta.speakerNorm, models/streaming/speaker_reference.ts; n0 = 8 is the recipe);
  * `--prefixes <k>` adds k cuts of each clip version part-way through its segment (what a
  * live hop's head reads before the utterance ends), labelled with the clip's label;
+ * `--prefix-weight <w>` weighs each cut's loss w against a whole clip's 1 (default 1);
  * `--count` lets the head read how many voiced frames its statistics cover (hyper statsCount)
  *
  * Adds a fitted stats head (models/architectures/stats_head.ts) to trained, uncalibrated
@@ -77,6 +78,8 @@ export async function addStatsHead(
     prefixesPerVersion?: number;
     /** The head reads the count feature (hyper statsCount); default false. */
     count?: boolean;
+    /** Loss weight of each part-way cut against a whole clip's 1; default 1. */
+    prefixWeight?: number;
   },
 ): Promise<void> {
   const { dataDir, cacheDir, outDir, log, id, fit: config } = options;
@@ -103,13 +106,18 @@ export async function addStatsHead(
       }
     }
   }
+  const prefixCount = xs.length - plainCount;
   const prior = options.speakerNormPrior ?? null;
   const speaker = prior === null ? null : speakerNormOf(meta, items, { dataDir, cacheDir, span, prior, count, plain: xs.map((x, i) => ({ x, y: ys[i]! })) });
   if (speaker !== null) ({ xs, ys } = speaker);
-  const fit = fitStatsHead(xs, ys, meta.labels.length, config);
+  const prefixWeight = options.prefixWeight ?? 1;
+  if (!(prefixWeight > 0)) throw new Error(`prefix weight: expected > 0, got ${prefixWeight}`);
+  // The cuts sit right after the plain examples (speakerNormOf keeps those first, cuts included).
+  const weights = prefixWeight === 1 ? undefined : xs.map((_, i) => (i >= plainCount && i < plainCount + prefixCount ? prefixWeight : 1));
+  const fit = fitStatsHead(xs, ys, meta.labels.length, config, weights);
   log(
     `${meta.id}: stats head fitted on ${xs.length} examples: ${items.length} clips × versions (${speakers.length} speakers; ${skipped.length} skipped)` +
-      (prefixes === 0 ? '' : `, ${xs.length - plainCount - (speaker?.withHistory ?? 0)} of them cut part-way (${prefixes} per version)`) +
+      (prefixes === 0 ? '' : `, ${prefixCount} of them cut part-way (${prefixes} per version, weight ${prefixWeight})`) +
       (speaker === null ? '' : `, ${speaker.withHistory} of them re-referenced to a history of the speaker (n0 ${prior})`),
   );
   const dim = xs[0]!.length;
@@ -132,7 +140,7 @@ export async function addStatsHead(
         examples: xs.length,
         clips: items.length,
         speakers,
-        ...(prefixes === 0 ? {} : { prefixesPerVersion: prefixes }),
+        ...(prefixes === 0 ? {} : { prefixesPerVersion: prefixes, prefixWeight }),
         ...(speaker === null ? {} : { speakerNorm: { historySizes: HISTORY_SIZES, drawsPerClip: HISTORY_DRAWS_PER_CLIP, examplesWithHistory: speaker.withHistory } }),
       },
     },
@@ -183,6 +191,7 @@ async function main(): Promise<void> {
       'speaker-norm': { type: 'string' },
       prefixes: { type: 'string' },
       count: { type: 'boolean' },
+      'prefix-weight': { type: 'string' },
       'cache-dir': { type: 'string' },
       help: { type: 'boolean' },
     },
@@ -217,6 +226,7 @@ async function main(): Promise<void> {
         speakerNormPrior: values['speaker-norm'] === undefined ? null : Number(values['speaker-norm']),
         prefixesPerVersion: values.prefixes === undefined ? 0 : Number(values.prefixes),
         count: values.count === true,
+        prefixWeight: values['prefix-weight'] === undefined ? 1 : Number(values['prefix-weight']),
       });
     } finally {
       model.dispose();

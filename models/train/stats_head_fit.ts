@@ -100,11 +100,12 @@ export function moments(rows: readonly Float64Array[]): { mean: Float64Array; va
   return { mean, variance };
 }
 
-/** Fits the head on raw statistics `xs` with labels `ys`. */
-export function fitStatsHead(xs: readonly Float64Array[], ys: readonly number[], classes: number, config: StatsHeadFitConfig = DEFAULT_STATS_HEAD_FIT): StatsHeadWeights {
+/** Fits the head on raw statistics `xs` with labels `ys`, each example's loss weighted by `weights` (default 1 each). */
+export function fitStatsHead(xs: readonly Float64Array[], ys: readonly number[], classes: number, config: StatsHeadFitConfig = DEFAULT_STATS_HEAD_FIT, weights?: readonly number[]): StatsHeadWeights {
   if (!Number.isInteger(config.hidden) || config.hidden < 0) throw new Error(`hidden: expected an integer ≥ 0, got ${config.hidden}`);
   const dim = xs[0]?.length;
   if (dim === undefined || xs.length !== ys.length) throw new Error(`expected as many labels as examples (≥ 1), got ${xs.length} examples, ${ys.length} labels`);
+  if (weights !== undefined && (weights.length !== xs.length || weights.some((w) => !(w >= 0)))) throw new Error(`weights: expected ${xs.length} weights ≥ 0, got ${weights.length}`);
   const { mean, variance } = moments(xs);
   const sd = Float64Array.from(variance, (v) => Math.sqrt(v) + 1e-6);
   const standard = new Float32Array(xs.length * dim);
@@ -119,6 +120,7 @@ export function fitStatsHead(xs: readonly Float64Array[], ys: readonly number[],
   const vars = [w, b, ...(w1 !== null && b1 !== null ? [w1, b1] : [])];
   const X = tf.tensor2d(standard, [xs.length, dim]);
   const Y = tf.oneHot(tf.tensor1d(Array.from(ys), 'int32'), classes).toFloat();
+  const W = weights === undefined ? null : tf.tensor1d(Array.from(weights));
   const optimizer = tf.train.adam(config.learningRate);
   const logits = (step: number): tf.Tensor2D => {
     if (w1 === null || b1 === null) return tf.add(tf.matMul(X, w), b);
@@ -129,14 +131,15 @@ export function fitStatsHead(xs: readonly Float64Array[], ys: readonly number[],
     for (let s = 0; s < config.steps; s++) {
       optimizer.minimize(() => {
         const decay = [w, ...(w1 === null ? [] : [w1])].reduce((acc: tf.Tensor, v) => tf.add(acc, tf.sum(tf.square(v))), tf.scalar(0));
-        return tf.add(tf.losses.softmaxCrossEntropy(Y, logits(s)), tf.mul(config.l2, decay)) as tf.Scalar;
+        const loss = W === null ? tf.losses.softmaxCrossEntropy(Y, logits(s)) : tf.losses.softmaxCrossEntropy(Y, logits(s), W);
+        return tf.add(loss, tf.mul(config.l2, decay)) as tf.Scalar;
       }, false, vars);
     }
     if (w1 === null || b1 === null) return { w1: null, b1: null, ...foldStandardisation(w.dataSync() as Float32Array, b.dataSync() as Float32Array, mean, sd, classes) };
     const first = foldStandardisation(w1.dataSync() as Float32Array, b1.dataSync() as Float32Array, mean, sd, hidden);
     return { w1: first.w, b1: first.b, w: Float32Array.from(w.dataSync()), b: Float32Array.from(b.dataSync()) };
   } finally {
-    tf.dispose([...vars, X, Y]);
+    tf.dispose([...vars, X, Y, ...(W === null ? [] : [W])]);
     optimizer.dispose();
   }
 }

@@ -44,6 +44,22 @@ describe('stats head fitting', () => {
     assert.ok(right / xs.length > 0.95, `accuracy on raw inputs ${right}/${xs.length}`);
   });
 
+  it('example weights: copies with flipped labels weighted 0 change nothing, and bad weights are refused', () => {
+    const { xs, ys } = twoClasses(200, 4);
+    const config = { hidden: 0, dropout: 0, seed: 1, l2: 1e-3, steps: 200, learningRate: 0.05 };
+    const flipped = ys.map((y) => 1 - y);
+    const accuracy = (w: ReturnType<typeof fitStatsHead>): number =>
+      xs.filter((x, i) => {
+        const z = [0, 1].map((k) => w.b[k]! + x.reduce((s, v, j) => s + v * w.w[j * 2 + k]!, 0));
+        return (z[1]! > z[0]! ? 1 : 0) === ys[i];
+      }).length / xs.length;
+    const ignored = fitStatsHead([...xs, ...xs], [...ys, ...flipped], 2, config, [...ys.map(() => 1), ...ys.map(() => 0)]);
+    assert.ok(accuracy(ignored) > 0.95, `flipped copies at weight 0: accuracy ${accuracy(ignored)}`);
+    const outweighed = fitStatsHead([...xs, ...xs], [...ys, ...flipped], 2, config, [...ys.map(() => 0.2), ...ys.map(() => 1)]);
+    assert.ok(accuracy(outweighed) < 0.05, `flipped copies at weight 1 against 0.2: accuracy ${accuracy(outweighed)}`);
+    assert.throws(() => fitStatsHead(xs, ys, 2, config, [1]), /weights: expected 200 weights/);
+  });
+
   it('speaker-reference examples: the plain ones first, then one per draw with a history', () => {
     const prng = new Prng(2);
     const rows = Array.from({ length: 12 }, (_, i) => ({ u: Float64Array.of(prng.normal(), prng.normal()), y: i % 3, speaker: i < 6 ? 'a' : 'b' }));
