@@ -15,6 +15,8 @@
  * that comes after M fed frames of one segment also starts a new one, so a segment that never
  * pauses — speech under a babble that holds the voice gate open — is heard as utterances of
  * at most about M frames, as long as the training spans, instead of one that lasts minutes.
+ * (Measured on v5's folds: no gain in babble sessions at M = 800 or 400, so no shipped model
+ * sets it; models/README.md, "Sessions in continuous noise".)
  */
 import type { SegmentRule } from './segment_rule.js';
 import type { StreamStateBase } from './stream_state_base.js';
@@ -79,7 +81,7 @@ export function lastSegmentRange(voiced: Uint8Array, rule: SegmentRule): { start
 /**
  * Every segment of a whole clip as a fresh stream cuts it, in order: frames [start, end) of
  * each feed the model (the last one is lastSegmentRange's). A segment ends where its silence
- * run passes R or where the next one starts.
+ * run passes R or where the next one starts (after a pause, or at the cap).
  */
 export function segmentRanges(voiced: Uint8Array, rule: SegmentRule): { start: number; end: number }[] {
   const r = rule.resetAfterSilenceFrames;

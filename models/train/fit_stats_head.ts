@@ -94,6 +94,8 @@ export async function addStatsHead(
   let ys = items.flatMap((it) => it.versions.map(() => it.labelIdx));
   const prefixes = options.prefixesPerVersion ?? 0;
   if (!Number.isInteger(prefixes) || prefixes < 0) throw new Error(`prefixes: expected an integer ≥ 0, got ${prefixes}`);
+  const prefixWeight = options.prefixWeight ?? 1;
+  if (!(prefixWeight > 0)) throw new Error(`prefix weight: expected > 0, got ${prefixWeight}`);
   const plainCount = xs.length;
   if (prefixes > 0) {
     const prng = new Prng(trainingField<number>(meta, 'seed') + 2);
@@ -110,8 +112,6 @@ export async function addStatsHead(
   const prior = options.speakerNormPrior ?? null;
   const speaker = prior === null ? null : speakerNormOf(meta, items, { dataDir, cacheDir, span, prior, count, plain: xs.map((x, i) => ({ x, y: ys[i]! })) });
   if (speaker !== null) ({ xs, ys } = speaker);
-  const prefixWeight = options.prefixWeight ?? 1;
-  if (!(prefixWeight > 0)) throw new Error(`prefix weight: expected > 0, got ${prefixWeight}`);
   // The cuts sit right after the plain examples (speakerNormOf keeps those first, cuts included).
   const weights = prefixWeight === 1 ? undefined : xs.map((_, i) => (i >= plainCount && i < plainCount + prefixCount ? prefixWeight : 1));
   const fit = fitStatsHead(xs, ys, meta.labels.length, config, weights);
