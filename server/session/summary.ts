@@ -58,6 +58,21 @@ export class SummaryAccumulator {
     }
   }
 
+  /**
+   * Adds another accumulator's totals (sums, voiced hops and time, latest and final hop
+   * ends). A pooled summary built this way from per-channel accumulators, in channel order,
+   * has the same floating-point sums whatever order the channels' hops arrived in.
+   */
+  absorb(other: SummaryAccumulator): void {
+    other.sums.forEach((v, i) => {
+      this.sums[i] = (this.sums[i] ?? 0) + v;
+    });
+    this.voicedHops += other.voicedHops;
+    this.voicedMs += other.voicedMs;
+    this.hopEndMs = Math.max(this.hopEndMs, other.hopEndMs);
+    if (other.finalEndMs !== null) this.finalEndMs = Math.max(this.finalEndMs ?? 0, other.finalEndMs);
+  }
+
   private closeSegment(): void {
     if (this.open === null) return;
     this.segments.push({

@@ -81,4 +81,29 @@ describe('summary', () => {
       [190, 300],
     );
   });
+
+  it('separate channels: the pooled mean does not depend on how the channels\' hops interleave', () => {
+    // Three neutral probabilities whose float sum differs in the last place by order, and
+    // whose mean sits on a rounding edge of the summary's 6 decimals (found by search).
+    const [a, b, c] = [0.10478115296213941, 0.0568378346771178, 0.18809551236074276];
+    const hop = (seq: number, channel: number, neutral: number): EmotionMessage => ({
+      ...message(seq, 'happy', 0.5, true),
+      channel,
+      probs: { neutral, happy: 0.5, angry: 0.5 - neutral },
+    });
+    const build = (order: EmotionMessage[]): string => {
+      const summaries = new ChannelSummaries(LABELS, 2);
+      for (const m of order) summaries.push(m, m.endMs);
+      return JSON.stringify(summaries.build());
+    };
+    assert.notEqual(round6((((0 + a) + b) + c) / 3), round6((((0 + a) + c) + b) / 3), 'the values do straddle a rounding edge');
+    const first = build([hop(0, 0, a), hop(0, 1, b), hop(1, 0, c)]);
+    const second = build([hop(0, 0, a), hop(1, 0, c), hop(0, 1, b)]);
+    assert.equal(first, second, 'the same summary, byte for byte');
+    assert.equal((JSON.parse(first) as { mean: Record<string, number> }).mean['neutral'], round6((((0 + a) + c) + b) / 3), 'channel 0 then channel 1');
+  });
 });
+
+function round6(value: number): number {
+  return Math.round(value * 1e6) / 1e6;
+}
