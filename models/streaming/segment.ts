@@ -18,7 +18,7 @@
  * (Measured on v5's folds: no gain in babble sessions at M = 800 or 400, so no shipped model
  * sets it; models/README.md, "Sessions in continuous noise".)
  */
-import type { SegmentRule } from './segment_rule.js';
+import { startsSegment, type SegmentRule } from './segment_rule.js';
 import type { StreamStateBase } from './stream_state_base.js';
 
 export { segmentRuleOf, type SegmentRule } from './segment_rule.js';
@@ -36,11 +36,6 @@ export interface SilenceScan extends SegmentCounters {
   resetIndex: number;
   /** Frames [max(resetIndex, 0), usedEnd) feed the model; frames from usedEnd on are dropped. */
   usedEnd: number;
-}
-
-/** Does a voiced frame after these counters start a new segment? */
-function startsSegment(silenceRun: number, segmentFrames: number, rule: SegmentRule): boolean {
-  return silenceRun >= rule.resetAfterSilenceFrames || segmentFrames >= (rule.maxSegmentFrames ?? Infinity);
 }
 
 export function scanSilence(voiced: Uint8Array, before: SegmentCounters, rule: SegmentRule): SilenceScan {

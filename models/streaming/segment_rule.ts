@@ -10,6 +10,11 @@ export interface SegmentRule {
   maxSegmentFrames?: number;
 }
 
+/** Does a voiced frame after these counters start a new segment (after a pause, or at the cap)? */
+export function startsSegment(silenceRun: number, segmentFrames: number, rule: SegmentRule): boolean {
+  return silenceRun >= rule.resetAfterSilenceFrames || segmentFrames >= (rule.maxSegmentFrames ?? Infinity);
+}
+
 /** The rule of a model's meta (no cap unless it sets one). */
 export function segmentRuleOf(meta: { resetAfterSilenceFrames: number; maxSegmentFrames?: number }): SegmentRule {
   return meta.maxSegmentFrames === undefined ? { resetAfterSilenceFrames: meta.resetAfterSilenceFrames } : { resetAfterSilenceFrames: meta.resetAfterSilenceFrames, maxSegmentFrames: meta.maxSegmentFrames };

@@ -13,7 +13,7 @@
  * flags, because a chunk's last reset / first drop leave the same pending count as this
  * frame-by-frame walk (test/models/streaming_runner.test.ts checks it on random patterns).
  */
-import type { SegmentRule } from './segment.js';
+import { startsSegment, type SegmentRule } from './segment_rule.js';
 
 export interface StepRule extends SegmentRule {
   /** Frames per model step, ≥ 1 (meta.stepFrames). */
@@ -38,7 +38,7 @@ export function tickStepClock(clock: StepClock, voiced: number, rule: StepRule):
   const framesSeen = clock.framesSeen + 1;
   if (voiced !== 0) {
     // A reset discards the pending partial step; this frame is the segment's first.
-    const reset = clock.silenceRun >= rule.resetAfterSilenceFrames || clock.segmentFrames >= (rule.maxSegmentFrames ?? Infinity);
+    const reset = startsSegment(clock.silenceRun, clock.segmentFrames, rule);
     const before = reset ? 0 : clock.pendingFrames;
     return { silenceRun: 0, segmentFrames: reset ? 1 : clock.segmentFrames + 1, pendingFrames: (before + 1) % rule.stepFrames, framesSeen };
   }
