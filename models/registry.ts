@@ -11,6 +11,13 @@ export const DEFAULT_MODEL_ID = 'ravdess-cnn-attn-lstm-v6';
 export const DEFAULT_MODEL_DIR = resolve(MODELS_DIR, DEFAULT_MODEL_ID);
 
 /**
+ * A second shipped model for noisy rooms (serve it with SER_MODEL_DIR): v6's head on a
+ * network trained with babble on its wideband copies (recipe r18; models/README.md, "For
+ * noisy rooms").
+ */
+export const BABBLE_MODEL_DIR = resolve(MODELS_DIR, 'ravdess-cnn-attn-lstm-v6-babble');
+
+/**
  * The cross-validation run of the shipped model's recipe (`npm run cv`): five fold models,
  * each trained without its four held-out actors, and their scores (cv-report.md).
  */

@@ -1,8 +1,8 @@
 /**
  * The shipped model and its recipe on real RAVDESS audio (../shared/data; skips with a
  * message when it is absent — it is present in CI):
- * 1. streaming = offline: on actors 17–20 every clip gets the same label from the
- *    incremental runner (random chunk sizes, 32 streams batched) as from forward() at once;
+ * 1. streaming = offline, for the default and the noisy-room model: on actors 17–20 every
+ *    clip gets the same label from the incremental runner (random chunk sizes, 32 streams batched) as from forward() at once;
  * 2. a regression check of the shipped RECIPE on speakers it never saw: the committed
  *    model of CV fold 5 (trained on actors 01–16 by `npm run cv`) is served by the real
  *    server and scored on actors 17–20 through POST /v1/analyze, the path the CV table uses.
@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { selectEngine } from '../../models/engine.js';
 import { loadModel } from '../../models/io.js';
-import { DEFAULT_MODEL_DIR, SHIPPED_RECIPE_CV_DIR } from '../../models/registry.js';
+import { BABBLE_MODEL_DIR, DEFAULT_MODEL_DIR, SHIPPED_RECIPE_CV_DIR } from '../../models/registry.js';
 import { evaluateModel } from '../../models/train/evaluate_run.js';
 import { evaluateCv } from '../../models/eval/cv_eval.js';
 import { soxAvailable } from '../../models/eval/conditions.js';
@@ -32,9 +32,9 @@ const MIN_FOLD5_TELEPHONE_UAR = 0.36;
 const skip = existsSync(DATA_DIR) ? false : `RAVDESS data not found at ${DATA_DIR}: shipped-model accuracy tests skipped`;
 if (skip) console.log(`# ${skip}`);
 
-test('shipped model: actors 17–20, offline and streaming agree clip by clip', { skip }, async () => {
+for (const [name, dir] of [['shipped model', DEFAULT_MODEL_DIR], ['noisy-room model', BABBLE_MODEL_DIR]] as const) test(`${name}: actors 17–20, offline and streaming agree clip by clip`, { skip }, async () => {
   await selectEngine('wasm');
-  const model = await loadModel(DEFAULT_MODEL_DIR);
+  const model = await loadModel(dir);
   try {
     const result = evaluateModel(model, {
       dataDir: DATA_DIR,
