@@ -15,6 +15,7 @@ import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { selectEngine } from '../engine.js';
 import { loadModel } from '../io.js';
+import { RAVDESS_LABELS } from '../registry.js';
 import { voicedGateOf } from '../meta.js';
 import { foldDirs } from '../train/cv_dirs.js';
 import { scanDataset } from '../train/dataset.js';
@@ -90,7 +91,7 @@ async function main(): Promise<void> {
   const cacheDir = resolve(values['cache-dir'] ?? '.cache/features');
   const runs = values.cv.split(',').map((d) => resolve(d));
   const folds = values.folds?.split(',').map(Number) ?? [1, 2, 3, 4, 5];
-  const labels = ['neutral', 'calm', 'happy', 'sad', 'angry', 'fearful', 'disgust', 'surprised'];
+  const labels = RAVDESS_LABELS;
   const names = [...runs.map((r) => basename(r)), 'ensemble'];
   const table: Record<string, { wide: number[]; tel: number[] }> = Object.fromEntries(names.map((n) => [n, { wide: [], tel: [] }]));
   for (const k of folds) {
