@@ -2,7 +2,8 @@
  * The shipped model and its recipe on real RAVDESS audio (../shared/data; skips with a
  * message when it is absent — it is present in CI):
  * 1. streaming = offline, for the default and the noisy-room model: on actors 17–20 every
- *    clip gets the same label from the incremental runner (random chunk sizes, 32 streams batched) as from forward() at once;
+ *    clip gets the same label from the incremental runner (random chunk sizes, 32 streams
+ *    batched) as from forward() at once;
  * 2. a regression check of the shipped RECIPE on speakers it never saw: the committed
  *    model of CV fold 5 (trained on actors 01–16 by `npm run cv`) is served by the real
  *    server and scored on actors 17–20 through POST /v1/analyze, the path the CV table uses.
@@ -32,30 +33,35 @@ const MIN_FOLD5_TELEPHONE_UAR = 0.36;
 const skip = existsSync(DATA_DIR) ? false : `RAVDESS data not found at ${DATA_DIR}: shipped-model accuracy tests skipped`;
 if (skip) console.log(`# ${skip}`);
 
-for (const [name, dir] of [['shipped model', DEFAULT_MODEL_DIR], ['noisy-room model', BABBLE_MODEL_DIR]] as const) test(`${name}: actors 17–20, offline and streaming agree clip by clip`, { skip }, async () => {
-  await selectEngine('wasm');
-  const model = await loadModel(dir);
-  try {
-    const result = evaluateModel(model, {
-      dataDir: DATA_DIR,
-      layout: 'ravdess',
-      speakers: ['17', '18', '19', '20'],
-      telephone: false,
-      modes: ['offline', 'streaming'],
-      cacheDir: null,
-      seed: 7,
-      log: () => undefined,
-    });
-    assert.equal(result.clips, 240);
-    const { offline, streaming } = result;
-    assert.ok(offline && streaming, 'both modes ran');
-    const disagreements = result.predictions.filter((p) => p.offline !== p.streaming);
-    assert.equal(disagreements.length, 0, `streaming and offline labels differ on ${disagreements.map((p) => p.clip).join(', ')}`);
-    assert.ok(offline.uar >= MIN_TRAINED_UAR, `offline UAR ${offline.uar} below ${MIN_TRAINED_UAR}`);
-  } finally {
-    model.dispose();
-  }
-});
+/** The models under models/ that a user can serve: the default and the noisy-room one. */
+const SERVED_MODELS = [['shipped model', DEFAULT_MODEL_DIR], ['noisy-room model', BABBLE_MODEL_DIR]] as const;
+
+for (const [name, dir] of SERVED_MODELS) {
+  test(`${name}: actors 17–20, offline and streaming agree clip by clip`, { skip }, async () => {
+    await selectEngine('wasm');
+    const model = await loadModel(dir);
+    try {
+      const result = evaluateModel(model, {
+        dataDir: DATA_DIR,
+        layout: 'ravdess',
+        speakers: ['17', '18', '19', '20'],
+        telephone: false,
+        modes: ['offline', 'streaming'],
+        cacheDir: null,
+        seed: 7,
+        log: () => undefined,
+      });
+      assert.equal(result.clips, 240);
+      const { offline, streaming } = result;
+      assert.ok(offline && streaming, 'both modes ran');
+      const disagreements = result.predictions.filter((p) => p.offline !== p.streaming);
+      assert.equal(disagreements.length, 0, `streaming and offline labels differ on ${disagreements.map((p) => p.clip).join(', ')}`);
+      assert.ok(offline.uar >= MIN_TRAINED_UAR, `offline UAR ${offline.uar} below ${MIN_TRAINED_UAR}`);
+    } finally {
+      model.dispose();
+    }
+  });
+}
 
 test('shipped recipe, CV fold 5 (actors 17–20 held out), through the real server: final UAR above the floors', { skip }, async () => {
   const withSox = soxAvailable();
