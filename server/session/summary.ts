@@ -79,7 +79,7 @@ export class SummaryAccumulator {
       startMs: this.open.startMs,
       endMs: this.open.endMs,
       label: this.open.label,
-      confidence: round(this.open.confidenceSum / this.open.hops),
+      confidence: round6(this.open.confidenceSum / this.open.hops),
     });
     this.open = null;
   }
@@ -92,7 +92,7 @@ export class SummaryAccumulator {
     let best = -1;
     this.labels.forEach((label, i) => {
       const p = this.voicedHops > 0 ? (this.sums[i] ?? 0) / this.voicedHops : 1 / this.labels.length;
-      mean[label] = round(p);
+      mean[label] = round6(p);
       if (p > best) {
         best = p;
         dominant = label;
@@ -100,15 +100,16 @@ export class SummaryAccumulator {
     });
     return {
       type: 'summary',
-      durationMs: round(durationMs),
-      voicedMs: round(this.voicedMs),
+      durationMs: round6(durationMs),
+      voicedMs: round6(this.voicedMs),
       mean,
       dominant,
-      segments: this.segments.map((s) => ({ ...s, endMs: Math.min(s.endMs, round(durationMs)) })),
+      segments: this.segments.map((s) => ({ ...s, endMs: Math.min(s.endMs, round6(durationMs)) })),
     };
   }
 }
 
-function round(value: number): number {
+/** The summary's rounding: 6 decimals. */
+export function round6(value: number): number {
   return Math.round(value * 1e6) / 1e6;
 }

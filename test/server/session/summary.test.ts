@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ChannelSummaries } from '../../../server/session/channel_summary.js';
-import { SummaryAccumulator } from '../../../server/session/summary.js';
+import { round6, SummaryAccumulator } from '../../../server/session/summary.js';
 import type { EmotionMessage } from '../../../shared/protocol.js';
 
 const LABELS = ['neutral', 'happy', 'angry'];
@@ -103,7 +103,3 @@ describe('summary', () => {
     assert.equal((JSON.parse(first) as { mean: Record<string, number> }).mean['neutral'], round6((((0 + a) + c) + b) / 3), 'channel 0 then channel 1');
   });
 });
-
-function round6(value: number): number {
-  return Math.round(value * 1e6) / 1e6;
-}
