@@ -5,11 +5,12 @@
  * answer of `predictExamples`, one clip per stream, so no speaker reference — on wideband
  * and on the steep telephone simulation (300–3400 Hz + μ-law at 8 kHz, `telephoneDegrade`;
  * not the server CV's sox set). The ensemble is the mean of the members' log-probabilities.
- * Answers are cached under .cache/ensemble-probe/<run>-fold<k>.json.
+ * Answers are cached under .cache/ensemble-probe/<run>-fold<k>-<hash of the fold's weights>.json.
  *
  *   node --import tsx models/experiments/ensemble_probe.ts --data <dir> \
  *     --cv models/cv/r14-count-prefix03-stats-cal,models/cv/r18-babble-count-prefix03-stats-cal [--folds 1,2]
  */
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -27,10 +28,12 @@ import { uar } from './probe_common.js';
 interface Answers { truthWide: number[]; truthTel: number[]; wide: number[][]; tel: number[][]; netWide: number[][]; netTel: number[][] }
 
 async function answersOf(cvDir: string, foldIndex: number, dataDir: string, cacheDir: string): Promise<Answers> {
-  const file = join(resolve('.cache/ensemble-probe'), `${basename(cvDir)}-fold${foldIndex}.json`);
-  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as Answers;
   const fold = foldDirs(cvDir).find((f) => f.index === foldIndex);
   if (fold === undefined) throw new Error(`expected fold ${foldIndex} in ${cvDir}`);
+  // Keyed on the fold's weights, so a refitted or recalibrated fold is answered afresh.
+  const weights = createHash('sha256').update(readFileSync(join(fold.dir, 'weights.bin'))).digest('hex').slice(0, 12);
+  const file = join(resolve('.cache/ensemble-probe'), `${basename(cvDir)}-fold${foldIndex}-${weights}.json`);
+  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as Answers;
   const model = await loadModel(fold.dir);
   const { meta } = model;
   const trainSpeakers = (meta.training?.['trainSpeakers'] as string[] | undefined) ?? [];
