@@ -25,6 +25,9 @@ const CLIENT_QUEUE_BYTES = 1 << 20;
 const DROP_DEADLINE_MS = 300_000;
 /** Growth of the process's RSS while the slow client runs that would mean unbounded buffering, MiB. */
 const RSS_BOUND_MB = 200;
+/** The heartbeat case's quick heartbeat and pong allowance, ms. */
+const HEARTBEAT_MS = 200;
+const PAUSED_PONG_TIMEOUT_MS = 3_000;
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -109,7 +112,7 @@ describe('slow consumer at the default pacing: caught by the heartbeat', () => {
   let server: RunningServer;
   before(async () => {
     // Default maxRealTimeMultiple (4) and maxUnsentBytes; a quick heartbeat and pong allowance.
-    server = await startTestServer({ heartbeatMs: 200, pausedPongTimeoutMs: 3_000, maxBacklogSeconds: 0.5 });
+    server = await startTestServer({ heartbeatMs: HEARTBEAT_MS, pausedPongTimeoutMs: PAUSED_PONG_TIMEOUT_MS, maxBacklogSeconds: 0.5 });
   });
   after(async () => {
     await server.close();
@@ -117,25 +120,36 @@ describe('slow consumer at the default pacing: caught by the heartbeat', () => {
 
   it('a paused client that never answers is dropped with slow_consumer; one that sends flat out and reads is not', async () => {
     const pcm = (await readWavPcm(FIXTURES.happy)).data;
+    const clip = pcm.subarray(0, pcm.length - (pcm.length % 2));
     const slow = new TestClient(server.wsUrl);
     await slow.opened;
     slow.sendJson({ ...START, hopMs: 50 });
     await slow.waitFor(isReady);
+    const keepQueued = (): void => {
+      while (slow.ws.bufferedAmount < CLIENT_QUEUE_BYTES / 8 && slow.closeCode === null) slow.send(clip);
+    };
+    // It sends flat out and stops reading only once backpressure has paused its socket on the
+    // server: a client that stops reading while the server still reads it is not paused, and
+    // one unanswered ping gets it dropped as dead (`heartbeat`), which is a different case.
+    keepQueued();
+    await until('the server paused the slow client', async () => ((await scrapeMetrics(server)).get('ser_backlog_pauses_total') ?? 0) >= 1);
     slow.ws.pause();
+    const pausedAtMs = Date.now();
     // A careless but reading client: 8 s of audio (the clip looped) handed over at once.
     const eightSeconds = new Uint8Array(8 * 32_000);
-    const clip = pcm.subarray(0, pcm.length - (pcm.length % 2));
     for (let at = 0; at < eightSeconds.length; at += clip.length) eightSeconds.set(clip.subarray(0, Math.min(clip.length, eightSeconds.length - at)), at);
     const reading = streamStartAndBytes(server.wsUrl, { ...START }, eightSeconds, { maxChunkBytes: 32_000 });
-    const startedMs = Date.now();
-    const deadline = startedMs + 60_000;
+    const deadline = pausedAtMs + 60_000;
     while (slow.closeCode === null && Date.now() < deadline) {
-      while (slow.ws.bufferedAmount < CLIENT_QUEUE_BYTES / 8 && slow.closeCode === null) slow.send(pcm.subarray(0, pcm.length - (pcm.length % 2)));
+      keepQueued();
       await sleep(50);
     }
     assert.notEqual(slow.closeCode, null, 'expected the slow client to be dropped within 60 s');
-    const droppedAfterS = (Date.now() - startedMs) / 1000;
-    assert.ok(droppedAfterS >= 3, `dropped after ${droppedAfterS} s, before the pong allowance ran out`);
+    const droppedAfterS = (Date.now() - pausedAtMs) / 1000;
+    const timeouts = [...(await scrapeMetrics(server)).entries()].filter(([name]) => name.startsWith('ser_timeouts_total'));
+    // The first unanswered ping may have been sent up to one heartbeat before the pause.
+    const earliestS = (PAUSED_PONG_TIMEOUT_MS - HEARTBEAT_MS) / 1000;
+    assert.ok(droppedAfterS >= earliestS, `dropped ${droppedAfterS} s after it stopped reading, before the pong allowance ran out (timeouts: ${JSON.stringify(timeouts)})`);
     const out = await reading;
     assert.equal(out.closeCode, 1000);
     assert.deepEqual(out.errors, []);
