@@ -16,7 +16,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { RunningServer } from '../../server/app.js';
-import { FIXTURES, TestClient, isReady, isSummary, readWavPcm, scrapeMetrics, startTestServer, streamStartAndBytes, until } from '../helpers/server.js';
+import { FIXTURES, TestClient, isEmotion, isReady, isSummary, readWavPcm, scrapeMetrics, startTestServer, streamStartAndBytes, until } from '../helpers/server.js';
 
 const START = { type: 'start', sampleRate: 16_000, encoding: 'pcm_s16le', channels: 1 } as const;
 /** Audio the slow client keeps queued on its own side, bytes. */
@@ -26,7 +26,7 @@ const DROP_DEADLINE_MS = 300_000;
 /** Growth of the process's RSS while the slow client runs that would mean unbounded buffering, MiB. */
 const RSS_BOUND_MB = 200;
 /** The heartbeat case's quick heartbeat and pong allowance, ms. */
-const HEARTBEAT_MS = 200;
+const HEARTBEAT_MS = 500;
 const PAUSED_PONG_TIMEOUT_MS = 3_000;
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -129,9 +129,12 @@ describe('slow consumer at the default pacing: caught by the heartbeat', () => {
       while (slow.ws.bufferedAmount < CLIENT_QUEUE_BYTES / 8 && slow.closeCode === null) slow.send(clip);
     };
     // It sends flat out and stops reading only once backpressure has paused its socket on the
-    // server: a client that stops reading while the server still reads it is not paused, and
-    // one unanswered ping gets it dropped as dead (`heartbeat`), which is a different case.
+    // server and its first result came (the model is warm): a client that stops reading while
+    // the server still reads it is not paused, so one unanswered ping drops it as dead
+    // (`heartbeat`), and a paused socket with no result for MAX_STALLED_BEATS beats (a cold
+    // model on a loaded machine) is dropped as `stalled`. Both are other cases.
     keepQueued();
+    await slow.waitFor(isEmotion);
     await until('the server paused the slow client', async () => ((await scrapeMetrics(server)).get('ser_backlog_pauses_total') ?? 0) >= 1);
     slow.ws.pause();
     const pausedAtMs = Date.now();
