@@ -107,6 +107,9 @@ export function attachStreamServer(
   // read): that one gets pausedPongTimeoutMs, then counts as not reading (liveness.ts).
   const heartbeat = setInterval(() => {
     for (const ws of wss.clients) {
+      // A closing socket was judged already (its session ended, e.g. with slow_consumer):
+      // its close grace or ws's close timer ends it, and it must not be counted again.
+      if (ws.readyState !== ws.OPEN) continue;
       const beat = beats.get(ws);
       const resultsSent = beat?.session.resultsSent ?? 0;
       const pauseCount = beat?.session.pauseCount ?? 0;
