@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { getArchitecture, stepFramesOf, windowStepsOf, type ArchName, type Hyper, type ModelLike } from './architectures/index.js';
 import { validateMeta, type ModelMeta } from './meta.js';
+import { disposeMemberPlans } from './streaming/ensemble_members.js';
 import { disposeStreamingPlan } from './streaming/plan.js';
 import { disposeStatefulPlan } from './streaming/stateful_plan.js';
 
@@ -77,6 +78,7 @@ function fromTensors(meta: ModelMeta, params: Record<string, tf.Tensor>): Loaded
     dispose() {
       disposeStreamingPlan(model);
       disposeStatefulPlan(model);
+      disposeMemberPlans(model);
       for (const t of Object.values(params)) t.dispose();
     },
   };

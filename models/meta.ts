@@ -4,6 +4,7 @@
  * the model card read it; nothing in it is inferred from the weights.
  */
 import type { ArchName, Hyper } from './architectures/types.js';
+import { anyNetworkHyper } from './architectures/ensemble.js';
 import { hasStatsHead, STATS_PER_COEFF } from './architectures/stats_head.js';
 import { validateSpeakerNorm, type SpeakerNormConfig } from './streaming/speaker_reference.js';
 import { MFCC_CONFIG } from '../shared/dsp/mfcc.js';
@@ -110,7 +111,7 @@ export function validateMeta(meta: ModelMeta): void {
   if (badStd !== undefined) throw new Error(`meta.norm.std: expected values > 0, got ${badStd}`);
   checkFeatureExtractor(meta.featureConfig);
   if (meta.speakerNorm !== undefined) {
-    if (!hasStatsHead(meta.hyper)) throw new Error('meta.speakerNorm: expected a model with a stats head (hyper.statsHead 1), got none');
+    if (!anyNetworkHyper(meta.arch, meta.hyper, hasStatsHead)) throw new Error('meta.speakerNorm: expected a model with a stats head (hyper.statsHead 1), got none');
     validateSpeakerNorm(meta.speakerNorm, STATS_PER_COEFF * f);
   }
 }

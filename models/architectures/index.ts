@@ -8,7 +8,9 @@ import { seededRandom } from '../ops/init.js';
 import { cnnAttnLstm } from './cnn_attn_lstm.js';
 import { conv1dArch } from './conv1d.js';
 import { conv1dLstm } from './conv1d_lstm.js';
+import { ensembleArchitecture, memberParamPrefix, memberSpecs } from './ensemble.js';
 import { lstmArch } from './lstm.js';
+import { hasStatsHead } from './stats_head.js';
 import {
   ARCH_NAMES,
   type ArchName,
@@ -30,6 +32,7 @@ const ARCHITECTURES: Record<ArchName, Architecture> = {
   lstm: lstmArch,
   conv1d: conv1dArch,
   'conv1d-lstm': conv1dLstm,
+  ensemble: ensembleArchitecture((arch) => getArchitecture(arch)),
 };
 
 export const DEFAULT_ARCH: ArchName = 'cnn-attn-lstm';
@@ -95,6 +98,17 @@ export function statefulLayersOf(model: Pick<ModelLike, 'arch' | 'hyper'>): Stat
     throw new Error(`stateful streaming: expected an architecture that declares statefulLayers, got ${model.arch}`);
   }
   return architecture.statefulLayers(model.hyper);
+}
+
+/**
+ * The parameters whose outputs are logits (scaled by 1 / T in calibration): the dense
+ * output layer, the stats head's when present, and for an ensemble every member's.
+ */
+export function logitParamsOf(model: Pick<ModelLike, 'arch' | 'hyper'>): string[] {
+  if (model.arch === 'ensemble') {
+    return memberSpecs(model.hyper).flatMap((member, i) => logitParamsOf(member).map((name) => `${memberParamPrefix(i)}${name}`));
+  }
+  return ['out.w', 'out.b', ...(hasStatsHead(model.hyper) ? ['stats.w', 'stats.b'] : [])];
 }
 
 /** Feature frames per model step (total time down-sampling). */

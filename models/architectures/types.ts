@@ -6,7 +6,10 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { ParamSpec } from '../ops/init.js';
 
-export const ARCH_NAMES = ['cnn-attn-lstm', 'lstm', 'conv1d', 'conv1d-lstm'] as const;
+/** The architectures a training run builds. */
+export const NETWORK_ARCH_NAMES = ['cnn-attn-lstm', 'lstm', 'conv1d', 'conv1d-lstm'] as const;
+/** Every architecture a saved model may name: the networks, and ensembles of them (ensemble.ts). */
+export const ARCH_NAMES = [...NETWORK_ARCH_NAMES, 'ensemble'] as const;
 export type ArchName = (typeof ARCH_NAMES)[number];
 
 /**
@@ -25,8 +28,11 @@ export type ArchName = (typeof ARCH_NAMES)[number];
  *   them, models/streaming/span.ts), and every call in which it completes a step re-runs
  *   forward() over them, batched across streams: one full pass per step. Works for any
  *   forward() that masks left padding.
+ * - 'ensemble': the members of an ensemble (ensemble.ts), each stepped by its own runner on
+ *   the same frames (models/streaming/ensemble_runner.ts); the result is the softmax of the
+ *   mean of the members' log-probabilities, as forward() averages their logits.
  */
-export type StreamingKind = 'fused-recurrent' | 'stateful' | 'window';
+export type StreamingKind = 'fused-recurrent' | 'stateful' | 'window' | 'ensemble';
 
 /** One causal conv block of a 'stateful' architecture, by parameter name. */
 export interface StatefulConvLayer {

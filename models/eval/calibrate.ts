@@ -15,7 +15,7 @@ import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
-import { hasStatsHead } from '../architectures/stats_head.js';
+import { logitParamsOf } from '../architectures/index.js';
 import { selectEngine } from '../engine.js';
 import { loadModel, saveModel, type LoadedModel } from '../io.js';
 import type { ModelMeta } from '../meta.js';
@@ -46,7 +46,7 @@ function foldAnswers(model: LoadedModel, dataDir: string, cacheDir: string | nul
 export async function saveTempered(model: LoadedModel, outDir: string, temperature: number, fittedOn: string): Promise<void> {
   const params: Record<string, tf.Tensor> = { ...model.params };
   // Every layer whose output is a logit: the network's and, when present, the stats head's.
-  const logitLayers = ['out.w', 'out.b', ...(hasStatsHead(model.meta.hyper) ? ['stats.w', 'stats.b'] : [])];
+  const logitLayers = logitParamsOf(model.meta);
   for (const name of logitLayers) {
     const p = model.params[name];
     if (p === undefined) throw new Error(`${model.meta.id}: expected an output layer "${name}" to scale, got none`);

@@ -7,11 +7,17 @@
  * - 'stateful' (lstm, conv1d-lstm): stateful_runner.ts, the declared conv blocks and stacked
  *   LSTMs stepped with per-stream state, batched across streams;
  * - 'window' (conv1d): window_runner.ts, forward() re-run over the segment's newest training
- *   span at each step, batched across streams.
+ *   span at each step, batched across streams;
+ * - 'ensemble': ensemble_runner.ts, each member stepped by its own runner (this file's
+ *   stepBatch, passed in), the members' log-probabilities averaged.
  * All apply the same utterance rule (segment.ts) and step grid, so step_clock.ts describes
  * what any of them consumes, and each equals predictOffline on the same frames.
  */
 import { streamingKindOf } from '../architectures/index.js';
+import { streamableMembers } from './ensemble_members.js';
+import { stepEnsembleBatch } from './ensemble_runner.js';
+import { EnsembleStreamState } from './ensemble_state.js';
+import { segmentRuleOf, segmentStartsAfterFirst } from './segment.js';
 import { stepFusedBatch } from './fused_runner.js';
 import type { StreamableModel } from './plan.js';
 import { stepStatefulBatch } from './stateful_runner.js';
@@ -25,10 +31,11 @@ export { predictOffline } from './offline.js';
 export { StatefulStreamState } from './stateful_state.js';
 export { FusedStreamState } from './state.js';
 export { WindowStreamState } from './window_state.js';
+export { EnsembleStreamState } from './ensemble_state.js';
 export type { StepResult, StreamStateBase } from './step_types.js';
 
 /** One stream's state, owned by one stream; plain typed arrays, no tensors. */
-export type StreamState = FusedStreamState | StatefulStreamState | WindowStreamState;
+export type StreamState = FusedStreamState | StatefulStreamState | WindowStreamState | EnsembleStreamState<StreamState>;
 export type StepRequest = AnyStepRequest<StreamState>;
 
 /** A fresh state for one stream of `model`, for the runner its architecture streams with. */
@@ -40,6 +47,8 @@ export function createStreamState(model: StreamableModel): StreamState {
       return new StatefulStreamState(model);
     case 'window':
       return new WindowStreamState(model);
+    case 'ensemble':
+      return new EnsembleStreamState(model, streamableMembers(model).map(createStreamState));
   }
 }
 
@@ -57,6 +66,32 @@ function statesOf<S>(requests: readonly StepRequest[], kind: abstract new (...ar
  * the cumulative frames absorbed by steps or dropped by the utterance rule.
  */
 export function stepBatch(model: StreamableModel, requests: readonly StepRequest[]): StepResult[] {
+  if (model.meta.speakerNorm === undefined) return stepPieces(model, requests);
+  // With a speaker reference, a segment's statistics must be complete when the next segment
+  // starts: a chunk that holds both is cut there and its pieces stepped in turn, as smaller
+  // chunks would be (without a reference the old segment's last frames change nothing).
+  const pieces = requests.map(({ state, frames, voiced }) => {
+    const f = model.meta.featureConfig.numCoeffs;
+    const cuts = [0, ...segmentStartsAfterFirst(voiced, countersOf(state), segmentRuleOf(model.meta)), voiced.length];
+    return cuts.slice(1).map((end, k) => ({ state, frames: frames.subarray(cuts[k]! * f, end * f), voiced: voiced.subarray(cuts[k]!, end) }));
+  });
+  const rounds = Math.max(0, ...pieces.map((p) => p.length));
+  if (rounds <= 1) return stepPieces(model, requests);
+  const results: StepResult[] = new Array<StepResult>(requests.length);
+  for (let k = 0; k < rounds; k++) {
+    const taking = pieces.flatMap((p, r) => (k < p.length ? [r] : []));
+    const out = stepPieces(model, taking.map((r) => pieces[r]![k]!));
+    taking.forEach((r, i) => (results[r] = out[i]!));
+  }
+  return results;
+}
+
+/** The utterance counters of a stream (an ensemble's are its first member's). */
+function countersOf(state: StreamState): { silenceRun: number; segmentFrames: number } {
+  return state instanceof EnsembleStreamState ? countersOf(state.members[0]!) : state;
+}
+
+function stepPieces(model: StreamableModel, requests: readonly StepRequest[]): StepResult[] {
   switch (streamingKindOf(model.arch)) {
     case 'fused-recurrent':
       return stepFusedBatch(model, statesOf(requests, FusedStreamState));
@@ -64,5 +99,7 @@ export function stepBatch(model: StreamableModel, requests: readonly StepRequest
       return stepStatefulBatch(model, statesOf(requests, StatefulStreamState));
     case 'window':
       return stepWindowBatch(model, statesOf(requests, WindowStreamState));
+    case 'ensemble':
+      return stepEnsembleBatch<StreamState>(model, statesOf(requests, EnsembleStreamState) as AnyStepRequest<EnsembleStreamState<StreamState>>[], stepBatch);
   }
 }

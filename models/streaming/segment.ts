@@ -66,6 +66,32 @@ export function scanSilence(voiced: Uint8Array, before: SegmentCounters, rule: S
 }
 
 /**
+ * Indices > 0 of the voiced frames of a chunk that start a new segment, for a stream whose
+ * counters before the chunk are `before`: the points where the chunk must be cut so the old
+ * segment's frames are stepped before the new one starts (runner.ts).
+ */
+export function segmentStartsAfterFirst(voiced: Uint8Array, before: SegmentCounters, rule: SegmentRule): number[] {
+  const r = rule.resetAfterSilenceFrames;
+  let run = before.silenceRun;
+  let fed = before.segmentFrames;
+  const starts: number[] = [];
+  for (let i = 0; i < voiced.length; i++) {
+    if (voiced[i] !== 0) {
+      if (startsSegment(run, fed, rule)) {
+        if (i > 0) starts.push(i);
+        fed = 0;
+      }
+      run = 0;
+      fed += 1;
+    } else {
+      run += 1;
+      if (run <= r) fed += 1;
+    }
+  }
+  return starts;
+}
+
+/**
  * Frames [start, end) of a whole clip that make up the segment it ends in, as a stream from
  * a fresh state would use them (then only whole steps from `start` count).
  */

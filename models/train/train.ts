@@ -5,7 +5,7 @@
 import { basename, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { ARCH_NAMES, type ArchName, type Hyper } from '../architectures/index.js';
+import { NETWORK_ARCH_NAMES, type ArchName, type Hyper } from '../architectures/index.js';
 import { ENGINE_NAMES, type EnginePreference } from '../engine.js';
 import { DEFAULT_AUGMENT, DEFAULT_BABBLE_SNR_DB, validateAugmentConfig } from './augment.js';
 import { DEFAULT_MASKS, type MaskConfig } from './batch_regularize.js';
@@ -29,7 +29,7 @@ Data
                             (generic layout: name files <speaker>_<anything>.wav so speakers stay apart)
   --data-description <s>    corpus description written to meta.json
 Model
-  --arch <name>             ${ARCH_NAMES.join(' | ')} (default ${D.arch})
+  --arch <name>             ${NETWORK_ARCH_NAMES.join(' | ')} (default ${D.arch})
   --hyper <k=v,...>         hyper-parameter overrides, lists with ':' (e.g. lstmUnits=64,convChannels=32:32:32)
   --out <dir>               output model directory (required); checkpoints in <out>/checkpoint/
   --id <id>                 model id (default: the --out directory name)
@@ -151,7 +151,7 @@ export function parseTrainArgs(argv: string[]): TrainConfig | null {
   }
   if (values.data === undefined || values.out === undefined) throw new Error(`expected --data and --out, got ${values.data === undefined ? 'no --data' : 'no --out'} (see --help)`);
   const arch = values.arch ?? D.arch;
-  if (!(ARCH_NAMES as readonly string[]).includes(arch)) throw new Error(`--arch: expected one of ${ARCH_NAMES.join(', ')}, got "${arch}"`);
+  if (!(NETWORK_ARCH_NAMES as readonly string[]).includes(arch)) throw new Error(`--arch: expected one of ${NETWORK_ARCH_NAMES.join(', ')}, got "${arch}"`);
   const layout = values.layout ?? D.layout;
   if (!(LAYOUTS as readonly string[]).includes(layout)) throw new Error(`--layout: expected one of ${LAYOUTS.join(', ')}, got "${layout}"`);
   const copies = num('augment-copies', values['augment-copies'], DEFAULT_AUGMENT.copies);

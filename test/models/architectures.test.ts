@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { flopsPerAudioSecond } from '../../models/architectures/cnn_attn_lstm.js';
-import { ARCH_NAMES, createModel, disposeModel, forward, resolveHyper, stepFramesOf, trainableVariables } from '../../models/architectures/index.js';
+import { NETWORK_ARCH_NAMES, createModel, disposeModel, forward, resolveHyper, stepFramesOf, trainableVariables } from '../../models/architectures/index.js';
 import { maxAbsDiff, randomFrames, useWasm } from './model_fixtures.js';
 
 const F = 20;
@@ -15,7 +15,7 @@ describe('architectures', () => {
     assert.ok(flops <= 1.5e6, `${flops} FLOP/s`);
   });
 
-  for (const arch of ARCH_NAMES) {
+  for (const arch of NETWORK_ARCH_NAMES) {
     it(`${arch}: logits [B, 8]; a left-padded clip equals the clip alone`, () => {
       const model = createModel(arch, {}, 5);
       const step = stepFramesOf(model);

@@ -2,7 +2,8 @@
  * The stats head's speaker reference (meta.speakerNorm; models/streaming/speaker_reference.ts):
  * a stream's earlier segments change how its later ones are read, the first segment is read
  * exactly as without a reference, predictOffline builds the same reference from a clip's
- * earlier segments (streaming = offline after every chunk), and reset() forgets the speaker.
+ * earlier segments (streaming = offline after every chunk, also a chunk that ends one segment
+ * and starts the next), and reset() forgets the speaker.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -103,6 +104,23 @@ describe('speaker reference of the stats head', () => {
   it('streams what predictOffline computes after every chunk, the reference built from earlier segments', () => {
     const last = stream(withRef, session, 21, true);
     assert.ok(last !== null, 'a result');
+  });
+
+  it('one chunk holding the end of a segment and the start of the next: the whole old segment joins the reference (as in small chunks and offline)', () => {
+    // The first chunk stops 16 frames before the first segment's last speech (its end is R fed unvoiced frames later), so the second chunk holds that speech, the pause and the next segment's start.
+    const segments = segmentRanges(session.voiced, withRef.meta);
+    const k = segments.findIndex((seg, i) => i + 1 < segments.length && session.voiced.subarray(seg.start, seg.end).includes(1));
+    const [first, second] = [segments[k]!, segments[k + 1]!];
+    const split = first.end - withRef.meta.resetAfterSilenceFrames - 16;
+    assert.equal(session.voiced[split], 1, 'the first chunk ends inside speech');
+    const cut = second.start;
+    const state = createStreamState(withRef);
+    const end = cut + 200;
+    stepBatch(withRef, [{ state, frames: session.frames.subarray(0, split * F), voiced: session.voiced.subarray(0, split) }]);
+    const [whole] = stepBatch(withRef, [{ state, frames: session.frames.subarray(split * F, end * F), voiced: session.voiced.subarray(split, end) }]) as [StepResult];
+    const offline = predictOffline(withRef, session.frames.subarray(0, end * F), session.voiced.subarray(0, end));
+    assert.ok(whole.probs !== null && maxAbsDiff(whole.probs, offline) < 1e-4, `streaming = offline after the chunk (${whole.probs === null ? 'no result' : maxAbsDiff(whole.probs, offline)})`);
+    state.dispose();
   });
 
   it('changes the later segments only', () => {

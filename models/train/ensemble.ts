@@ -1,0 +1,119 @@
+/**
+ * Builds an ensemble model (models/architectures/ensemble.ts) from trained models: their
+ * networks and stats heads, unchanged, served as one model whose logits are the mean of
+ * theirs. The members must have been trained for the same input — labels, feature
+ * extractor, normalisation, utterance rule, voiced gate, training span, speaker reference
+ * and training speakers — and be uncalibrated (calibrate the ensemble afterwards; its
+ * temperature scales every member's output layers, which tempers the mean exactly).
+ *
+ *   npm run ensemble -- --members <model dir>,<model dir>[,…] --out <dir> [--id <id>]
+ *   npm run ensemble -- --cv <cv dir>,<cv dir>[,…] --out-cv <dir>   (fold by fold)
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import type * as tf from '@tensorflow/tfjs';
+import { ensembleHyper, memberParamPrefix } from '../architectures/ensemble.js';
+import { stepFramesOf, windowStepsOf } from '../architectures/index.js';
+import { selectEngine } from '../engine.js';
+import { loadModel, saveModel, type LoadedModel } from '../io.js';
+import type { ModelMeta } from '../meta.js';
+import { foldDirs } from './cv_dirs.js';
+
+/** What every member must share with member 0, read from its meta. */
+const SHARED: [string, (meta: ModelMeta) => unknown][] = [
+  ['labels', (m) => m.labels],
+  ['sampleRateHz', (m) => m.sampleRateHz],
+  ['featureConfig', (m) => m.featureConfig],
+  ['norm', (m) => m.norm],
+  ['resetAfterSilenceFrames', (m) => m.resetAfterSilenceFrames],
+  ['maxSegmentFrames', (m) => m.maxSegmentFrames],
+  ['speakerNorm', (m) => m.speakerNorm],
+  ['training.voicedGate', (m) => m.training?.['voicedGate']],
+  ['training.span', (m) => m.training?.['span']],
+  ['training.trainSpeakers', (m) => m.training?.['trainSpeakers']],
+];
+
+/** The ensemble's meta: member 0's input contract, the members' architectures, where they came from. */
+export function ensembleMeta(members: readonly LoadedModel[], id: string, sources: readonly string[]): ModelMeta {
+  const first = members[0];
+  if (first === undefined || members.length < 2) throw new Error(`ensemble: expected at least 2 members, got ${members.length}`);
+  for (const [i, m] of members.entries()) {
+    if (m.meta.calibration !== undefined) throw new Error(`ensemble member ${i} (${m.meta.id}): expected an uncalibrated model, got one scaled by T = ${m.meta.calibration.temperature}`);
+    for (const [name, read] of SHARED) {
+      if (JSON.stringify(read(m.meta)) !== JSON.stringify(read(first.meta))) throw new Error(`ensemble member ${i} (${m.meta.id}): expected the ${name} of member 0 (${first.meta.id}), got another`);
+    }
+  }
+  const shape = { arch: 'ensemble' as const, hyper: ensembleHyper(members.map((m) => ({ arch: m.meta.arch, hyper: m.meta.hyper }))) };
+  const { metrics: _metrics, calibration: _calibration, ...rest } = first.meta;
+  return {
+    ...rest,
+    id,
+    ...shape,
+    stepFrames: stepFramesOf(shape),
+    windowSteps: windowStepsOf(shape),
+    training: {
+      ...(first.meta.training ?? { data: '', trainActors: [], valActors: [], epochs: 0, seed: 0 }),
+      members: members.map((m, i) => ({ id: m.meta.id, source: sources[i], arch: m.meta.arch, epochs: m.meta.training?.epochs, seed: m.meta.training?.seed })),
+    },
+  };
+}
+
+/** Loads the members, writes the ensemble into `out`. */
+export async function buildEnsemble(memberDirs: readonly string[], out: string, id: string): Promise<ModelMeta> {
+  const members: LoadedModel[] = [];
+  try {
+    for (const dir of memberDirs) members.push(await loadModel(dir));
+    const meta = ensembleMeta(members, id, memberDirs.map((d) => relative(process.cwd(), d)));
+    const params: Record<string, tf.Tensor> = {};
+    members.forEach((m, i) => {
+      for (const [name, t] of Object.entries(m.params)) params[`${memberParamPrefix(i)}${name}`] = t;
+    });
+    await saveModel(out, meta, params);
+    return meta;
+  } finally {
+    for (const m of members) m.dispose();
+  }
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: { members: { type: 'string' }, out: { type: 'string' }, id: { type: 'string' }, cv: { type: 'string' }, 'out-cv': { type: 'string' }, help: { type: 'boolean' } },
+    strict: true,
+  });
+  const jobs: { dirs: string[]; out: string; id: string }[] = [];
+  if (values.members !== undefined && values.out !== undefined) {
+    jobs.push({ dirs: values.members.split(',').map((d) => resolve(d)), out: resolve(values.out), id: values.id ?? `ensemble-${values.members.split(',').length}` });
+  }
+  if (values.cv !== undefined && values['out-cv'] !== undefined) {
+    const cvs = values.cv.split(',').map((d) => resolve(d));
+    const outCv = resolve(values['out-cv']);
+    for (const fold of foldDirs(cvs[0]!)) {
+      const dirs = cvs.map((cv) => join(cv, `fold${fold.index}`));
+      const missing = dirs.find((d) => !existsSync(join(d, 'meta.json')));
+      if (missing !== undefined) throw new Error(`--cv: expected fold ${fold.index} in every CV dir, got none in ${missing}`);
+      jobs.push({ dirs, out: join(outCv, `fold${fold.index}`), id: `ensemble-fold${fold.index}` });
+    }
+    mkdirSync(outCv, { recursive: true });
+    const recipes = cvs.map((cv) => (existsSync(join(cv, 'recipe.json')) ? (JSON.parse(readFileSync(join(cv, 'recipe.json'), 'utf8')) as unknown) : null));
+    writeFileSync(join(outCv, 'recipe.json'), `${JSON.stringify({ ensemble: cvs.map((cv) => relative(process.cwd(), cv)), recipes }, null, 1)}\n`);
+  }
+  if (values.help === true || jobs.length === 0) {
+    console.log(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('*/')[0]);
+    if (values.help !== true) process.exitCode = 1;
+    return;
+  }
+  await selectEngine();
+  for (const job of jobs) {
+    const meta = await buildEnsemble(job.dirs, job.out, job.id);
+    console.log(`${job.out}: ${meta.id}, ${job.dirs.length} members (${job.dirs.map((d) => relative(process.cwd(), d)).join(', ')})`);
+  }
+}
+
+if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main().catch((err: unknown) => {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(1);
+  });
+}
