@@ -3,8 +3,9 @@
  * networks and stats heads, unchanged, served as one model whose logits are the mean of
  * theirs. The members must have been trained for the same input — labels, feature
  * extractor, normalisation, utterance rule, voiced gate, training span, speaker reference
- * and training speakers — and be uncalibrated (calibrate the ensemble afterwards; its
- * temperature scales every member's output layers, which tempers the mean exactly).
+ * and training speakers. A calibrated member is taken back to its trained logits (its logit
+ * layers multiplied by its T); calibrate the ensemble afterwards (its temperature scales
+ * every member's logit layers, which tempers the mean exactly).
  *
  *   npm run ensemble -- --members <model dir>,<model dir>[,…] --out <dir> [--id <id>]
  *   npm run ensemble -- --cv <cv dir>,<cv dir>[,…] --out-cv <dir>   (fold by fold)
@@ -13,9 +14,9 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import type * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs';
 import { ensembleHyper, memberParamPrefix } from '../architectures/ensemble.js';
-import { stepFramesOf, windowStepsOf } from '../architectures/index.js';
+import { logitParamsOf, stepFramesOf, windowStepsOf } from '../architectures/index.js';
 import { selectEngine } from '../engine.js';
 import { loadModel, saveModel, type LoadedModel } from '../io.js';
 import type { ModelMeta } from '../meta.js';
@@ -40,7 +41,6 @@ export function ensembleMeta(members: readonly LoadedModel[], id: string, source
   const first = members[0];
   if (first === undefined || members.length < 2) throw new Error(`ensemble: expected at least 2 members, got ${members.length}`);
   for (const [i, m] of members.entries()) {
-    if (m.meta.calibration !== undefined) throw new Error(`ensemble member ${i} (${m.meta.id}): expected an uncalibrated model, got one scaled by T = ${m.meta.calibration.temperature}`);
     for (const [name, read] of SHARED) {
       if (JSON.stringify(read(m.meta)) !== JSON.stringify(read(first.meta))) throw new Error(`ensemble member ${i} (${m.meta.id}): expected the ${name} of member 0 (${first.meta.id}), got another`);
     }
@@ -55,7 +55,7 @@ export function ensembleMeta(members: readonly LoadedModel[], id: string, source
     windowSteps: windowStepsOf(shape),
     training: {
       ...(first.meta.training ?? { data: '', trainActors: [], valActors: [], epochs: 0, seed: 0 }),
-      members: members.map((m, i) => ({ id: m.meta.id, source: sources[i], arch: m.meta.arch, epochs: m.meta.training?.epochs, seed: m.meta.training?.seed })),
+      members: members.map((m, i) => ({ id: m.meta.id, source: sources[i], arch: m.meta.arch, epochs: m.meta.training?.epochs, seed: m.meta.training?.seed, ...(m.meta.calibration === undefined ? {} : { uncalibratedFromT: m.meta.calibration.temperature }) })),
     },
   };
 }
@@ -67,10 +67,22 @@ export async function buildEnsemble(memberDirs: readonly string[], out: string, 
     for (const dir of memberDirs) members.push(await loadModel(dir));
     const meta = ensembleMeta(members, id, memberDirs.map((d) => relative(process.cwd(), d)));
     const params: Record<string, tf.Tensor> = {};
+    const scaled: tf.Tensor[] = [];
     members.forEach((m, i) => {
-      for (const [name, t] of Object.entries(m.params)) params[`${memberParamPrefix(i)}${name}`] = t;
+      const t = m.meta.calibration?.temperature;
+      const logits = new Set(t === undefined ? [] : logitParamsOf(m));
+      for (const [name, p] of Object.entries(m.params)) {
+        // Back to the trained logits: calibration divided these layers by T.
+        const value = t !== undefined && logits.has(name) ? tf.mul(p, t) : p;
+        if (value !== p) scaled.push(value);
+        params[`${memberParamPrefix(i)}${name}`] = value;
+      }
     });
-    await saveModel(out, meta, params);
+    try {
+      await saveModel(out, meta, params);
+    } finally {
+      tf.dispose(scaled);
+    }
     return meta;
   } finally {
     for (const m of members) m.dispose();

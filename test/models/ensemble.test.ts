@@ -166,7 +166,7 @@ describe('ensemble: validation and the build tool', () => {
     assert.throws(() => validateMeta(meta), /speakerNorm: expected a model with a stats head/);
   });
 
-  it('npm run ensemble: builds from saved members, loads back with the same answers; refuses members of another normalisation or calibrated ones', async () => {
+  it('npm run ensemble: builds from saved members, loads back with the same answers; undoes a calibrated member\'s temperature; refuses members of another normalisation', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'ser-ensemble-'));
     try {
       const norm = normOf(randomFrames(200, 1, F, 20));
@@ -194,10 +194,27 @@ describe('ensemble: validation and the build tool', () => {
       }
       const { hyper, params } = memberParams('cnn-attn-lstm', WIDE, 9);
       await saveModel(join(dir, 'other'), metaForModel({ arch: 'cnn-attn-lstm', hyper }, { id: 'other', norm: { ...norm, mean: norm.mean.map((v) => v + 1) }, speakerNorm: SPEAKER_NORM }), params);
-      await saveModel(join(dir, 'calibrated'), metaForModel({ arch: 'cnn-attn-lstm', hyper }, { id: 'calibrated', norm, speakerNorm: SPEAKER_NORM, calibration: { temperature: 2, method: 'test', fittedOn: 'test' } }), params);
-      tf.dispose(Object.values(params));
+      const logitLayers = logitParamsOf({ arch: 'cnn-attn-lstm', hyper });
+      const tempered = logitLayers.map((name) => tf.div(params[name]!, 2));
+      const calibrated = { ...params, ...Object.fromEntries(logitLayers.map((name, i) => [name, tempered[i]!])) };
+      await saveModel(join(dir, 'calibrated'), metaForModel({ arch: 'cnn-attn-lstm', hyper }, { id: 'calibrated', norm, speakerNorm: SPEAKER_NORM, calibration: { temperature: 2, method: 'test', fittedOn: 'test' } }), calibrated);
       await assert.rejects(buildEnsemble([dirs[0]!, join(dir, 'other')], join(dir, 'bad'), 'bad'), /ensemble member 1 \(other\): expected the norm of member 0 \(member-0\), got another/);
-      await assert.rejects(buildEnsemble([dirs[0]!, join(dir, 'calibrated')], join(dir, 'bad'), 'bad'), /ensemble member 1 \(calibrated\): expected an uncalibrated model, got one scaled by T = 2/);
+      // A calibrated member goes back to its trained logits: the same ensemble as from the uncalibrated one.
+      await saveModel(join(dir, 'raw'), metaForModel({ arch: 'cnn-attn-lstm', hyper }, { id: 'raw', norm, speakerNorm: SPEAKER_NORM }), params);
+      tf.dispose([...Object.values(params), ...tempered]);
+      await buildEnsemble([dirs[0]!, join(dir, 'raw')], join(dir, 'from-raw'), 'from-raw');
+      const fromCalibrated = await buildEnsemble([dirs[0]!, join(dir, 'calibrated')], join(dir, 'from-calibrated'), 'from-calibrated');
+      assert.equal((fromCalibrated.training?.['members'] as { uncalibratedFromT?: number }[])[1]!.uncalibratedFromT, 2);
+      const [x, y] = [await loadModel(join(dir, 'from-raw')), await loadModel(join(dir, 'from-calibrated'))];
+      try {
+        const frames = randomFrames(150, 3, F, 20);
+        const voiced = new Uint8Array(150).fill(1);
+        const diff = maxAbsDiff(predictOffline(x, frames, voiced), predictOffline(y, frames, voiced));
+        assert.ok(diff < 1e-5, `the calibrated member's T is undone (max diff ${diff})`);
+      } finally {
+        x.dispose();
+        y.dispose();
+      }
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
