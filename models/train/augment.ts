@@ -57,6 +57,12 @@ export interface AugmentConfig {
    * telephone copy drawn for babble stays without it, and every other draw is unchanged.
    */
   babbleOnTelephone?: boolean;
+  /**
+   * Every version is a telephone call: the original is degraded too (as `evaluate
+   * --telephone` degrades it) and telephoneProb must be 1. For a narrowband model, served
+   * to 8 kHz streams only; absent = false (every recipe before it).
+   */
+  narrowband?: boolean;
 }
 
 /** Babble SNR range when a config sets babbleProb but no range, dB. */
@@ -108,6 +114,7 @@ export function validateAugmentConfig(c: AugmentConfig): void {
   if (!(c.tiltDbPerOctave[0] >= -12 && c.tiltDbPerOctave[1] <= 12 && c.tiltDbPerOctave[0] <= c.tiltDbPerOctave[1])) {
     throw new Error(`expected tiltDbPerOctave within [-12, 12] ascending, got ${c.tiltDbPerOctave.join('..')}`);
   }
+  if (c.narrowband === true && c.telephoneProb !== 1) throw new Error(`expected telephoneProb 1 for a narrowband recipe (every version a call), got ${c.telephoneProb}`);
   if (c.babbleProb !== undefined && !(c.babbleProb >= 0 && c.babbleProb <= 1)) throw new Error(`expected babbleProb in [0, 1], got ${c.babbleProb}`);
   const snr = c.babbleSnrDb ?? DEFAULT_BABBLE_SNR_DB;
   if (!(snr[0] >= -10 && snr[1] <= 40 && snr[0] <= snr[1])) throw new Error(`expected babbleSnrDb within [-10, 40] ascending, got ${snr.join('..')}`);

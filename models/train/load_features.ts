@@ -31,7 +31,10 @@ export interface LoadOptions {
   seed: number;
   /** null = no cache. */
   cacheDir: string | null;
-  /** Degrade every clip as a telephone call first (evaluation `--telephone`). */
+  /**
+   * Degrade every original as a telephone call first (evaluation `--telephone`; training
+   * with a narrowband augment config does it too). Copies start from the clip as recorded.
+   */
   telephone?: boolean;
   /** VoicedGate of the model being evaluated (voicedGateOf(meta)); default today's. Originals only. */
   gate?: VoicedGateConfig;
@@ -64,21 +67,16 @@ export function loadFeatures(clips: readonly ClipRef[], options: LoadOptions): {
   clips.forEach((clip, n) => {
     const labelIdx = labelIndex.get(clip.label);
     if (labelIdx === undefined) throw new Error(`unknown label "${clip.label}" (file ${clip.relPath})`);
-    let samples: Float32Array | null = null;
-    const load = (): Float32Array => {
-      if (samples === null) {
-        const raw = readWav16k(clip.path);
-        samples = options.telephone === true ? telephoneDegrade(raw) : raw;
-      }
-      return samples;
-    };
+    let raw: Float32Array | null = null;
+    const load = (): Float32Array => (raw ??= readWav16k(clip.path));
     try {
       const ownGate = options.gate !== undefined && JSON.stringify(options.gate) !== JSON.stringify(VOICED_GATE_CONFIG) ? options.gate : undefined;
       // A non-default coefficient count is part of every key; the default keeps the old keys.
       const coeffs = options.numCoeffs === undefined || options.numCoeffs === MFCC_CONFIG.numCoeffs ? {} : { numCoeffs: options.numCoeffs };
-      const channel = options.telephone === true ? 'telephone' : null;
+      const telephone = options.telephone === true || options.augment?.narrowband === true;
+      const channel = telephone ? 'telephone' : null;
       const variant = ownGate === undefined && coeffs.numCoeffs === undefined ? channel : { channel, gate: ownGate, ...coeffs };
-      const original = cachedFeatures(options.cacheDir, cacheKey(clip.path, variant), () => featuresOfSamples(load(), { gate: ownGate, ...coeffs }));
+      const original = cachedFeatures(options.cacheDir, cacheKey(clip.path, variant), () => featuresOfSamples(telephone ? telephoneDegrade(load()) : load(), { gate: ownGate, ...coeffs }));
       if (original.count < MIN_FRAMES) {
         skipped.push({ relPath: clip.relPath, reason: `empty (${original.count} frames)` });
         return;

@@ -42,6 +42,7 @@ Training
   --seed <n>                seed of init, shuffling, augmentation, dropout (default ${D.seed})
   --augment-copies <n>      augmented copies per training clip, 0 = none (default ${DEFAULT_AUGMENT.copies})
   --telephone-prob <x>      share of copies degraded to 8 kHz mu-law telephone audio (default ${DEFAULT_AUGMENT.telephoneProb})
+  --narrowband              every version a call, the original too (telephone prob 1): a model for 8 kHz streams
   --telephone-filter <f>    ${TELEPHONE_FILTERS.join(' | ')}: band limit of those copies (default ${DEFAULT_AUGMENT.telephoneFilter})
   --gain-db <lo:hi>         gain range of every copy, dB (default ${DEFAULT_AUGMENT.gainDb.join(':')})
   --tilt-prob <x>           share of copies given a spectral tilt of up to ±6 dB/octave (default ${DEFAULT_AUGMENT.tiltProb})
@@ -129,6 +130,7 @@ export function parseTrainArgs(argv: string[]): TrainConfig | null {
       'babble-prob': { type: 'string' },
       'babble-snr-db': { type: 'string' },
       'babble-wideband-only': { type: 'boolean' },
+      narrowband: { type: 'boolean' },
       'reset-after-silence-frames': { type: 'string' },
       'cache-dir': { type: 'string' },
       'no-cache': { type: 'boolean' },
@@ -166,7 +168,7 @@ export function parseTrainArgs(argv: string[]): TrainConfig | null {
       : {
           ...DEFAULT_AUGMENT,
           copies,
-          telephoneProb: num('telephone-prob', values['telephone-prob'], DEFAULT_AUGMENT.telephoneProb),
+          telephoneProb: values.narrowband === true ? 1 : num('telephone-prob', values['telephone-prob'], DEFAULT_AUGMENT.telephoneProb),
           telephoneFilter: telephoneFilter as TelephoneFilter,
           gainDb,
           tiltProb: num('tilt-prob', values['tilt-prob'], DEFAULT_AUGMENT.tiltProb),
@@ -174,7 +176,10 @@ export function parseTrainArgs(argv: string[]): TrainConfig | null {
           ...(values['babble-prob'] === undefined ? {} : { babbleProb: num('babble-prob', values['babble-prob'], 0) }),
           ...(values['babble-snr-db'] === undefined ? {} : { babbleSnrDb: parseRange('--babble-snr-db', values['babble-snr-db']) }),
           ...(values['babble-wideband-only'] === true ? { babbleOnTelephone: false } : {}),
+          ...(values.narrowband === true ? { narrowband: true } : {}),
         };
+  if (values.narrowband === true && values['telephone-prob'] !== undefined) throw new Error('--narrowband: every version is a call already; drop --telephone-prob');
+  if (values.narrowband === true && augment === null) throw new Error('--narrowband needs augmentation (--augment-copies > 0)');
   if (augment !== null) validateAugmentConfig(augment);
   const outDir = resolve(values.out);
   return {

@@ -145,4 +145,21 @@ describe('augmentation', () => {
       for (const v of [1, 2]) assert.notDeepEqual(item.versions[v]?.coeffs, before.versions[v]?.coeffs, `item ${i} copy ${v}: babble changed it`);
     }
   });
+
+  it('narrowband: the original is the telephone original evaluation sees, every copy a call built from the clip as recorded', () => {
+    const dir = new URL('../fixtures/speech/', import.meta.url).pathname;
+    const clips = [{ path: `${dir}03-01-01-01-01-01-01.wav`, relPath: '03-01-01-01-01-01-01.wav', label: 'neutral', speaker: '01' }];
+    const options = { labels: ['neutral'], seed: 1, cacheDir: null };
+    const narrow = { ...DEFAULT_AUGMENT, copies: 3, telephoneProb: 1, narrowband: true };
+    const item = loadFeatures(clips, { ...options, augment: narrow }).items[0];
+    const evalTelephone = loadFeatures(clips, { ...options, augment: null, telephone: true }).items[0];
+    const wide = loadFeatures(clips, { ...options, augment: { ...narrow, narrowband: false } }).items[0];
+    assert.ok(item !== undefined && evalTelephone !== undefined && wide !== undefined);
+    assert.deepEqual(item.versions[0], evalTelephone.versions[0], 'original = evaluate --telephone original');
+    assert.notDeepEqual(item.versions[0]?.coeffs, wide.versions[0]?.coeffs, 'the wideband recipe keeps its wideband original');
+    // Copies are the same draws with or without the flag: degraded once, never twice.
+    for (const v of [1, 2, 3]) assert.deepEqual(item.versions[v], wide.versions[v], `copy ${v}`);
+    for (let c = 0; c < 3; c += 1) assert.equal(drawAugmentSpec(narrow, 1, clips[0]!.relPath, c).telephone, true, `copy ${c} is a call`);
+    assert.throws(() => validateAugmentConfig({ ...narrow, telephoneProb: 0.5 }), /telephoneProb 1 for a narrowband/);
+  });
 });

@@ -20,3 +20,15 @@ describe('training options: babble', () => {
     assert.equal(none?.augment?.babbleProb, undefined, 'no babble unless asked for');
   });
 });
+
+describe('training options: narrowband', () => {
+  it('--narrowband makes every version a call (telephone prob 1) and refuses a contradicting --telephone-prob', () => {
+    const narrow = parseTrainArgs([...BASE, '--narrowband']);
+    assert.equal(narrow?.augment?.narrowband, true);
+    assert.equal(narrow?.augment?.telephoneProb, 1);
+    assert.throws(() => parseTrainArgs([...BASE, '--narrowband', '--telephone-prob', '0.5']), /drop --telephone-prob/);
+    assert.throws(() => parseTrainArgs([...BASE, '--narrowband', '--augment-copies', '0']), /needs augmentation/);
+    const none = parseTrainArgs(BASE);
+    assert.equal(none?.augment !== null && none?.augment !== undefined && 'narrowband' in none.augment, false, 'no narrowband key: earlier recipes unchanged');
+  });
+});
