@@ -11,6 +11,12 @@ export const DEFAULT_MODEL_ID = 'ravdess-cnn-attn-lstm-v8';
 export const DEFAULT_MODEL_DIR = resolve(MODELS_DIR, DEFAULT_MODEL_ID);
 
 /**
+ * The shipped model for narrowband streams (input at 8 kHz or less: calls), served to them
+ * instead of the default; null while none ships (the default then serves every stream).
+ */
+export const DEFAULT_NARROWBAND_MODEL_DIR: string | null = null;
+
+/**
  * The cross-validation run of the shipped model's recipe (`npm run cv`): five fold models,
  * each trained without its four held-out actors, and their scores (cv-report.md).
  */

@@ -53,7 +53,7 @@ export async function startServer(partial: Partial<ServerConfig> = {}): Promise<
   // Metrics exist before the pool so model calls made during start-up are counted too.
   let metrics: ServerMetrics | null = null;
   const pool = await InferencePool.start(
-    { modelDir: config.modelDir, engine: config.engine, mode: config.mode, maxBatchStreams: config.maxBatchStreams, batchWindowMs: config.batchWindowMs },
+    { modelDir: config.modelDir, narrowbandModelDir: config.narrowbandModelDir, engine: config.engine, mode: config.mode, maxBatchStreams: config.maxBatchStreams, batchWindowMs: config.batchWindowMs },
     config.workers,
     {
       onModelCall: (streams, seconds) => {
@@ -73,6 +73,7 @@ export async function startServer(partial: Partial<ServerConfig> = {}): Promise<
   );
   metrics = createMetrics({
     modelId: pool.model.id,
+    narrowbandModelId: pool.model.narrowbandId,
     engine: pool.engine,
     engineSkipped: pool.engineSkipped,
     mode: config.mode,
@@ -105,6 +106,7 @@ export async function startServer(partial: Partial<ServerConfig> = {}): Promise<
     url,
     port,
     model: pool.model.id,
+    narrowbandModel: pool.model.narrowbandId ?? 'none',
     engine: pool.engine,
     mode: config.mode,
     workers: config.workers,

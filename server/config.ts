@@ -6,7 +6,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { DEFAULT_HOP_MS, DEFAULT_SMOOTHING } from '../shared/protocol.js';
-import { DEFAULT_MODEL_DIR } from '../models/registry.js';
+import { DEFAULT_MODEL_DIR, DEFAULT_NARROWBAND_MODEL_DIR } from '../models/registry.js';
 import { DEFAULT_WATCH_CONFIG, type WatchConfig } from './config_watch.js';
 
 /**
@@ -33,6 +33,13 @@ export interface ServerConfig extends WatchConfig {
   host: string;
   /** Directory of the model to serve (meta.json + weights). Default DEFAULT_MODEL_DIR. */
   modelDir: string;
+  /**
+   * Directory of a model for narrowband streams (input at 8 kHz or less: calls), which then
+   * serves them instead of `modelDir`'s; it must share that model's pipeline contract
+   * (models/contract.ts). null = `modelDir`'s model serves every stream. Default
+   * DEFAULT_NARROWBAND_MODEL_DIR (models/registry.ts).
+   */
+  narrowbandModelDir: string | null;
   /** Inference engine preference, passed to selectEngine. Default 'auto'. */
   engine: EngineChoice;
   /**
@@ -153,6 +160,7 @@ export const DEFAULT_CONFIG: Readonly<ServerConfig> = Object.freeze({
   port: 8080,
   host: '0.0.0.0',
   modelDir: DEFAULT_MODEL_DIR,
+  narrowbandModelDir: DEFAULT_NARROWBAND_MODEL_DIR,
   engine: 'auto',
   mode: 'streaming',
   workers: DEFAULT_WORKERS,

@@ -18,6 +18,9 @@ export function resolveConfig(partial: Partial<ServerConfig> = {}): ServerConfig
   if (typeof config.modelDir !== 'string' || config.modelDir === '') {
     throw new RangeError(`modelDir: expected a directory path, got ${JSON.stringify(config.modelDir)}`);
   }
+  if (config.narrowbandModelDir !== null && (typeof config.narrowbandModelDir !== 'string' || config.narrowbandModelDir === '')) {
+    throw new RangeError(`narrowbandModelDir: expected a directory path or null (none), got ${JSON.stringify(config.narrowbandModelDir)}`);
+  }
   checkChoice('engine', config.engine, ENGINE_CHOICES);
   checkChoice('mode', config.mode, MODES);
   checkInt('workers', config.workers, 1, 16);

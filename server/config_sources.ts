@@ -24,11 +24,15 @@ const asKeyList = (raw: string): string[] => {
   }
   return keys;
 };
+/** A directory, or `none`: the feature off. */
+const asOptionalDir = (raw: string): string | null => (raw.trim().toLowerCase() === 'none' ? null : asString(raw));
+
 /** Env and flag names of every field, in the order of docs/configuration.md. */
 export const CONFIG_SOURCES: readonly Source[] = [
   { field: 'port', env: 'PORT', flag: '--port', parse: asNumber },
   { field: 'host', env: 'HOST', flag: '--host', parse: asString },
   { field: 'modelDir', env: 'SER_MODEL_DIR', flag: '--model', parse: asString },
+  { field: 'narrowbandModelDir', env: 'SER_NARROWBAND_MODEL_DIR', flag: '--narrowband-model', parse: asOptionalDir },
   { field: 'engine', env: 'SER_ENGINE', flag: '--engine', parse: asString },
   { field: 'mode', env: 'SER_MODE', flag: '--mode', parse: asString },
   { field: 'workers', env: 'SER_WORKERS', flag: '--workers', parse: asNumber },

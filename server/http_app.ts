@@ -43,6 +43,8 @@ export function createHttpApp(ctx: HttpContext): express.Express {
     const body = {
       status,
       model: { id: pool.model.id, labels: pool.model.labels },
+      // The model that serves streams at 8 kHz or less instead (server/workers/band.ts); null when none.
+      narrowbandModel: pool.model.narrowbandId === null ? null : { id: pool.model.narrowbandId },
       engine: pool.engine,
       // Why not a faster engine: [{engine, reason, detail}] for each one passed over.
       engineSkipped: pool.engineSkipped,

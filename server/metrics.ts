@@ -75,6 +75,8 @@ export interface ServerMetrics {
 
 export interface MetricsInfo {
   modelId: string;
+  /** The model serving streams at 8 kHz or less instead (server/workers/band.ts); absent or null = none. */
+  narrowbandModelId?: string | null;
   engine: string;
   /** Engines passed over before `engine` (models/engine.ts skippedEngines), one ser_engine_skipped series each. */
   engineSkipped?: readonly { engine: string; reason: string }[];
@@ -96,6 +98,13 @@ export function createMetrics(info: MetricsInfo): ServerMetrics {
     registers: [registry],
   });
   modelInfo.set({ model_id: info.modelId, engine: info.engine, mode: info.mode }, 1);
+  const narrowbandInfo = new Gauge({
+    name: 'ser_narrowband_model_info',
+    help: 'The model serving streams at 8 kHz or less instead of ser_model_info\'s (value 1), with its id; absent when none is loaded',
+    labelNames: ['model_id'],
+    registers: [registry],
+  });
+  if (info.narrowbandModelId !== undefined && info.narrowbandModelId !== null) narrowbandInfo.set({ model_id: info.narrowbandModelId }, 1);
   // An info-style gauge (value 1 per engine passed over) rather than a counter: selection
   // happens once per worker start, and the question it answers is "why not the GPU?".
   const engineSkipped = new Gauge({

@@ -14,11 +14,15 @@ import type { StepRequest, StepResult, StreamStateBase } from './step_types.js';
 /** Steps one member's streams (runner.ts's stepBatch, passed in so this file imports no runner). */
 export type MemberStep<S> = (member: StreamableModel, requests: readonly StepRequest<S>[]) => StepResult[];
 
+/** combine()'s float64 scratch, grown to the class count (one thread, not re-entrant). */
+let scratch = new Float64Array(8);
+
 /** probs = softmax(mean_m log p_m), in float64; null when a member has no result yet. */
 function combine(results: readonly (Float32Array | null)[], into: Float32Array | null): Float32Array | null {
   if (results.some((p) => p === null)) return null;
   const classes = results[0]!.length;
-  const mean = new Float64Array(classes);
+  if (scratch.length < classes) scratch = new Float64Array(classes);
+  const mean = scratch.fill(0, 0, classes);
   for (const p of results as Float32Array[]) for (let k = 0; k < classes; k++) mean[k]! += Math.log(p[k]!) / results.length;
   let max = -Infinity;
   for (let k = 0; k < classes; k++) max = Math.max(max, mean[k]!);

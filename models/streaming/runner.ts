@@ -70,13 +70,24 @@ export function stepBatch(model: StreamableModel, requests: readonly StepRequest
   // With a speaker reference, a segment's statistics must be complete when the next segment
   // starts: a chunk that holds both is cut there and its pieces stepped in turn, as smaller
   // chunks would be (without a reference the old segment's last frames change nothing).
-  const pieces = requests.map(({ state, frames, voiced }) => {
-    const f = model.meta.featureConfig.numCoeffs;
-    const cuts = [0, ...segmentStartsAfterFirst(voiced, countersOf(state), segmentRuleOf(model.meta)), voiced.length];
+  // Such chunks are rare (a pause inside one hop), so the common call allocates no pieces.
+  const rule = segmentRuleOf(model.meta);
+  let starts: (readonly number[])[] | null = null;
+  requests.forEach(({ state, voiced }, r) => {
+    const found = segmentStartsAfterFirst(voiced, countersOf(state), rule);
+    if (found.length > 0) (starts ??= requests.map(() => []))[r] = found;
+  });
+  return starts === null ? stepPieces(model, requests) : stepCut(model, requests, starts);
+}
+
+/** Steps each request's pieces, cut at `starts[r]`, in rounds: piece k of every request in round k. */
+function stepCut(model: StreamableModel, requests: readonly StepRequest[], starts: readonly (readonly number[])[]): StepResult[] {
+  const f = model.meta.featureConfig.numCoeffs;
+  const pieces = requests.map(({ state, frames, voiced }, r) => {
+    const cuts = [0, ...starts[r]!, voiced.length];
     return cuts.slice(1).map((end, k) => ({ state, frames: frames.subarray(cuts[k]! * f, end * f), voiced: voiced.subarray(cuts[k]!, end) }));
   });
-  const rounds = Math.max(0, ...pieces.map((p) => p.length));
-  if (rounds <= 1) return stepPieces(model, requests);
+  const rounds = Math.max(...pieces.map((p) => p.length));
   const results: StepResult[] = new Array<StepResult>(requests.length);
   for (let k = 0; k < rounds; k++) {
     const taking = pieces.flatMap((p, r) => (k < p.length ? [r] : []));
@@ -100,6 +111,7 @@ function stepPieces(model: StreamableModel, requests: readonly StepRequest[]): S
     case 'window':
       return stepWindowBatch(model, statesOf(requests, WindowStreamState));
     case 'ensemble':
-      return stepEnsembleBatch<StreamState>(model, statesOf(requests, EnsembleStreamState) as AnyStepRequest<EnsembleStreamState<StreamState>>[], stepBatch);
+      // stepBatch has cut the chunks already: the members step the same pieces as they are.
+      return stepEnsembleBatch<StreamState>(model, statesOf(requests, EnsembleStreamState) as AnyStepRequest<EnsembleStreamState<StreamState>>[], stepPieces);
   }
 }

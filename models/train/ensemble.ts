@@ -19,19 +19,19 @@ import { ensembleHyper, memberParamPrefix } from '../architectures/ensemble.js';
 import { logitParamsOf, stepFramesOf, windowStepsOf } from '../architectures/index.js';
 import { selectEngine } from '../engine.js';
 import { loadModel, saveModel, type LoadedModel } from '../io.js';
+import { contractMismatch, PIPELINE_CONTRACT, type ContractField } from '../contract.js';
 import type { ModelMeta } from '../meta.js';
 import { foldDirs } from './cv_dirs.js';
 
-/** What every member must share with member 0, read from its meta. */
-const SHARED: [string, (meta: ModelMeta) => unknown][] = [
-  ['labels', (m) => m.labels],
-  ['sampleRateHz', (m) => m.sampleRateHz],
-  ['featureConfig', (m) => m.featureConfig],
+/**
+ * What every member must share with member 0, read from its meta: the pipeline contract
+ * (models/contract.ts; stepFrames is checked by the architecture) and the input each was
+ * trained for.
+ */
+const SHARED: readonly ContractField[] = [
+  ...PIPELINE_CONTRACT.filter(([name]) => name !== 'stepFrames'),
   ['norm', (m) => m.norm],
-  ['resetAfterSilenceFrames', (m) => m.resetAfterSilenceFrames],
-  ['maxSegmentFrames', (m) => m.maxSegmentFrames],
   ['speakerNorm', (m) => m.speakerNorm],
-  ['training.voicedGate', (m) => m.training?.['voicedGate']],
   ['training.span', (m) => m.training?.['span']],
   ['training.trainSpeakers', (m) => m.training?.['trainSpeakers']],
 ];
@@ -41,9 +41,8 @@ export function ensembleMeta(members: readonly LoadedModel[], id: string, source
   const first = members[0];
   if (first === undefined || members.length < 2) throw new Error(`ensemble: expected at least 2 members, got ${members.length}`);
   for (const [i, m] of members.entries()) {
-    for (const [name, read] of SHARED) {
-      if (JSON.stringify(read(m.meta)) !== JSON.stringify(read(first.meta))) throw new Error(`ensemble member ${i} (${m.meta.id}): expected the ${name} of member 0 (${first.meta.id}), got another`);
-    }
+    const name = contractMismatch(m.meta, first.meta, SHARED);
+    if (name !== null) throw new Error(`ensemble member ${i} (${m.meta.id}): expected the ${name} of member 0 (${first.meta.id}), got another`);
   }
   const shape = { arch: 'ensemble' as const, hyper: ensembleHyper(members.map((m) => ({ arch: m.meta.arch, hyper: m.meta.hyper }))) };
   const { metrics: _metrics, calibration: _calibration, ...rest } = first.meta;

@@ -34,6 +34,7 @@ import { PACE_BURST_SECONDS, Pacer } from '../session/pacer.js';
 import { streamRecovery } from '../session/recovery.js';
 import type { SessionContext } from '../session/context.js';
 import { formatFieldsFromQuery, resolveFormat, type StreamFormat } from '../session/start.js';
+import { servingModel } from '../workers/band.js';
 
 export interface AnalyzeResponse {
   model: { id: string; labels: string[] };
@@ -233,7 +234,7 @@ async function run(prepared: PreparedBody, body: BodyReader, ctx: SessionContext
     metrics.analyzeDuration.observe((performance.now() - startedMs) / 1000);
     outcome = 'completed';
     return {
-      model: { id: pool.model.id, labels: [...pool.model.labels] },
+      model: servingModel(pool.model, format.sampleRateHz),
       sampleRate: format.sampleRateHz,
       hopMs: format.hopMs,
       smoothing: format.smoothing,

@@ -23,6 +23,7 @@ import type { SessionContext } from './context.js';
 import { sessionPipeline } from './session_pipeline.js';
 import type { StreamFormat } from './start.js';
 import type { Wire } from './wire.js';
+import { servingModel } from '../workers/band.js';
 
 /** What the streaming state tells its session. */
 export interface StreamingHooks {
@@ -57,7 +58,7 @@ export class Streaming {
     const { config, metrics, pool } = ctx;
     this.backlog = new Backlog(BYTES_PER_SAMPLE[format.encoding] * format.channels * format.sampleRateHz, config.maxBacklogSeconds * 1000);
     this.backpressure = new Backpressure(this.backlog, config.backlogPolicy, metrics, ws);
-    this.outputs = new SessionOutputs(pool.model, format, ctx.alertRules, metrics);
+    this.outputs = new SessionOutputs(servingModel(pool.model, format.sampleRateHz), format, ctx.alertRules, metrics);
     const sliceBytes = Math.max(1, Math.round(this.backlog.bytesPerSecond * SLICE_SECONDS));
     this.queue = new AudioQueue(sliceBytes, (chunk) => this.audio$.next(chunk), () => this.audio$.complete(), {
       pacer: new Pacer(config.maxRealTimeMultiple, PACE_BURST_SECONDS, performance.now()),

@@ -15,6 +15,8 @@ import type { WorkerMemory } from './worker_memory.js';
 /** `workerData` of an inference worker. */
 export interface WorkerInit {
   modelDir: string;
+  /** A model for 8 kHz streams (band.ts), sharing the main model's pipeline contract; absent or null = none. */
+  narrowbandModelDir?: string | null;
   engine: EngineChoice;
   mode: ServerMode;
   /** Most streams per model call, ≥ 1. */
@@ -26,6 +28,8 @@ export interface WorkerInit {
 /** What the main thread needs to know about the loaded model. */
 export interface ModelInfo {
   id: string;
+  /** The narrowband model's id (streams at 8 kHz or less, band.ts); null when none is loaded. */
+  narrowbandId: string | null;
   labels: string[];
   /** MFCC coefficients per frame. */
   numCoeffs: number;

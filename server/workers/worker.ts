@@ -1,5 +1,6 @@
 /**
- * Inference worker entry: loads the model once and wires the parts that let the
+ * Inference worker entry: loads the model once (and the narrowband model for 8 kHz streams,
+ * when configured: band.ts) and wires the parts that let the
  * socket-serving event loop never wait on the model:
  *
  *   port inbox (worker_port.ts) ─ work message ─┬─ opens/closes → model states (model_streams.ts)
@@ -15,11 +16,13 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { selectEngine, skippedEngines } from '../../models/engine.js';
+import { contractMismatch, PIPELINE_CONTRACT } from '../../models/contract.js';
 import { loadModel, type LoadedModel } from '../../models/io.js';
 import { voicedGateOf } from '../../models/meta.js';
 import { segmentRuleOf } from '../../models/streaming/segment.js';
 import { ProtocolError } from '../../shared/error_codes.js';
 import type { StepOutcome } from '../pipeline/contract.js';
+import { bandOf } from './band.js';
 import type { ToWorker, WorkerInit } from './messages.js';
 import { ModelStreams } from './model_streams.js';
 import type { StepRequest } from './rounds.js';
@@ -36,9 +39,18 @@ const init = workerData as WorkerInit;
 async function main(): Promise<void> {
   let engine: string;
   let model: LoadedModel;
+  let narrowband: LoadedModel | null = null;
   try {
     engine = await selectEngine(init.engine);
     model = await loadModel(init.modelDir);
+    if (init.narrowbandModelDir !== undefined && init.narrowbandModelDir !== null) {
+      narrowband = await loadModel(init.narrowbandModelDir);
+      // One feature pipeline feeds whichever model a stream has: they must agree on it.
+      const field = contractMismatch(narrowband.meta, model.meta, PIPELINE_CONTRACT);
+      if (field !== null) {
+        throw new Error(`narrowband model ${narrowband.meta.id}: expected the ${field} of the main model ${model.meta.id}, got another (both feed one pipeline)`);
+      }
+    }
   } catch (err) {
     port.post({ type: 'init_failed', message: err instanceof Error ? err.message : String(err) });
     return;
@@ -46,7 +58,7 @@ async function main(): Promise<void> {
   const meta = model.meta;
   const numCoeffs = meta.featureConfig.numCoeffs;
 
-  const states = new ModelStreams(model, init.mode);
+  const states = new ModelStreams(model, narrowband, init.mode);
   const outbox = new WorkerOutbox({ post: (m) => port.post(m), takeDsp: () => shard.takeDsp() });
   const scheduler = new BatchScheduler<StepRequest>({
     maxBatchStreams: init.maxBatchStreams,
@@ -79,7 +91,7 @@ async function main(): Promise<void> {
   /** One tick of the main thread's work, in the order the message states. */
   const handleWork = (message: Extract<ToWorker, { type: 'work' }>): void => {
     for (const open of message.opens) {
-      states.create(open.sessionId);
+      states.create(open.sessionId, bandOf(open.inputRateHz) === 'narrowband');
       shard.open(open);
     }
     if (message.audio !== undefined) {
@@ -110,6 +122,7 @@ async function main(): Promise<void> {
     type: 'ready',
     model: {
       id: meta.id,
+      narrowbandId: narrowband?.meta.id ?? null,
       labels: [...meta.labels],
       numCoeffs,
       stepFrames: meta.stepFrames,

@@ -47,7 +47,7 @@ function throughPool(pool: InferencePool, sessionId: string, bytes: Uint8Array) 
 
 /** The same stream's pipeline in this thread, its model state stepped one request at a time. */
 function alone(model: LoadedModel, mode: ServerMode, bytes: Uint8Array): Promise<EmotionResult[]> {
-  const states = new ModelStreams(model, mode);
+  const states = new ModelStreams(model, null, mode);
   states.create('alone');
   const { meta } = model;
   const stream: InferenceStream = {

@@ -20,6 +20,7 @@ const INIT: WorkerInit = { modelDir: '/nowhere', engine: 'wasm', mode: 'streamin
 
 const MODEL: ModelInfo = {
   id: 'fake',
+  narrowbandId: null,
   labels: ['calm', 'angry'],
   numCoeffs: 20,
   stepFrames: 8,
