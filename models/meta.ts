@@ -188,6 +188,16 @@ export function voicedGateOf(meta: Pick<ModelMeta, 'training'>): VoicedGateConfi
   return config;
 }
 
+/**
+ * Whether a model was trained as a narrowband model (`npm run train -- --narrowband`: every
+ * clip version a telephone call), to be served to 8 kHz streams only — and so calibrated
+ * and scored offline on telephone clips.
+ */
+export function isNarrowband(meta: Pick<ModelMeta, 'training'>): boolean {
+  const augmentation = meta.training?.['augmentation'];
+  return augmentation !== null && typeof augmentation === 'object' && (augmentation as { narrowband?: unknown }).narrowband === true;
+}
+
 /** Training span when meta.training.span.maxFrames is absent (models/train/train_config.ts default). */
 export const DEFAULT_SPAN_FRAMES = 800;
 

@@ -18,7 +18,7 @@ import * as tf from '@tensorflow/tfjs';
 import { logitParamsOf } from '../architectures/index.js';
 import { selectEngine } from '../engine.js';
 import { loadModel, saveModel, type LoadedModel } from '../io.js';
-import type { ModelMeta } from '../meta.js';
+import { isNarrowband, type ModelMeta } from '../meta.js';
 import { scanDataset } from '../train/dataset.js';
 import { loadEvalFeatures, offlineProbabilities } from '../train/evaluate_run.js';
 import { argmax } from '../train/metrics.js';
@@ -33,12 +33,15 @@ interface FoldAnswers {
   labels: number[];
 }
 
-/** Offline answers of a fold model on its held-out speakers (meta.training.valSpeakers). */
+/**
+ * Offline answers of a fold model on its held-out speakers (meta.training.valSpeakers): on
+ * their clips as recorded, or as telephone calls for a narrowband model (the audio it serves).
+ */
 function foldAnswers(model: LoadedModel, dataDir: string, cacheDir: string | null): { probs: Float32Array[]; labels: number[] } {
   const speakers = (model.meta.training?.['valSpeakers'] as string[] | undefined) ?? [];
   if (speakers.length === 0) throw new Error(`${model.meta.id}: expected training.valSpeakers in meta.json, got none`);
   const clips = scanDataset(dataDir, { layout: 'auto', labels: model.meta.labels }).clips.filter((c) => c.speaker !== null && speakers.includes(c.speaker));
-  const { items } = loadEvalFeatures(model, clips, { cacheDir, telephone: false });
+  const { items } = loadEvalFeatures(model, clips, { cacheDir, telephone: isNarrowband(model.meta) });
   return { probs: offlineProbabilities(model, items), labels: items.map((it) => it.labelIdx) };
 }
 

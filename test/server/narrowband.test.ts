@@ -72,7 +72,7 @@ describe('narrowband model: 8 kHz streams served by their own model', () => {
   });
 
   it('POST /v1/analyze names the serving model too; /readyz and /metrics name the narrowband model', async () => {
-    const res = await fetch(`${both.url}/v1/analyze?encoding=mulaw&sampleRate=8000&channels=1`, { method: 'POST', body: call, headers: { 'content-type': 'application/octet-stream' } });
+    const res = await fetch(`${both.url}/v1/analyze?encoding=mulaw&sampleRate=8000&channels=1`, { method: 'POST', body: Buffer.from(call), headers: { 'content-type': 'application/octet-stream' } });
     const body = (await res.json()) as { model?: { id: string } };
     assert.equal(res.status, 200, JSON.stringify(body));
     assert.equal(body.model?.id, narrowId);
