@@ -1,17 +1,34 @@
 /**
  * Loads the speech clips once, converts them to 16 kHz pcm_s16le and lays them end to end
  * in one shared buffer that every stream of every worker reads from (no per-stream copies).
+ * For a call-centre load (`--call-share`), the same clips also as telephone calls: a steep
+ * 300–3400 Hz band at 8 kHz, G.711 μ-law, one byte a sample.
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MODEL_SAMPLE_RATE_HZ } from '../shared/protocol.js';
 import { decodeWavToMono } from '../shared/wav.js';
 import { resampleWhole } from '../shared/dsp/resample.js';
+import { bandPassFilter } from '../shared/dsp/band_pass.js';
+import { encodeMulaw } from '../shared/dsp/g711.js';
+
+/** How the loop's bytes encode its samples (the `start` message's `encoding`). */
+export type LoopEncoding = 'pcm_s16le' | 'mulaw';
+
+/** Bytes of one sample in `encoding`. */
+export function bytesPerSample(encoding: LoopEncoding): number {
+  return encoding === 'mulaw' ? 1 : 2;
+}
+
+/** Telephone calls: 8 kHz, the 300–3400 Hz voice band (ITU-T G.712). */
+export const CALL_RATE_HZ = 8000;
+const CALL_BAND = { lowHz: 300, highHz: 3400, sampleRateHz: CALL_RATE_HZ } as const;
 
 /** The looped audio all streams share. */
 export interface LoopAudio {
   sampleRateHz: number;
-  /** pcm_s16le bytes: `loopSamples` samples, then a copy of the first `padSamples` (see below). */
+  encoding: LoopEncoding;
+  /** Encoded bytes: `loopSamples` samples, then a copy of the first `padSamples` (see below). */
   pcm: SharedArrayBuffer;
   /** Length of one lap of the loop, samples. */
   loopSamples: number;
@@ -34,27 +51,34 @@ export function floatToPcm16(samples: Float32Array, out: Int16Array, offset = 0)
 }
 
 /**
- * Lays clips (already at `sampleRateHz`) end to end, pads with the loop's start so chunks of
- * up to `padSamples` never wrap. Pure apart from allocating the shared buffer.
+ * Lays clips (already at `sampleRateHz`) end to end in `encoding`, pads with the loop's start
+ * so chunks of up to `padSamples` never wrap. Pure apart from allocating the shared buffer.
  */
-export function buildLoop(clips: Float32Array[], names: string[], sampleRateHz: number, padSamples: number): LoopAudio {
+export function buildLoop(
+  clips: Float32Array[],
+  names: string[],
+  sampleRateHz: number,
+  padSamples: number,
+  encoding: LoopEncoding = 'pcm_s16le',
+): LoopAudio {
   const loopSamples = clips.reduce((n, c) => n + c.length, 0);
   if (loopSamples === 0) throw new RangeError('expected at least one non-empty clip, got none');
-  const pcm = new SharedArrayBuffer((loopSamples + padSamples) * 2);
-  const view = new Int16Array(pcm);
+  const pcm = new SharedArrayBuffer((loopSamples + padSamples) * bytesPerSample(encoding));
+  const view = encoding === 'mulaw' ? new Uint8Array(pcm) : new Int16Array(pcm);
   const clipStartSamples: number[] = [];
   let at = 0;
   for (const clip of clips) {
     clipStartSamples.push(at);
-    floatToPcm16(clip, view, at);
+    if (view instanceof Int16Array) floatToPcm16(clip, view, at);
+    else view.set(encodeMulaw(clip), at);
     at += clip.length;
   }
   for (let i = 0; i < padSamples; i++) view[loopSamples + i] = view[i % loopSamples] as number;
-  return { sampleRateHz, pcm, loopSamples, padSamples, clipStartSamples, clipNames: names };
+  return { sampleRateHz, encoding, pcm, loopSamples, padSamples, clipStartSamples, clipNames: names };
 }
 
-/** Reads every `*.wav` in `dir` (sorted by name), resampled to 16 kHz where needed. */
-export async function loadClips(dir: string, padSamples: number): Promise<LoopAudio> {
+/** Every `*.wav` in `dir` (sorted by name), resampled to 16 kHz where needed. */
+async function readClips16k(dir: string): Promise<{ names: string[]; clips: Float32Array[] }> {
   const names = (await readdir(dir)).filter((n) => n.toLowerCase().endsWith('.wav')).sort();
   if (names.length === 0) throw new RangeError(`--clips: expected a folder with .wav files, got none in ${dir}`);
   const clips: Float32Array[] = [];
@@ -62,5 +86,18 @@ export async function loadClips(dir: string, padSamples: number): Promise<LoopAu
     const decoded = decodeWavToMono(new Uint8Array(await readFile(join(dir, name))));
     clips.push(resampleWhole(decoded.samples, decoded.sampleRateHz, MODEL_SAMPLE_RATE_HZ));
   }
+  return { names, clips };
+}
+
+/** The loop of every `*.wav` in `dir` at 16 kHz, pcm_s16le. */
+export async function loadClips(dir: string, padSamples: number): Promise<LoopAudio> {
+  const { names, clips } = await readClips16k(dir);
   return buildLoop(clips, names, MODEL_SAMPLE_RATE_HZ, padSamples);
+}
+
+/** The same clips as telephone calls: 8 kHz, steep 300–3400 Hz band, μ-law. */
+export async function loadCallClips(dir: string, padSamples: number): Promise<LoopAudio> {
+  const { names, clips } = await readClips16k(dir);
+  const calls = clips.map((c) => bandPassFilter(resampleWhole(c, MODEL_SAMPLE_RATE_HZ, CALL_RATE_HZ), CALL_BAND));
+  return buildLoop(calls, names, CALL_RATE_HZ, padSamples, 'mulaw');
 }

@@ -56,6 +56,12 @@ export interface LoadtestOptions {
   progress: boolean;
   /** Seed of the deterministic per-stream plan (chunk sizes, start offsets, clip offsets). Default 1. */
   seed: number;
+  /**
+   * Fraction of the streams that are telephone calls (8 kHz μ-law, steep voice band), 0–1,
+   * spread evenly; the rest stream 16 kHz pcm_s16le. Default 0. A server with a narrowband
+   * model serves the calls with it.
+   */
+  callShare: number;
   /** How long a stream waits for its final result and summary after `end`, seconds. Default 15. */
   endTimeoutSeconds: number;
   /** Pause between runs so the server settles, seconds. Default 2. */
@@ -71,6 +77,7 @@ export const USAGE = `Usage: npm run loadtest -- [options]
   --hop MS                result hop requested in start                  [250]
   --clips DIR             WAV clips, looped                              [test/fixtures/speech]
   --chunk-ms A[-B]        chunk duration (per-stream uniform in A–B)     [20-100]
+  --call-share F          fraction of streams sent as 8 kHz μ-law calls  [0]
   --ramp S                spread of stream starts                        [2]
   --workers W             generator threads, 0 = auto                    [0]
   --find-capacity         search the largest N meeting the budget
@@ -130,6 +137,7 @@ export function parseOptions(argv: string[], now = new Date()): LoadtestOptions 
       hop: { type: 'string' },
       clips: { type: 'string' },
       'chunk-ms': { type: 'string' },
+      'call-share': { type: 'string' },
       ramp: { type: 'string' },
       workers: { type: 'string' },
       'find-capacity': { type: 'boolean' },
@@ -162,6 +170,7 @@ export function parseOptions(argv: string[], now = new Date()): LoadtestOptions 
     hopMs: num('hop', values.hop, DEFAULT_HOP_MS, MIN_HOP_MS, MAX_HOP_MS, true),
     clipsDir: values.clips ?? DEFAULT_CLIPS_DIR,
     chunkMs: parseChunkMs(values['chunk-ms']),
+    callShare: num('call-share', values['call-share'], 0, 0, 1),
     rampSeconds: num('ramp', values.ramp, 2, 0, 600),
     workers: num('workers', values.workers, 0, 0, 16, true),
     findCapacity: values['find-capacity'] ?? false,

@@ -4,7 +4,7 @@
  */
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { loadClips, type LoopAudio } from './clips.js';
+import { loadCallClips, loadClips, type LoopAudio } from './clips.js';
 import { searchCapacity } from './capacity.js';
 import type { LoadtestOptions, ServerMode } from './options.js';
 import { spawnServer, type SpawnedServer } from './server_process.js';
@@ -38,6 +38,7 @@ export function serversToMeasure(o: LoadtestOptions): Plan[] {
 async function measureOne(
   target: ServerTarget,
   audio: LoopAudio,
+  calls: LoopAudio | null,
   o: LoadtestOptions,
   trials: TrialResult[],
   log: Log,
@@ -45,7 +46,7 @@ async function measureOne(
   const trial = async (streams: number): Promise<TrialResult> => {
     if (trials.length > 0) await sleep(o.cooldownSeconds * 1000);
     if (!(await waitForIdle(target.url))) log(`warning: the ${target.mode} server still has active sessions after 30 s; measuring anyway`);
-    const t = await runTrial(target, streams, audio, o);
+    const t = await runTrial(target, streams, audio, o, calls);
     trials.push(t);
     log(formatTrial(t));
     return t;
@@ -78,6 +79,8 @@ export function describeMachine(): LoadtestReport['machine'] {
 export async function runLoadtest(o: LoadtestOptions, argv: string[], log: Log = (l) => console.error(l)): Promise<LoadtestReport> {
   const padSamples = Math.ceil((o.chunkMs.max * 16_000) / 1000) + 1;
   const audio = await loadClips(o.clipsDir, padSamples);
+  const calls = o.callShare > 0 ? await loadCallClips(o.clipsDir, padSamples) : null;
+  if (calls !== null) log(`${Math.round(o.callShare * 100)} % of the streams are calls: 8 kHz μ-law, steep 300–3400 Hz band`);
   const report: LoadtestReport = {
     tool: 'ser-loadtest',
     reportVersion: 1,
@@ -109,7 +112,7 @@ export async function runLoadtest(o: LoadtestOptions, argv: string[], log: Log =
       const url = spawned?.url ?? plan.url;
       if (url === undefined) throw new TypeError(`no URL for the ${plan.mode} server`);
       const target: ServerTarget = { url, mode: plan.mode, ...(spawned !== null ? { cpuSeconds: spawned.cpuSeconds } : {}) };
-      const capacity = await measureOne(target, audio, o, report.trials, log);
+      const capacity = await measureOne(target, audio, calls, o, report.trials, log);
       if (capacity !== null) report.capacity.push(capacity);
     } finally {
       process.removeListener('SIGINT', stopOnSignal);

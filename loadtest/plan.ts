@@ -24,6 +24,17 @@ export interface StreamPlan {
   totalSamples: number;
   /** Default 'stream'. */
   behavior?: ClientBehavior;
+  /** A telephone call: sends the call loop (8 kHz μ-law); its sample counts are at that rate. */
+  call?: boolean;
+}
+
+/** The call loop of a call-centre load and the share of streams that send it. */
+export interface CallPlanConfig {
+  /** Fraction of the streams that are calls, 0–1, spread evenly over the stream numbers. */
+  share: number;
+  sampleRateHz: number;
+  loopSamples: number;
+  clipStartSamples: readonly number[];
 }
 
 export interface PlanConfig {
@@ -37,27 +48,36 @@ export interface PlanConfig {
   /** Offsets where clips begin in the loop; streams start at a clip boundary, staggered across clips. */
   clipStartSamples: readonly number[];
   seed: number;
+  /** Some streams as calls (absent: none). */
+  calls?: CallPlanConfig;
+}
+
+/** Whether stream `i` is a call when `share` of the streams are: ⌊N·share⌋ of any first N, evenly spread. */
+export function isCallStream(i: number, share: number): boolean {
+  return Math.floor((i + 1) * share) > Math.floor(i * share);
 }
 
 export { mulberry32 };
 
 export function makeStreamPlans(config: PlanConfig): StreamPlan[] {
   const random = mulberry32(config.seed);
-  const totalSamples = Math.round(config.durationSeconds * config.sampleRateHz);
   const rampMs = config.rampSeconds * 1000;
   const plans: StreamPlan[] = [];
-  const clipStarts = config.clipStartSamples.length > 0 ? config.clipStartSamples : [0];
   for (let i = 0; i < config.streams; i++) {
     const chunkMs = config.chunkMs.min + Math.floor(random() * (config.chunkMs.max - config.chunkMs.min + 1));
     // Evenly spread starts plus jitter, so hop boundaries of different streams do not line up.
     const startOffsetMs = config.streams > 1 ? (i / config.streams) * rampMs + random() * (rampMs / config.streams) : 0;
+    const call = config.calls !== undefined && isCallStream(i, config.calls.share);
+    const loop = call && config.calls !== undefined ? config.calls : config;
+    const clipStarts = loop.clipStartSamples.length > 0 ? loop.clipStartSamples : [0];
     const clipStart = clipStarts[i % clipStarts.length] as number;
     plans.push({
       streamId: i,
       startOffsetMs,
-      audioOffsetSamples: clipStart % Math.max(1, config.loopSamples),
-      chunkSamples: Math.max(1, Math.round((chunkMs * config.sampleRateHz) / 1000)),
-      totalSamples,
+      audioOffsetSamples: clipStart % Math.max(1, loop.loopSamples),
+      chunkSamples: Math.max(1, Math.round((chunkMs * loop.sampleRateHz) / 1000)),
+      totalSamples: Math.round(config.durationSeconds * loop.sampleRateHz),
+      ...(call ? { call } : {}),
     });
   }
   return plans;

@@ -5,7 +5,7 @@
 import { Worker } from 'node:worker_threads';
 import type { StreamPlan } from './plan.js';
 import { FixedHistogram } from './stats.js';
-import type { StreamOutcome, WorkerInput, WorkerMessage } from './types.js';
+import type { CallLoopInput, StreamOutcome, WorkerInput, WorkerMessage } from './types.js';
 
 export interface PoolConfig {
   streamUrl: string;
@@ -13,6 +13,8 @@ export interface PoolConfig {
   pcm: SharedArrayBuffer;
   loopSamples: number;
   sampleRateHz: number;
+  /** The call loop, when some plans are calls. */
+  calls?: CallLoopInput;
   hopMs: number;
   endTimeoutMs: number;
   coverageToleranceMs: number;
@@ -100,6 +102,7 @@ export async function runPool(config: PoolConfig, onProgress?: (p: LiveProgress)
             pcm: config.pcm,
             loopSamples: config.loopSamples,
             sampleRateHz: config.sampleRateHz,
+            ...(config.calls === undefined ? {} : { calls: config.calls }),
             hopMs: config.hopMs,
             endTimeoutMs: config.endTimeoutMs,
             coverageToleranceMs: config.coverageToleranceMs,

@@ -19,13 +19,23 @@ const zeroMask = (mask: Uint8Array): void => {
 
 type State = 'waiting' | 'connecting' | 'streaming' | 'ending' | 'done';
 
+/** A looped audio as its streams send it: one Buffer view over the shared memory. */
+export interface AudioFeed {
+  bytes: Buffer;
+  loopSamples: number;
+  sampleRateHz: number;
+  encoding: 'pcm_s16le' | 'mulaw';
+}
+
 /** What a session shares with the other sessions of its worker. */
 export interface SessionContext {
   streamUrl: string;
-  /** The loop's bytes as one Buffer view over the shared memory. */
+  /** The loop's bytes (16 kHz pcm_s16le) as one Buffer view over the shared memory. */
   pcm: Buffer;
   loopSamples: number;
   sampleRateHz: number;
+  /** The call loop that plans marked `call` send, or null when there is none. */
+  calls: AudioFeed | null;
   hopMs: number;
   endTimeoutMs: number;
   coverageToleranceMs: number;
@@ -55,13 +65,23 @@ export class StreamSession {
   private unmatched = 0;
   private maxLatencyMs = 0;
   private outcome: StreamOutcome | null = null;
+  /** What this stream sends: the main loop, or the call loop for a call. */
+  private readonly feed: AudioFeed;
+  private readonly bytesPerSample: number;
 
   constructor(
     private readonly plan: StreamPlan,
     private readonly ctx: SessionContext,
     /** performance.now() at which the run started; the plan's offsets count from it. */
     private readonly runStartMs: number,
-  ) {}
+  ) {
+    if (plan.call === true && ctx.calls === null) throw new TypeError(`stream ${plan.streamId} is a call, but the worker has no call loop`);
+    this.feed =
+      plan.call === true && ctx.calls !== null
+        ? ctx.calls
+        : { bytes: ctx.pcm, loopSamples: ctx.loopSamples, sampleRateHz: ctx.sampleRateHz, encoding: 'pcm_s16le' };
+    this.bytesPerSample = this.feed.encoding === 'mulaw' ? 1 : 2;
+  }
 
   get done(): boolean {
     return this.state === 'done';
@@ -83,7 +103,7 @@ export class StreamSession {
       case 'connecting':
         return this.connectStartedMs + this.ctx.endTimeoutMs;
       case 'streaming':
-        return chunkDueMs(this.streamStartMs, this.nextChunkEnd(), this.ctx.sampleRateHz);
+        return chunkDueMs(this.streamStartMs, this.nextChunkEnd(), this.feed.sampleRateHz);
       case 'ending':
         return this.endSentAtMs + this.ctx.endTimeoutMs;
       default:
@@ -122,8 +142,8 @@ export class StreamSession {
     ws.on('open', () => {
       const start: StartMessage = {
         type: 'start',
-        sampleRate: this.ctx.sampleRateHz,
-        encoding: 'pcm_s16le',
+        sampleRate: this.feed.sampleRateHz,
+        encoding: this.feed.encoding,
         channels: 1,
         hopMs: this.ctx.hopMs,
       };
@@ -142,15 +162,16 @@ export class StreamSession {
   private sendDueChunks(nowMs: number): void {
     const ws = this.ws;
     if (ws === null || ws.readyState !== WebSocket.OPEN) return;
-    const rate = this.ctx.sampleRateHz;
+    const { bytes, loopSamples, sampleRateHz: rate } = this.feed;
+    const width = this.bytesPerSample;
     while (this.sentSamples < this.plan.totalSamples) {
       const end = this.nextChunkEnd();
       const dueMs = chunkDueMs(this.streamStartMs, end, rate);
       if (dueMs > nowMs) return;
       const n = end - this.sentSamples;
-      const pos = (this.plan.audioOffsetSamples + this.sentSamples) % this.ctx.loopSamples;
+      const pos = (this.plan.audioOffsetSamples + this.sentSamples) % loopSamples;
       const sentAtMs = performance.now();
-      ws.send(this.ctx.pcm.subarray(pos * 2, (pos + n) * 2), { binary: true });
+      ws.send(bytes.subarray(pos * width, (pos + n) * width), { binary: true });
       this.ctx.lateness.add(sentAtMs - dueMs);
       this.ledger.record(sentAtMs, n);
       this.sentSamples = end;
@@ -196,7 +217,7 @@ export class StreamSession {
       return;
     }
     this.coverage.onResult(msg.seq, msg.startMs, msg.endMs, msg.final === true);
-    const rate = this.ctx.sampleRateHz;
+    const rate = this.feed.sampleRateHz;
     const hopEndMs = Math.min(msg.startMs + this.coverage.hopMs, (this.ledger.totalSamples * 1000) / rate);
     // Peek first: the endMs lookup below drops older chunks, the hop end never precedes them.
     const hopEndSentAtMs = this.ledger.sentTimeOfSample(lastSampleIndex(Math.max(msg.endMs, hopEndMs), rate), true);
@@ -218,7 +239,7 @@ export class StreamSession {
     if (this.state === 'done') return;
     const ended = !Number.isNaN(this.endSentAtMs);
     const started = this.coverage !== null;
-    const audioMs = (this.sentSamples * 1000) / this.ctx.sampleRateHz;
+    const audioMs = (this.sentSamples * 1000) / this.feed.sampleRateHz;
     const report = this.coverage?.report(audioMs, ended);
     this.state = 'done';
     this.outcome = {

@@ -7,7 +7,8 @@ const f = (v: number | null | undefined, digits = 1): string =>
 export function formatTrial(t: TrialResult): string {
   const lines: string[] = [];
   const verdict = t.pass ? 'PASS' : `FAIL (${t.failReasons.join('; ')})`;
-  lines.push(`── ${t.mode}: ${t.streams} streams × ${t.durationSeconds} s, hop ${t.hopMs} ms — ${verdict}`);
+  const calls = t.calls === undefined ? '' : ` (${t.calls} of them 8 kHz μ-law calls)`;
+  lines.push(`── ${t.mode}: ${t.streams} streams${calls} × ${t.durationSeconds} s, hop ${t.hopMs} ms — ${verdict}`);
   const l = t.latency;
   lines.push(
     `  latency ms     p50 ${f(l.p50Ms)}  p90 ${f(l.p90Ms)}  p95 ${f(l.p95Ms)}  p99 ${f(l.p99Ms)}  max ${f(l.maxMs)}  (n=${l.count})`,

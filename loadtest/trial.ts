@@ -74,7 +74,7 @@ export function failReasonsOf(t: Omit<TrialResult, 'pass' | 'failReasons' | 'war
 
 export function summarizeTrial(
   pool: PoolResult,
-  base: { mode: string; streams: number; durationSeconds: number; hopMs: number; startedAt: string },
+  base: { mode: string; streams: number; calls?: number; durationSeconds: number; hopMs: number; startedAt: string },
   extra: { server: TrialResult['server']; serverProcessCpuCores: number | null; workers: number; p95BudgetMs: number },
 ): TrialResult {
   const errorsByCode: Record<string, number> = {};
@@ -153,7 +153,11 @@ export async function runTrial(
   streams: number,
   audio: LoopAudio,
   options: LoadtestOptions,
+  /** The same clips as calls (loadCallClips), required when options.callShare > 0. */
+  calls: LoopAudio | null = null,
 ): Promise<TrialResult> {
+  if (options.callShare > 0 && calls === null) throw new TypeError('--call-share: expected the call loop (loadCallClips)');
+  const callLoop = options.callShare > 0 && calls !== null ? calls : null;
   const startedAt = new Date().toISOString();
   const workers = options.workers > 0 ? options.workers : autoWorkers(streams);
   const plans = makeStreamPlans({
@@ -165,6 +169,7 @@ export async function runTrial(
     loopSamples: audio.loopSamples,
     clipStartSamples: audio.clipStartSamples,
     seed: options.seed,
+    ...(callLoop === null ? {} : { calls: { share: options.callShare, ...callLoop } }),
   });
   const httpBase = httpBaseOf(target.url);
   const before = await scrapeMetrics(httpBase);
@@ -195,6 +200,7 @@ export async function runTrial(
         pcm: audio.pcm,
         loopSamples: audio.loopSamples,
         sampleRateHz: audio.sampleRateHz,
+        ...(callLoop === null ? {} : { calls: { pcm: callLoop.pcm, loopSamples: callLoop.loopSamples, sampleRateHz: callLoop.sampleRateHz } }),
         hopMs: options.hopMs,
         endTimeoutMs: options.endTimeoutSeconds * 1000,
         coverageToleranceMs: options.coverageToleranceMs,
@@ -211,7 +217,14 @@ export async function runTrial(
   const server = before !== null && after !== null ? serverFigures(before, after, during) : null;
   return summarizeTrial(
     pool,
-    { mode: target.mode, streams, durationSeconds: options.durationSeconds, hopMs: options.hopMs, startedAt },
+    {
+      mode: target.mode,
+      streams,
+      ...(callLoop === null ? {} : { calls: plans.filter((p) => p.call === true).length }),
+      durationSeconds: options.durationSeconds,
+      hopMs: options.hopMs,
+      startedAt,
+    },
     {
       server,
       serverProcessCpuCores: cpuBefore !== null && cpuAfter !== null ? (cpuAfter - cpuBefore) / pool.wallSeconds : null,

@@ -15,6 +15,8 @@ export interface WorkerInput {
   pcm: SharedArrayBuffer;
   loopSamples: number;
   sampleRateHz: number;
+  /** The call loop (8 kHz μ-law bytes) that plans marked `call` send; absent when none are. */
+  calls?: CallLoopInput;
   hopMs: number;
   endTimeoutMs: number;
   coverageToleranceMs: number;
@@ -22,6 +24,13 @@ export interface WorkerInput {
   progressIntervalMs: number;
   /** How long an idle or slow-reader client waits for the server to drop it, ms. Default endTimeoutMs. */
   dropTimeoutMs?: number;
+}
+
+/** A μ-law loop shared by the workers' call streams. */
+export interface CallLoopInput {
+  pcm: SharedArrayBuffer;
+  loopSamples: number;
+  sampleRateHz: number;
 }
 
 /** Generator-side pseudo error codes, next to the protocol's own. */
@@ -102,6 +111,8 @@ export interface TrialResult {
   /** Server mode label ('streaming', 'naive', or 'external' for a server we did not spawn). */
   mode: string;
   streams: number;
+  /** How many of the streams were telephone calls (8 kHz μ-law, `--call-share`); absent: none. */
+  calls?: number;
   durationSeconds: number;
   hopMs: number;
   startedAt: string;

@@ -49,6 +49,10 @@ export function runWorker(input: WorkerInput, post: (msg: WorkerProgress | Worke
     pcm: Buffer.from(input.pcm),
     loopSamples: input.loopSamples,
     sampleRateHz: input.sampleRateHz,
+    calls:
+      input.calls === undefined
+        ? null
+        : { bytes: Buffer.from(input.calls.pcm), loopSamples: input.calls.loopSamples, sampleRateHz: input.calls.sampleRateHz, encoding: 'mulaw' },
     hopMs: input.hopMs,
     endTimeoutMs: input.endTimeoutMs,
     coverageToleranceMs: input.coverageToleranceMs,

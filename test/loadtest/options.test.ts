@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseOptions } from '../../loadtest/options.js';
 import { buildLoop, floatToPcm16 } from '../../loadtest/clips.js';
-import { makeStreamPlans } from '../../loadtest/plan.js';
+import { isCallStream, makeStreamPlans } from '../../loadtest/plan.js';
+import { encodeMulaw } from '../../shared/dsp/g711.js';
 import { httpBaseOf, streamUrlOf } from '../../loadtest/trial.js';
 
 test('defaults follow the issue: hop 250, 20–100 ms chunks, spawn when no URL', () => {
@@ -53,6 +54,40 @@ test('the loop is padded so no chunk wraps, and PCM conversion clamps', () => {
   const out = new Int16Array(1);
   floatToPcm16(Float32Array.of(Number.NaN), out);
   assert.equal(out[0], 0);
+});
+
+test('a μ-law loop holds a byte a sample, padded the same way', () => {
+  const loop = buildLoop([Float32Array.of(0, 0.5), Float32Array.of(-0.5)], ['a', 'b'], 8000, 2, 'mulaw');
+  assert.equal(loop.encoding, 'mulaw');
+  assert.equal(loop.pcm.byteLength, 5);
+  const bytes = new Uint8Array(loop.pcm);
+  assert.deepEqual([...bytes.subarray(0, 3)], [...encodeMulaw(Float32Array.of(0, 0.5, -0.5))]);
+  assert.deepEqual([...bytes.subarray(3)], [...bytes.subarray(0, 2)]);
+});
+
+test('--call-share: that fraction of the streams, spread evenly, plan at the call rate', () => {
+  assert.equal(parseOptions([]).callShare, 0);
+  assert.equal(parseOptions(['--call-share', '0.5']).callShare, 0.5);
+  assert.throws(() => parseOptions(['--call-share', '1.5']), /--call-share: expected a number in \[0, 1\], got 1.5/);
+  const calls = { share: 0.25, sampleRateHz: 8000, loopSamples: 24_000, clipStartSamples: [0, 8000, 16_000] };
+  const config = {
+    streams: 8, durationSeconds: 2, sampleRateHz: 16_000, chunkMs: { min: 20, max: 20 }, rampSeconds: 1,
+    loopSamples: 48_000, clipStartSamples: [0, 16_000, 32_000], seed: 7,
+  };
+  const plans = makeStreamPlans({ ...config, calls });
+  assert.deepEqual(plans.map((p) => p.call === true), [false, false, false, true, false, false, false, true]);
+  for (const p of plans) {
+    const rate = p.call === true ? 8000 : 16_000;
+    assert.equal(p.chunkSamples, rate / 50);
+    assert.equal(p.totalSamples, 2 * rate);
+  }
+  assert.deepEqual(plans.filter((p) => p.call).map((p) => p.audioOffsetSamples), [0, 8000]);
+  // The wideband streams keep the plan they have without calls (the same seed, the same draws).
+  const plain = makeStreamPlans(config);
+  for (const p of plans.filter((q) => q.call !== true)) assert.deepEqual(p, plain[p.streamId]);
+  assert.equal([0, 1, 2, 3, 4, 5, 6, 7, 8, 9].filter((i) => isCallStream(i, 0.5)).length, 5);
+  assert.equal([0, 1, 2].filter((i) => isCallStream(i, 1)).length, 3);
+  assert.equal([0, 1, 2].filter((i) => isCallStream(i, 0)).length, 0);
 });
 
 test('stream plans are deterministic, staggered, and spread over clips', () => {

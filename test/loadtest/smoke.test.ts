@@ -1,13 +1,16 @@
 /**
  * Smoke run of the generator against the real server (in this process, ephemeral port):
  * 5 streams × 5 s of the speech fixtures at real-time pace. Checks the bookkeeping, never
- * the clock: every hop answered and traced, no errors, server figures scraped.
+ * the clock: every hop answered and traced, no errors, server figures scraped. Then a
+ * call-centre mix: half the streams 8 kHz μ-law calls, served by a narrowband model.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadClips } from '../../loadtest/clips.js';
+import { loadCallClips, loadClips } from '../../loadtest/clips.js';
+import { createRandomModel } from '../../models/random_model.js';
 import { parseOptions } from '../../loadtest/options.js';
 import { runTrial } from '../../loadtest/trial.js';
+import { formatTrial } from '../../loadtest/summary.js';
 import { FIXTURES_DIR, startTestServer } from '../helpers/server.js';
 
 test('5 streams × 5 s against the real server: all results, no errors', async () => {
@@ -29,6 +32,34 @@ test('5 streams × 5 s against the real server: all results, no errors', async (
     assert.ok(t.server !== null, 'expected /metrics figures');
     assert.ok((t.server.resultsSent ?? 0) >= t.latency.count);
     assert.ok((t.server.batchSize?.count ?? 0) > 0);
+  } finally {
+    await server.close();
+  }
+});
+
+test('a call-centre mix (--call-share 0.5) against a server with a narrowband model: every hop of both kinds answered', async () => {
+  // Two untrained models of one pipeline contract: what is measured here is the serving, not the answers.
+  const main = await createRandomModel('cnn-attn-lstm', 4, { meta: { id: 'test-wideband' } });
+  const narrow = await createRandomModel('cnn-attn-lstm', 5, { meta: { id: 'test-narrowband' } });
+  const server = await startTestServer({ modelDir: main.dir, narrowbandModelDir: narrow.dir });
+  try {
+    const options = parseOptions(['--url', server.url, '--duration', '3', '--ramp', '0.5', '--no-progress', '--clips', FIXTURES_DIR, '--call-share', '0.5']);
+    const audio = await loadClips(options.clipsDir, 1601);
+    const calls = await loadCallClips(options.clipsDir, 1601);
+    assert.equal(calls.sampleRateHz, 8000);
+    assert.equal(calls.encoding, 'mulaw');
+    assert.ok(Math.abs(calls.loopSamples - audio.loopSamples / 2) <= 3, `call loop of ${calls.loopSamples} samples`);
+    await assert.rejects(runTrial({ url: server.url, mode: 'external' }, 4, audio, options), /--call-share: expected the call loop/);
+    const t = await runTrial({ url: server.url, mode: 'external' }, 4, audio, options, calls);
+    assert.deepEqual(t.errorsByCode, {});
+    assert.equal(t.calls, 2);
+    assert.match(formatTrial(t), /4 streams \(2 of them 8 kHz μ-law calls\)/);
+    assert.equal(t.sessionsCompleted, 4);
+    assert.equal(t.missingResults, 0);
+    assert.equal(t.missingFinals, 0);
+    assert.equal(t.unmatchedResults, 0);
+    // 3 s at hop 250 = 12 hops (+ the final) per stream, calls and wideband alike.
+    assert.ok(t.latency.count >= 4 * 12, `got ${t.latency.count} results`);
   } finally {
     await server.close();
   }
