@@ -5,7 +5,16 @@
  * Decoding is a 256-entry table lookup; the tables are exact (µ-law decodes to 14-bit and
  * A-law to 13-bit linear values, scaled here to the 16-bit range and then to [-1, 1) by
  * dividing by 32768, the same scale as `pcm_s16le`). Encoding exists for the telephone
- * augmentation round trip and the tests.
+ * augmentation round trip, the load test's calls and the tests.
+ *
+ * The µ-law encoder rounds the magnitude to the nearest 14-bit step, the same for both
+ * signs, as sox does from its float samples (checked code for code against sox in
+ * test/shared/g711_sox.test.ts). The Sun code's `x >> 2` floors instead, which maps every
+ * tiny negative sample (−1 … −4 of 16 bits) to the −8 code and every tiny positive one to
+ * 0: a quiet studio's ±1 LSB silence becomes asymmetric −84 dBFS noise where sox's call
+ * (and a real line's encoder, which sees the analogue level) carries digital zero. Training
+ * on the floored version cost a model trained only on calls 7 of its 16-point gap between
+ * simulated and sox calls (models/README.md, r28).
  */
 
 /** µ-law bias added before the segment search (G.711 §2; Sun g711.c `BIAS`). */
@@ -45,16 +54,10 @@ export function alawToInt16(byte: number): number {
   return a & 0x80 ? t : -t;
 }
 
-/** 16-bit linear sample (any integer; clipped) → µ-law byte. */
+/** Linear sample in the 16-bit range (any number; clipped; magnitude rounded to 14 bits) → µ-law byte. */
 export function int16ToMulaw(sample: number): number {
-  let pcm = Math.max(-32768, Math.min(32767, Math.trunc(sample))) >> 2;
-  let mask: number;
-  if (pcm < 0) {
-    pcm = -pcm;
-    mask = 0x7f;
-  } else {
-    mask = 0xff;
-  }
+  let pcm = Number.isNaN(sample) ? 0 : Math.round(Math.abs(Math.max(-32768, Math.min(32767, sample))) / 4);
+  const mask = sample < 0 ? 0x7f : 0xff;
   if (pcm > MULAW_CLIP_14BIT) pcm = MULAW_CLIP_14BIT;
   pcm += MULAW_BIAS >> 2;
   const seg = segmentOf(pcm, MULAW_SEGMENT_END);
@@ -97,7 +100,7 @@ function floatToInt16(sample: number): number {
 /** Float samples in [-1, 1] (clipped beyond) → µ-law bytes. */
 export function encodeMulaw(samples: Float32Array): Uint8Array {
   const out = new Uint8Array(samples.length);
-  for (let i = 0; i < samples.length; i++) out[i] = int16ToMulaw(floatToInt16(samples[i] as number));
+  for (let i = 0; i < samples.length; i++) out[i] = int16ToMulaw((samples[i] as number) * INT16_SCALE);
   return out;
 }
 
