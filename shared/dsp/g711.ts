@@ -7,8 +7,8 @@
  * dividing by 32768, the same scale as `pcm_s16le`). Encoding exists for the telephone
  * augmentation round trip, the load test's calls and the tests.
  *
- * The µ-law encoder rounds the magnitude to the nearest 14-bit step, the same for both
- * signs, as sox does from its float samples (checked code for code against sox in
+ * The µ-law encoder rounds the sample to the nearest 14-bit value, as sox does from its
+ * float samples (checked code for code against sox in
  * test/shared/g711_sox.test.ts). The Sun code's `x >> 2` floors instead, which maps every
  * tiny negative sample (−1 … −4 of 16 bits) to the −8 code and every tiny positive one to
  * 0: a quiet studio's ±1 LSB silence becomes asymmetric −84 dBFS noise where sox's call
@@ -54,10 +54,12 @@ export function alawToInt16(byte: number): number {
   return a & 0x80 ? t : -t;
 }
 
-/** Linear sample in the 16-bit range (any number; clipped; magnitude rounded to 14 bits) → µ-law byte. */
+/** Linear sample in the 16-bit range (any number; clipped; rounded to 14 bits) → µ-law byte. */
 export function int16ToMulaw(sample: number): number {
-  let pcm = Number.isNaN(sample) ? 0 : Math.round(Math.abs(Math.max(-32768, Math.min(32767, sample))) / 4);
-  const mask = sample < 0 ? 0x7f : 0xff;
+  // sox: the 14-bit value rounded half up (its SOX_SAMPLE_TO_SIGNED), then the Sun code on it.
+  const v14 = Number.isNaN(sample) ? 0 : Math.round(Math.max(-32768, Math.min(32767, sample)) / 4);
+  let pcm = Math.abs(v14);
+  const mask = v14 < 0 ? 0x7f : 0xff;
   if (pcm > MULAW_CLIP_14BIT) pcm = MULAW_CLIP_14BIT;
   pcm += MULAW_BIAS >> 2;
   const seg = segmentOf(pcm, MULAW_SEGMENT_END);
