@@ -7,8 +7,8 @@
  * dividing by 32768, the same scale as `pcm_s16le`). Encoding exists for the telephone
  * augmentation round trip, the load test's calls and the tests.
  *
- * The µ-law encoder rounds the sample to the nearest 14-bit value, as sox does from its
- * float samples (checked code for code against sox in
+ * The encoders round the sample to the nearest 14-bit (µ-law) or 13-bit (A-law) value, as
+ * sox does from its float samples (checked code for code against sox in
  * test/shared/g711_sox.test.ts). The Sun code's `x >> 2` floors instead, which maps every
  * tiny negative sample (−1 … −4 of 16 bits) to the −8 code and every tiny positive one to
  * 0: a quiet studio's ±1 LSB silence becomes asymmetric −84 dBFS noise where sox's call
@@ -67,9 +67,9 @@ export function int16ToMulaw(sample: number): number {
   return (((seg << 4) | ((pcm >> (seg + 1)) & 0x0f)) ^ mask) & 0xff;
 }
 
-/** 16-bit linear sample (any integer; clipped) → A-law byte. */
+/** Linear sample in the 16-bit range (any number; clipped; rounded to 13 bits, as sox does) → A-law byte. */
 export function int16ToAlaw(sample: number): number {
-  let pcm = Math.max(-32768, Math.min(32767, Math.trunc(sample))) >> 3;
+  let pcm = Number.isNaN(sample) ? 0 : Math.round(Math.max(-32768, Math.min(32767, sample)) / 8);
   let mask: number;
   if (pcm >= 0) {
     mask = 0xd5;
@@ -94,11 +94,6 @@ function buildTable(toInt16: (byte: number) => number): Float32Array {
 export const MULAW_DECODE_TABLE: Float32Array = buildTable(mulawToInt16);
 export const ALAW_DECODE_TABLE: Float32Array = buildTable(alawToInt16);
 
-function floatToInt16(sample: number): number {
-  // Rounding to nearest keeps encode(decode(b)) stable; the laws are defined on integers.
-  return Math.max(-32768, Math.min(32767, Math.round(sample * INT16_SCALE)));
-}
-
 /** Float samples in [-1, 1] (clipped beyond) → µ-law bytes. */
 export function encodeMulaw(samples: Float32Array): Uint8Array {
   const out = new Uint8Array(samples.length);
@@ -109,7 +104,7 @@ export function encodeMulaw(samples: Float32Array): Uint8Array {
 /** Float samples in [-1, 1] (clipped beyond) → A-law bytes. */
 export function encodeAlaw(samples: Float32Array): Uint8Array {
   const out = new Uint8Array(samples.length);
-  for (let i = 0; i < samples.length; i++) out[i] = int16ToAlaw(floatToInt16(samples[i] as number));
+  for (let i = 0; i < samples.length; i++) out[i] = int16ToAlaw((samples[i] as number) * INT16_SCALE);
   return out;
 }
 
