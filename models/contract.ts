@@ -4,7 +4,18 @@
  * narrowband model (served to 8 kHz streams beside the main one) must share these with the
  * main model; an ensemble's members share them and more (models/train/ensemble.ts).
  */
-import type { ModelMeta } from './meta.js';
+import type { FeatureConfigMeta, ModelMeta } from './meta.js';
+
+/**
+ * The frame settings without `featureCodeHash`: that hash records the version of the
+ * training's feature and augmentation code (models/train/feature_cache.ts), which changes
+ * with code no served stream runs (an augmentation, an encoder), so two models trained a
+ * commit apart share one pipeline all the same.
+ */
+export function servedFeatureConfig(config: FeatureConfigMeta): Omit<FeatureConfigMeta, 'featureCodeHash'> {
+  const { featureCodeHash: _trainingCode, ...served } = config;
+  return served;
+}
 
 /** One shared field: its name in messages and how to read it from a meta. */
 export type ContractField = readonly [name: string, read: (meta: ModelMeta) => unknown];
@@ -13,7 +24,7 @@ export type ContractField = readonly [name: string, read: (meta: ModelMeta) => u
 export const PIPELINE_CONTRACT: readonly ContractField[] = [
   ['labels', (m) => m.labels],
   ['sampleRateHz', (m) => m.sampleRateHz],
-  ['featureConfig', (m) => m.featureConfig],
+  ['featureConfig', (m) => servedFeatureConfig(m.featureConfig)],
   ['stepFrames', (m) => m.stepFrames],
   ['resetAfterSilenceFrames', (m) => m.resetAfterSilenceFrames],
   ['maxSegmentFrames', (m) => m.maxSegmentFrames],

@@ -7,6 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { contractMismatch, PIPELINE_CONTRACT } from '../../models/contract.js';
 import { createRandomModel } from '../../models/random_model.js';
 import { telephoneMulaw8k } from '../../models/train/telephone.js';
 import type { RunningServer } from '../../server/app.js';
@@ -85,6 +86,14 @@ describe('narrowband model: 8 kHz streams served by their own model', () => {
   it('refuses a narrowband model with another pipeline contract (here: labels), naming the field', async () => {
     const other = await createRandomModel('cnn-attn-lstm', 13, { meta: { id: 'test-other-labels', labels: ['neutral', 'calm', 'happy', 'sad', 'angry', 'fearful', 'disgust', 'bored'] } });
     await assert.rejects(startTestServer({ modelDir: wideDir, narrowbandModelDir: other.dir, workers: 1 }), /narrowband model test-other-labels: expected the labels of the main model test-wideband/);
+  });
+
+  it('the contract ignores featureCodeHash (the training code version) but not a frame setting', async () => {
+    const wide = (await createRandomModel('cnn-attn-lstm', 14, { meta: { id: 'a' } })).meta;
+    const later = { ...wide, featureConfig: { ...wide.featureConfig, featureCodeHash: 'another-commit' } };
+    assert.equal(contractMismatch(later, wide, PIPELINE_CONTRACT), null);
+    const otherFrames = { ...wide, featureConfig: { ...wide.featureConfig, preEmphasis: 0.9 } };
+    assert.equal(contractMismatch(otherFrames, wide, PIPELINE_CONTRACT), 'featureConfig');
   });
 
   it('configuration: --narrowband-model <dir> or none; SER_NARROWBAND_MODEL_DIR', () => {
