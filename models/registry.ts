@@ -22,8 +22,5 @@ export const DEFAULT_NARROWBAND_MODEL_DIR: string | null = null;
  */
 export const SHIPPED_RECIPE_CV_DIR = resolve(MODELS_DIR, 'cv', 'r27-ensemble-r22-r24-cal');
 
-/** The cross-validation run of the shipped narrowband model's recipe; null while none ships. */
-export const SHIPPED_NARROWBAND_RECIPE_CV_DIR: string | null = null;
-
 /** RAVDESS emotion labels in the order of its filename code 01–08, which is the output order. */
 export const RAVDESS_LABELS = ['neutral', 'calm', 'happy', 'sad', 'angry', 'fearful', 'disgust', 'surprised'];
