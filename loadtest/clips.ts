@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { MODEL_SAMPLE_RATE_HZ } from '../shared/protocol.js';
 import { decodeWavToMono } from '../shared/wav.js';
 import { resampleWhole } from '../shared/dsp/resample.js';
-import { bandPassFilter } from '../shared/dsp/band_pass.js';
 import { encodeMulaw } from '../shared/dsp/g711.js';
+import { steepTelephoneBand8k, TELEPHONE_RATE_HZ } from '../shared/dsp/telephone_band.js';
 
 /** How the loop's bytes encode its samples (the `start` message's `encoding`). */
 export type LoopEncoding = 'pcm_s16le' | 'mulaw';
@@ -20,9 +20,6 @@ export function bytesPerSample(encoding: LoopEncoding): number {
   return encoding === 'mulaw' ? 1 : 2;
 }
 
-/** Telephone calls: 8 kHz, the 300–3400 Hz voice band (ITU-T G.712). */
-export const CALL_RATE_HZ = 8000;
-const CALL_BAND = { lowHz: 300, highHz: 3400, sampleRateHz: CALL_RATE_HZ } as const;
 
 /** The looped audio all streams share. */
 export interface LoopAudio {
@@ -98,6 +95,6 @@ export async function loadClips(dir: string, padSamples: number): Promise<LoopAu
 /** The same clips as telephone calls: 8 kHz, steep 300–3400 Hz band, μ-law. */
 export async function loadCallClips(dir: string, padSamples: number): Promise<LoopAudio> {
   const { names, clips } = await readClips16k(dir);
-  const calls = clips.map((c) => bandPassFilter(resampleWhole(c, MODEL_SAMPLE_RATE_HZ, CALL_RATE_HZ), CALL_BAND));
-  return buildLoop(calls, names, CALL_RATE_HZ, padSamples, 'mulaw');
+  const calls = clips.map((c) => steepTelephoneBand8k(c, MODEL_SAMPLE_RATE_HZ));
+  return buildLoop(calls, names, TELEPHONE_RATE_HZ, padSamples, 'mulaw');
 }

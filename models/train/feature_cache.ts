@@ -21,6 +21,7 @@ const FEATURE_SOURCES = [
   '../../shared/dsp/resample.ts',
   '../../shared/dsp/g711.ts',
   '../../shared/dsp/band_pass.ts',
+  '../../shared/dsp/telephone_band.ts',
   '../../shared/dsp/kaiser.ts',
   '../../shared/wav.ts',
   './augment.ts',

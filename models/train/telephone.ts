@@ -12,16 +12,12 @@
  *   recipe can be re-run. It leaves 100–300 Hz (where male pitch and most voicing energy
  *   lie) only 6–20 dB down; v1 trained on it collapsed on real telephone audio.
  */
-import { bandPassFilter } from '../../shared/dsp/band_pass.js';
+import { steepTelephoneBand8k, TELEPHONE_HIGH_HZ, TELEPHONE_LOW_HZ, TELEPHONE_RATE_HZ } from '../../shared/dsp/telephone_band.js';
 import { decodeMulaw, encodeMulaw } from '../../shared/dsp/g711.js';
 import { resampleWhole } from '../../shared/dsp/resample.js';
 import { bandPass } from './biquad.js';
 
-/** Voice band of a PSTN channel, Hz (ITU-T G.712). */
-export const TELEPHONE_LOW_HZ = 300;
-export const TELEPHONE_HIGH_HZ = 3400;
-/** Narrowband telephony rate, Hz. */
-export const TELEPHONE_RATE_HZ = 8000;
+export { TELEPHONE_HIGH_HZ, TELEPHONE_LOW_HZ, TELEPHONE_RATE_HZ };
 
 export const TELEPHONE_FILTERS = ['steep', 'gentle'] as const;
 export type TelephoneFilter = (typeof TELEPHONE_FILTERS)[number];
@@ -31,8 +27,7 @@ export function telephoneBand8k(samples: Float32Array, sampleRateHz = 16000, fil
   if (filter === 'gentle') {
     return resampleWhole(bandPass(samples, TELEPHONE_LOW_HZ, TELEPHONE_HIGH_HZ, sampleRateHz), sampleRateHz, TELEPHONE_RATE_HZ);
   }
-  const narrow = resampleWhole(samples, sampleRateHz, TELEPHONE_RATE_HZ);
-  return bandPassFilter(narrow, { lowHz: TELEPHONE_LOW_HZ, highHz: TELEPHONE_HIGH_HZ, sampleRateHz: TELEPHONE_RATE_HZ });
+  return steepTelephoneBand8k(samples, sampleRateHz);
 }
 
 /** The call as the server would receive it: 8 kHz G.711 μ-law bytes. */
