@@ -36,6 +36,8 @@ export interface LiveProgress {
 export interface PoolResult {
   latenciesMs: Float64Array;
   fromHopEndMs: Float64Array;
+  /** 1 where the result of the same index came from a call, else 0. */
+  callFlags: Float64Array;
   streams: StreamOutcome[];
   lateness: FixedHistogram;
   eventLoopUtilization: number[];
@@ -84,6 +86,7 @@ export async function runPool(config: PoolConfig, onProgress?: (p: LiveProgress)
   config.plans.forEach((plan, i) => shares[i % workerCount]?.push(plan));
   const latencies = new Float64Log();
   const fromHopEnd = new Float64Log();
+  const callFlags = new Float64Log();
   const lateness = new FixedHistogram(1, 2000);
   const streams: StreamOutcome[] = [];
   const elu: number[] = new Array<number>(workerCount).fill(0);
@@ -113,6 +116,7 @@ export async function runPool(config: PoolConfig, onProgress?: (p: LiveProgress)
           worker.on('message', (msg: WorkerMessage) => {
             latencies.append(msg.latenciesMs);
             fromHopEnd.append(msg.fromHopEndMs);
+            callFlags.append(msg.callFlags);
             const counts = live[workerId];
             if (msg.type === 'progress' && counts !== undefined) {
               counts.open = msg.sessionsOpen;
@@ -150,6 +154,7 @@ export async function runPool(config: PoolConfig, onProgress?: (p: LiveProgress)
   return {
     latenciesMs: latencies.view(),
     fromHopEndMs: fromHopEnd.view(),
+    callFlags: callFlags.view(),
     streams,
     lateness,
     eventLoopUtilization: elu,

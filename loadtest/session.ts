@@ -46,9 +46,10 @@ export interface SessionContext {
   /**
    * Called with each result's latency, ms, and its latency from the send of the chunk that
    * completed its hop (NaN if not traceable): the server's own turnaround, without the wait
-   * for audio the result did not use (see coverage.ts on staleness).
+   * for audio the result did not use (see coverage.ts on staleness); `call` says whether
+   * the stream is a telephone call, so a mixed load reports each kind apart.
    */
-  onLatency: (latencyMs: number, fromHopEndMs: number) => void;
+  onLatency: (latencyMs: number, fromHopEndMs: number, call: boolean) => void;
 }
 
 export class StreamSession {
@@ -228,7 +229,7 @@ export class StreamSession {
     }
     const latencyMs = arrivalMs - sentAtMs;
     if (latencyMs > this.maxLatencyMs) this.maxLatencyMs = latencyMs;
-    this.ctx.onLatency(latencyMs, hopEndSentAtMs === undefined ? Number.NaN : arrivalMs - hopEndSentAtMs);
+    this.ctx.onLatency(latencyMs, hopEndSentAtMs === undefined ? Number.NaN : arrivalMs - hopEndSentAtMs, this.plan.call === true);
   }
 
   private fail(code: string): void {

@@ -15,6 +15,13 @@ export function formatTrial(t: TrialResult): string {
   );
   const h = t.latencyFromHopEnd;
   lines.push(`  from hop end   p50 ${f(h.p50Ms)}  p95 ${f(h.p95Ms)}  p99 ${f(h.p99Ms)}  max ${f(h.maxMs)}  (server turnaround without endMs staleness)`);
+  if (t.latencyByKind !== undefined) {
+    for (const [kind, k] of Object.entries(t.latencyByKind)) {
+      lines.push(
+        `  ${kind.padEnd(14)} p50 ${f(k.latency.p50Ms)}  p95 ${f(k.latency.p95Ms)}  p99 ${f(k.latency.p99Ms)}  max ${f(k.latency.maxMs)}  (n=${k.latency.count}); from hop end p95 ${f(k.latencyFromHopEnd.p95Ms)}`,
+      );
+    }
+  }
   lines.push(
     `  throughput     ${f(t.resultsPerSecond)} results/s, ${f(t.audioSecondsPerSecond)} audio s/s over ${f(t.wallSeconds)} s`,
   );

@@ -10,7 +10,7 @@ import type { LoadtestOptions } from './options.js';
 import { makeStreamPlans } from './plan.js';
 import { autoWorkers, runPool, type LiveProgress, type PoolResult } from './pool.js';
 import { scrapeMetrics, serverFigures, sumOf, type PromSnapshot } from './prometheus.js';
-import { latencyHistogramBins, percentile, summarizeLatencies } from './stats.js';
+import { latencyHistogramBins, percentile, summarizeLatencies, type LatencySummary } from './stats.js';
 import type { TrialResult } from './types.js';
 
 /** A server under test: where it is, what it is, and (if we spawned it) its CPU clock. */
@@ -59,6 +59,17 @@ function progressBar(enabled: boolean, label: string, totalSeconds: number): Sin
   return bar;
 }
 
+/** The results of 16 kHz streams and of calls, summarised apart (a mixed load). */
+export function latencyByKind(pool: Pick<PoolResult, 'latenciesMs' | 'fromHopEndMs' | 'callFlags'>): NonNullable<TrialResult['latencyByKind']> {
+  const pick = (values: Float64Array, flag: number): Float64Array =>
+    values.filter((v, i) => pool.callFlags[i] === flag && !Number.isNaN(v));
+  const kind = (flag: number): { latency: LatencySummary; latencyFromHopEnd: LatencySummary } => ({
+    latency: summarizeLatencies(pick(pool.latenciesMs, flag)),
+    latencyFromHopEnd: summarizeLatencies(pick(pool.fromHopEndMs, flag)),
+  });
+  return { wideband: kind(0), calls: kind(1) };
+}
+
 /** Judges a trial: which of the capacity criteria it missed (none = pass). */
 export function failReasonsOf(t: Omit<TrialResult, 'pass' | 'failReasons' | 'warnings'>, p95BudgetMs: number): string[] {
   const reasons: string[] = [];
@@ -92,6 +103,7 @@ export function summarizeTrial(
     wallSeconds: pool.wallSeconds,
     latency: summarizeLatencies(pool.latenciesMs),
     latencyFromHopEnd: summarizeLatencies(pool.fromHopEndMs.filter((v) => !Number.isNaN(v))),
+    ...((base.calls ?? 0) > 0 ? { latencyByKind: latencyByKind(pool) } : {}),
     histogram: latencyHistogramBins(pool.latenciesMs),
     resultsPerSecond: pool.latenciesMs.length / pool.wallSeconds,
     audioSecondsPerSecond: audioCovered / pool.wallSeconds,

@@ -80,6 +80,8 @@ export interface WorkerProgress {
   latenciesMs: Float64Array;
   /** The same results' latencies from the chunk that completed their hop (NaN: untraceable). */
   fromHopEndMs: Float64Array;
+  /** The same results' kind: 1 = from a telephone call, 0 = from a 16 kHz stream. */
+  callFlags: Float64Array;
   sessionsOpen: number;
   sessionsDone: number;
   errors: number;
@@ -97,6 +99,7 @@ export interface WorkerDone {
   workerId: number;
   latenciesMs: Float64Array;
   fromHopEndMs: Float64Array;
+  callFlags: Float64Array;
   streams: StreamOutcome[];
   /** How late chunks were sent against their real-time schedule (1 ms bins). */
   lateness: LatenessSnapshot;
@@ -123,6 +126,11 @@ export interface TrialResult {
    * turnaround alone. `latency` − this ≈ how long a result waited on audio it did not use.
    */
   latencyFromHopEnd: LatencySummary;
+  /**
+   * A mixed load (`calls` > 0) split by kind: the 16 kHz streams' results and the calls'
+   * results, each as `latency` and `latencyFromHopEnd`. Absent when there were no calls.
+   */
+  latencyByKind?: Record<'wideband' | 'calls', { latency: LatencySummary; latencyFromHopEnd: LatencySummary }>;
   histogram: HistogramBins;
   resultsPerSecond: number;
   /** Seconds of audio answered by results per wall second, all streams. */

@@ -43,6 +43,8 @@ class LatencyLog {
 export function runWorker(input: WorkerInput, post: (msg: WorkerProgress | WorkerDone, transfer?: ArrayBuffer[]) => void): void {
   const latencies = new LatencyLog();
   const fromHopEnd = new LatencyLog();
+  /** 1 where the result of the same index came from a call, else 0. */
+  const callFlags = new LatencyLog();
   const lateness = new FixedHistogram(1, 2000);
   const ctx: SessionContext = {
     streamUrl: input.streamUrl,
@@ -58,9 +60,10 @@ export function runWorker(input: WorkerInput, post: (msg: WorkerProgress | Worke
     coverageToleranceMs: input.coverageToleranceMs,
     lateness,
     wake: (dueMs) => schedule(dueMs),
-    onLatency: (ms, hopEndMs) => {
+    onLatency: (ms, hopEndMs, call) => {
       latencies.push(ms);
       fromHopEnd.push(hopEndMs);
+      callFlags.push(call ? 1 : 0);
     },
   };
   const runStartMs = performance.now();
@@ -87,16 +90,18 @@ export function runWorker(input: WorkerInput, post: (msg: WorkerProgress | Worke
   const progress = (): void => {
     const latenciesMs = latencies.takeNew();
     const fromHopEndMs = fromHopEnd.takeNew();
+    const callFlagsNew = callFlags.takeNew();
     const msg: WorkerProgress = {
       type: 'progress',
       workerId: input.workerId,
       latenciesMs,
       fromHopEndMs,
+      callFlags: callFlagsNew,
       sessionsOpen: live.filter((s) => s.open).length,
       sessionsDone: outcomes.length,
       errors,
     };
-    post(msg, [latenciesMs.buffer as ArrayBuffer, fromHopEndMs.buffer as ArrayBuffer]);
+    post(msg, [latenciesMs.buffer as ArrayBuffer, fromHopEndMs.buffer as ArrayBuffer, callFlagsNew.buffer as ArrayBuffer]);
   };
 
   // One timer for the whole worker, re-armed for the earliest due event.
@@ -147,17 +152,19 @@ export function runWorker(input: WorkerInput, post: (msg: WorkerProgress | Worke
   const done = (): void => {
     const latenciesMs = latencies.takeNew();
     const fromHopEndMs = fromHopEnd.takeNew();
+    const callFlagsNew = callFlags.takeNew();
     const elu = performance.eventLoopUtilization(eluStart);
     const msg: WorkerDone = {
       type: 'done',
       workerId: input.workerId,
       latenciesMs,
       fromHopEndMs,
+      callFlags: callFlagsNew,
       streams: outcomes,
       lateness: { counts: lateness.counts, count: lateness.count, sum: lateness.sum, max: lateness.max },
       eventLoopUtilization: elu.utilization,
     };
-    post(msg, [latenciesMs.buffer as ArrayBuffer, fromHopEndMs.buffer as ArrayBuffer]);
+    post(msg, [latenciesMs.buffer as ArrayBuffer, fromHopEndMs.buffer as ArrayBuffer, callFlagsNew.buffer as ArrayBuffer]);
   };
 
   schedule(runStartMs);

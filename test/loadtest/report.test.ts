@@ -19,6 +19,7 @@ function trial(mode: string, streams: number, latencies: number[], streamsOut: S
     {
       latenciesMs: Float64Array.from(latencies),
       fromHopEndMs: Float64Array.from(latencies),
+      callFlags: new Float64Array(latencies.length),
       streams: streamsOut,
       lateness: new FixedHistogram(1, 10),
       eventLoopUtilization: [0.1],
@@ -48,6 +49,32 @@ test('summarizeTrial aggregates streams and judges the budget', () => {
   assert.equal(bad.missingSummaries, 1);
   assert.match(bad.failReasons.join(';'), /p95 150\.0 ms > 100 ms.*2 errors.*1 sessions rejected.*2 missing results/);
   assert.match(formatTrial(bad), /FAIL/);
+});
+
+test('a mixed load reports the calls and the 16 kHz streams apart', () => {
+  const pool = {
+    latenciesMs: Float64Array.from([5, 80, 6, 90, 7]),
+    fromHopEndMs: Float64Array.from([4, 70, Number.NaN, 60, 6]),
+    callFlags: Float64Array.from([0, 1, 0, 1, 0]),
+    streams: [outcome(0), outcome(1)],
+    lateness: new FixedHistogram(1, 10),
+    eventLoopUtilization: [0.1],
+    wallSeconds: 2,
+    cpuSeconds: 0.2,
+  };
+  const base = { mode: 'streaming', streams: 2, durationSeconds: 1, hopMs: 250, startedAt: 'x' };
+  const extra = { server: null, serverProcessCpuCores: null, workers: 1, p95BudgetMs: 100 };
+  const mixed = summarizeTrial(pool, { ...base, calls: 1 }, extra);
+  const byKind = mixed.latencyByKind;
+  assert.ok(byKind !== undefined);
+  assert.equal(byKind.wideband.latency.count, 3);
+  assert.equal(byKind.wideband.latency.maxMs, 7);
+  assert.equal(byKind.calls.latency.count, 2);
+  assert.equal(byKind.calls.latency.maxMs, 90);
+  // An untraceable result counts in `latency` but not in `latencyFromHopEnd`.
+  assert.equal(byKind.wideband.latencyFromHopEnd.count, 2);
+  assert.match(formatTrial(mixed), /calls +p50 .* \(n=2\); from hop end p95/);
+  assert.equal(summarizeTrial(pool, base, extra).latencyByKind, undefined);
 });
 
 test('the HTML report has both charts, every trial, and escapes text', () => {

@@ -60,6 +60,11 @@ test('a call-centre mix (--call-share 0.5) against a server with a narrowband mo
     assert.equal(t.unmatchedResults, 0);
     // 3 s at hop 250 = 12 hops (+ the final) per stream, calls and wideband alike.
     assert.ok(t.latency.count >= 4 * 12, `got ${t.latency.count} results`);
+    // Each kind's results are reported apart, and together they are all the results.
+    const byKind = t.latencyByKind;
+    assert.ok(byKind !== undefined);
+    assert.ok(byKind.calls.latency.count >= 2 * 12 && byKind.wideband.latency.count >= 2 * 12, JSON.stringify(byKind));
+    assert.equal(byKind.calls.latency.count + byKind.wideband.latency.count, t.latency.count);
   } finally {
     await server.close();
   }
