@@ -19,6 +19,8 @@ const FEATURE_SOURCES = [
   '../../shared/dsp/mfcc.ts',
   '../../shared/dsp/vad.ts',
   '../../shared/dsp/resample.ts',
+  '../../shared/dsp/polyphase_kernel.ts',
+  '../../shared/dsp/polyphase_wasm.ts',
   '../../shared/dsp/g711.ts',
   '../../shared/dsp/band_pass.ts',
   '../../shared/dsp/telephone_band.ts',

@@ -1,0 +1,66 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { polyphaseKernel } from '../../shared/dsp/polyphase_kernel.js';
+import { StreamingResampler } from '../../shared/dsp/resample.js';
+import { buildPolyphaseModule, MODULE_PATH } from '../../tools/build_wasm.js';
+import { concat, randomChunkSizes, seededRandom } from './helpers.js';
+
+function stream(x: Float32Array, rate: number, outRate: number, wasm: boolean, sizes: number[]): Float32Array {
+  const r = new StreamingResampler(rate, outRate, { wasm });
+  const parts: Float32Array[] = [];
+  let at = 0;
+  for (const size of sizes) {
+    parts.push(r.process(x.subarray(at, at + size)));
+    at += size;
+  }
+  parts.push(r.flush());
+  return concat(parts);
+}
+
+test('the committed polyphase_wasm.ts is what polyphase.wat compiles to', async () => {
+  assert.equal(readFileSync(MODULE_PATH, 'utf8'), await buildPolyphaseModule(), 'stale: run node --import tsx tools/build_wasm.ts');
+});
+
+test('Node has the wasm SIMD kernel, so servers and trainings take the fast path', () => {
+  assert.notEqual(polyphaseKernel(), null);
+});
+
+test('the wasm kernel equals the JS loop bit for bit: every client rate, up and down, any chunking, flush included', () => {
+  const random = seededRandom(7);
+  const pairs: [number, number][] = [[8000, 16000], [11025, 16000], [12000, 16000], [22050, 16000], [24000, 16000],
+    [32000, 16000], [44100, 16000], [48000, 16000], [16000, 8000], [48000, 8000]];
+  for (const [rate, outRate] of pairs) {
+    const x = new Float32Array(Math.round(rate * 0.6));
+    // Speech-like range plus near-silence, where float rounding shows first.
+    for (let i = 0; i < x.length; i++) x[i] = (random() * 2 - 1) * (i % 3000 < 1500 ? 0.5 : 1e-4);
+    for (const maxChunk of [1, 37, 320, 100000]) {
+      const sizes = randomChunkSizes(x.length, maxChunk, random);
+      const fast = stream(x, rate, outRate, true, sizes);
+      const js = stream(x, rate, outRate, false, sizes);
+      assert.equal(fast.length, js.length);
+      const differ = fast.findIndex((v, i) => !Object.is(v, js[i]));
+      assert.equal(differ, -1, `${rate} → ${outRate} Hz, chunks ≤ ${maxChunk}: first difference at output ${differ}`);
+    }
+  }
+});
+
+test('streams share one kernel without disturbing each other (interleaved rates and tables)', () => {
+  const random = seededRandom(11);
+  const rates = [8000, 44100, 8000, 48000];
+  const inputs = rates.map((rate) => Float32Array.from({ length: rate }, () => random() * 2 - 1));
+  const alone = inputs.map((x, i) => stream(x, rates[i] as number, 16000, true, [x.length]));
+  const resamplers = rates.map((rate) => new StreamingResampler(rate));
+  const parts: Float32Array[][] = rates.map(() => []);
+  for (let step = 0; step < 50; step++) {
+    resamplers.forEach((r, i) => {
+      const x = inputs[i] as Float32Array;
+      const chunk = Math.ceil(x.length / 50);
+      parts[i]?.push(r.process(x.subarray(step * chunk, (step + 1) * chunk)));
+    });
+  }
+  resamplers.forEach((r, i) => {
+    parts[i]?.push(r.flush());
+    assert.deepEqual(concat(parts[i] as Float32Array[]), alone[i], `stream ${i} (${rates[i]} Hz)`);
+  });
+});
