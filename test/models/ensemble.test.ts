@@ -199,6 +199,17 @@ describe('ensemble: validation and the build tool', () => {
       const calibrated = { ...params, ...Object.fromEntries(logitLayers.map((name, i) => [name, tempered[i]!])) };
       await saveModel(join(dir, 'calibrated'), metaForModel({ arch: 'cnn-attn-lstm', hyper }, { id: 'calibrated', norm, speakerNorm: SPEAKER_NORM, calibration: { temperature: 2, method: 'test', fittedOn: 'test' } }), calibrated);
       await assert.rejects(buildEnsemble([dirs[0]!, join(dir, 'other')], join(dir, 'bad'), 'bad'), /ensemble member 1 \(other\): expected the norm of member 0 \(member-0\), got another/);
+      // A member whose reference differs only in its global statistics (another augmentation):
+      // refused by default, served with member 0's reference under sharedSpeakerNorm.
+      const shiftedNorm = { ...SPEAKER_NORM, mean: SPEAKER_NORM.mean.map((v, j) => (j === 3 ? v + 0.5 : v)) };
+      await saveModel(join(dir, 'shifted'), metaForModel({ arch: 'cnn-attn-lstm', hyper }, { id: 'shifted', norm, speakerNorm: shiftedNorm }), params);
+      await assert.rejects(buildEnsemble([dirs[0]!, join(dir, 'shifted')], join(dir, 'bad'), 'bad'), /expected the speakerNorm of member 0 \(member-0\), got another \(--shared-speaker-norm/);
+      const sharedMeta = await buildEnsemble([dirs[0]!, join(dir, 'shifted')], join(dir, 'shared'), 'shared', { sharedSpeakerNorm: true });
+      assert.deepEqual(sharedMeta.speakerNorm, SPEAKER_NORM, "member 0's reference serves both");
+      assert.equal((sharedMeta.training?.['members'] as { speakerNormShiftSd?: number }[])[1]!.speakerNormShiftSd, 0.5);
+      // …but not a different rule of the reference.
+      await saveModel(join(dir, 'other-rule'), metaForModel({ arch: 'cnn-attn-lstm', hyper }, { id: 'other-rule', norm, speakerNorm: { ...SPEAKER_NORM, priorUtterances: 4 } }), params);
+      await assert.rejects(buildEnsemble([dirs[0]!, join(dir, 'other-rule')], join(dir, 'bad'), 'bad', { sharedSpeakerNorm: true }), /expected the speakerNorm\.priorUtterances of member 0/);
       // A calibrated member goes back to its trained logits: the same ensemble as from the uncalibrated one.
       await saveModel(join(dir, 'raw'), metaForModel({ arch: 'cnn-attn-lstm', hyper }, { id: 'raw', norm, speakerNorm: SPEAKER_NORM }), params);
       tf.dispose([...Object.values(params), ...tempered]);
