@@ -5,13 +5,20 @@
  * wasm or its SIMD is missing or a page's CSP forbids compiling it, and the resampler then
  * keeps its JS loop.
  *
- * Its memory holds each phase table once (copied on first use, kept for the thread's life:
- * a few rate pairs, ≤ 200 KB each) and, above them, a scratch input and output that every
- * call reuses; a thread runs one call at a time, so the scratch is never shared.
+ * Its memory holds each phase table once (copied on first use; ≤ 2.5 MB each, and when they
+ * would pass TABLE_BYTES_CAP the copies are dropped and made again as needed) and, above
+ * them, a scratch input and output that every call reuses, sized for BLOCK_OUTPUTS outputs
+ * (a longer run goes block by block). So a thread's wasm memory, which never shrinks, stays
+ * under ~9 MB whatever rates and chunk sizes clients send. A thread runs one call at a
+ * time, so the scratch is never shared.
  */
 import { POLYPHASE_WASM_BASE64 } from './polyphase_wasm.js';
 
 const PAGE_BYTES = 65536;
+/** Most bytes of phase tables kept in the module's memory. */
+export const TABLE_BYTES_CAP = 8 * 2 ** 20;
+/** Outputs per kernel call; a run of more goes in blocks (bounds the scratch). */
+export const BLOCK_OUTPUTS = 8192;
 
 type PolyphaseFn = (
   x: number,
@@ -65,20 +72,55 @@ export class PolyphaseKernel {
     }
   }
 
-  /** Writes the run's outputs into `out[0 … count)`. */
+  /** Bytes of wasm memory this kernel holds (it never shrinks). */
+  get memoryBytes(): number {
+    return this.memory.buffer.byteLength;
+  }
+
+  /** Writes the run's outputs into `out[0 … count)`, BLOCK_OUTPUTS at a time. */
   run(r: PolyphaseRun, out: Float32Array): void {
     const h = this.tableOffset(r.coeffs);
-    const x = align16(this.tablesEnd);
-    const o = align16(x + r.input.length * 4);
-    this.reserve(o + r.count * 4);
-    new Float32Array(this.memory.buffer, x, r.input.length).set(r.input);
-    this.polyphase(x, 0, r.phase, r.count, r.up, r.downWhole, r.downFrac, h, r.taps, o);
-    out.set(new Float32Array(this.memory.buffer, o, r.count));
+    // Each block: its first output's input offset and phase, stepped as the resampler does.
+    let start = 0;
+    let phase = r.phase;
+    for (let done = 0; done < r.count; ) {
+      const n = Math.min(BLOCK_OUTPUTS, r.count - done);
+      let lastStart = start;
+      let p = phase;
+      for (let k = 1; k < n; k++) {
+        lastStart += r.downWhole;
+        p += r.downFrac;
+        if (p >= r.up) {
+          p -= r.up;
+          lastStart++;
+        }
+      }
+      const inputLength = lastStart - start + r.taps;
+      const x = align16(this.tablesEnd);
+      const o = align16(x + inputLength * 4);
+      this.reserve(o + n * 4);
+      new Float32Array(this.memory.buffer, x, inputLength).set(r.input.subarray(start, start + inputLength));
+      this.polyphase(x, 0, phase, n, r.up, r.downWhole, r.downFrac, h, r.taps, o);
+      out.set(new Float32Array(this.memory.buffer, o, n), done);
+      done += n;
+      // The next block starts one step after this block's last output.
+      start = lastStart + r.downWhole;
+      phase = p + r.downFrac;
+      if (phase >= r.up) {
+        phase -= r.up;
+        start++;
+      }
+    }
   }
 
   private tableOffset(coeffs: Float32Array): number {
     const known = this.tables.get(coeffs);
     if (known !== undefined) return known;
+    if (align16(this.tablesEnd) + coeffs.length * 4 > TABLE_BYTES_CAP) {
+      // Many rate pairs seen: drop every copy; the ones still in use are copied again.
+      this.tables.clear();
+      this.tablesEnd = 0;
+    }
     const at = align16(this.tablesEnd);
     this.reserve(at + coeffs.length * 4);
     new Float32Array(this.memory.buffer, at, coeffs.length).set(coeffs);

@@ -46,7 +46,13 @@ interface PolyphaseTable {
   coeffs: Float32Array;
 }
 
+/**
+ * Tables of the rate pairs used lately, least recently used first. Bounded: a client may
+ * declare any rate from 8 to 48 kHz, and an odd one's table is up to ~2.5 MB, so a client
+ * cycling through rates must not grow this (a stream keeps its own table either way).
+ */
 const tableCache = new Map<string, PolyphaseTable>();
+export const MAX_CACHED_TABLES = 16;
 
 function gcd(a: number, b: number): number {
   while (b !== 0) [a, b] = [b, a % b];
@@ -63,7 +69,11 @@ function sinc(x: number): number {
 export function polyphaseTable(inputRateHz: number, outputRateHz: number): PolyphaseTable {
   const key = `${inputRateHz}:${outputRateHz}`;
   const cached = tableCache.get(key);
-  if (cached) return cached;
+  if (cached) {
+    tableCache.delete(key);
+    tableCache.set(key, cached);
+    return cached;
+  }
   const up = outputRateHz / gcd(inputRateHz, outputRateHz);
   const nyquistHz = Math.min(inputRateHz, outputRateHz) / 2;
   const cutoffHz = ((PASSBAND_EDGE + STOPBAND_EDGE) / 2) * nyquistHz;
@@ -93,6 +103,7 @@ export function polyphaseTable(inputRateHz: number, outputRateHz: number): Polyp
   }
   const table: PolyphaseTable = { phases, taps, halfTaps, coeffs };
   tableCache.set(key, table);
+  if (tableCache.size > MAX_CACHED_TABLES) tableCache.delete(tableCache.keys().next().value as string);
   return table;
 }
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { polyphaseKernel } from '../../shared/dsp/polyphase_kernel.js';
+import { BLOCK_OUTPUTS, polyphaseKernel, TABLE_BYTES_CAP } from '../../shared/dsp/polyphase_kernel.js';
 import { StreamingResampler } from '../../shared/dsp/resample.js';
 import { buildPolyphaseModule, MODULE_PATH } from '../../tools/build_wasm.js';
 import { concat, randomChunkSizes, seededRandom } from './helpers.js';
@@ -63,4 +63,26 @@ test('streams share one kernel without disturbing each other (interleaved rates 
     parts[i]?.push(r.flush());
     assert.deepEqual(concat(parts[i] as Float32Array[]), alone[i], `stream ${i} (${rates[i]} Hz)`);
   });
+});
+
+test('memory stays bounded: a 10-minute buffer in one call, and a client cycling through rates', () => {
+  const kernel = polyphaseKernel();
+  assert.ok(kernel !== null);
+  const random = seededRandom(3);
+  // One process() call with 10 minutes at 48 kHz: the kernel goes block by block.
+  const x = Float32Array.from({ length: 48000 * 600 }, () => random() * 2 - 1);
+  const sizes = [x.length];
+  const fast = stream(x, 48000, 16000, true, sizes);
+  const js = stream(x, 48000, 16000, false, sizes);
+  assert.equal(fast.findIndex((v, i) => !Object.is(v, js[i])), -1, 'blocked run = JS loop');
+  assert.ok(kernel.memoryBytes < 8 * 2 ** 20 + BLOCK_OUTPUTS * 4 * 8 + 2 ** 20, `wasm memory ${kernel.memoryBytes} B after a 10-minute call`);
+  // 16 rates with 2000 tabulated phases each (gcd with 16000 is 8; ~1–2.4 MB a table), 20+ MB
+  // of tables in all: the kernel drops its copies past the cap and stays correct.
+  const short = Float32Array.from({ length: 3000 }, () => random() * 2 - 1);
+  for (let k = 0; k < 16; k++) {
+    const rate = 8008 + 16 * k * 151;
+    const sizes2 = [short.length];
+    assert.deepEqual(stream(short, rate, 16000, true, sizes2), stream(short, rate, 16000, false, sizes2), `${rate} Hz`);
+  }
+  assert.ok(kernel.memoryBytes <= TABLE_BYTES_CAP + 2 ** 22, `wasm memory ${kernel.memoryBytes} B after many rates`);
 });
