@@ -55,6 +55,7 @@ function trialRow(t: TrialResult): string {
     f(t.latency.p99Ms),
     f(t.latency.maxMs),
     f(t.latencyFromHopEnd.p95Ms),
+    t.latencyByKind === undefined ? '–' : `${f(t.latencyByKind.wideband.latency.p95Ms)} / ${f(t.latencyByKind.calls.latency.p95Ms)}`,
     f(t.maxResultStalenessMs, 0),
     f(t.resultsPerSecond),
     f(t.audioSecondsPerSecond),
@@ -74,7 +75,7 @@ function trialRow(t: TrialResult): string {
 
 const TABLE_HEAD = [
   'mode', 'streams', 'verdict', 'p50 ms', 'p90 ms', 'p95 ms', 'p99 ms', 'max ms', 'p95 from hop end ms',
-  'max endMs lag ms', 'results/s', 'audio s/s',
+  'p95 ms 16 kHz / calls', 'max endMs lag ms', 'results/s', 'audio s/s',
   'errors', 'rejected', 'missing', 'gen cores', 'gen late p95 ms', 'server cores', 'batch mean',
   'inference ms', 'loop lag p99 ms', 'RTF',
 ];

@@ -75,6 +75,13 @@ test('a mixed load reports the calls and the 16 kHz streams apart', () => {
   assert.equal(byKind.wideband.latencyFromHopEnd.count, 2);
   assert.match(formatTrial(mixed), /calls +p50 .* \(n=2\); from hop end p95/);
   assert.equal(summarizeTrial(pool, base, extra).latencyByKind, undefined);
+  const html = renderHtml({
+    tool: 'ser-loadtest', reportVersion: 1, createdAt: 'now', argv: [],
+    machine: { cpus: 2, cpuModel: 'x', totalMemoryGb: 1, loadAverage1m: 0, node: 'v20', platform: 'linux-x64' },
+    options: {}, clips: { dir: 'clips', count: 1, loopSeconds: 1 }, trials: [mixed], capacity: [], comparison: null,
+  });
+  assert.match(html, /p95 ms 16 kHz \/ calls/);
+  assert.match(html, /<td>7\.0 \/ 90\.0<\/td>/);
 });
 
 test('the HTML report has both charts, every trial, and escapes text', () => {
