@@ -98,3 +98,15 @@ export function rms(x: Float32Array): number {
 export function db(ratio: number): number {
   return 20 * Math.log10(ratio);
 }
+
+/** Streams `x` through `resampler` in chunks of `sizes`, then flushes: the whole output. */
+export function resampleChunked(resampler: { process(x: Float32Array): Float32Array; flush(): Float32Array }, x: Float32Array, sizes: readonly number[]): Float32Array {
+  const parts: Float32Array[] = [];
+  let at = 0;
+  for (const size of sizes) {
+    parts.push(resampler.process(x.subarray(at, at + size)));
+    at += size;
+  }
+  parts.push(resampler.flush());
+  return concat(parts);
+}

@@ -4,18 +4,10 @@ import { test } from 'node:test';
 import { BLOCK_OUTPUTS, polyphaseKernel, TABLE_BYTES_CAP } from '../../shared/dsp/polyphase_kernel.js';
 import { StreamingResampler } from '../../shared/dsp/resample.js';
 import { buildPolyphaseModule, MODULE_PATH } from '../../tools/build_wasm.js';
-import { concat, randomChunkSizes, seededRandom } from './helpers.js';
+import { concat, randomChunkSizes, resampleChunked, seededRandom } from './helpers.js';
 
 function stream(x: Float32Array, rate: number, outRate: number, wasm: boolean, sizes: number[]): Float32Array {
-  const r = new StreamingResampler(rate, outRate, { wasm });
-  const parts: Float32Array[] = [];
-  let at = 0;
-  for (const size of sizes) {
-    parts.push(r.process(x.subarray(at, at + size)));
-    at += size;
-  }
-  parts.push(r.flush());
-  return concat(parts);
+  return resampleChunked(new StreamingResampler(rate, outRate, { wasm }), x, sizes);
 }
 
 test('the committed polyphase_wasm.ts is what polyphase.wat compiles to', async () => {
