@@ -117,9 +117,9 @@ export function validateMeta(meta: ModelMeta): void {
 }
 
 /**
- * The server computes one extractor (MFCC_CONFIG) and only the coefficient count follows the
- * model, so any other setting recorded in meta must equal today's, or the model would be
- * served features it was not trained on.
+ * The server computes one extractor (MFCC_CONFIG) and only the coefficient count and the
+ * log floor follow the model, so any other setting recorded in meta must equal today's, or
+ * the model would be served features it was not trained on.
  */
 export function checkFeatureExtractor(featureConfig: FeatureConfigMeta): void {
   if (featureConfig.numCoeffs > MFCC_CONFIG.numMelBins) {
@@ -127,10 +127,23 @@ export function checkFeatureExtractor(featureConfig: FeatureConfigMeta): void {
   }
   const expectedHopMs = (1000 * MFCC_CONFIG.hopSamples) / MFCC_CONFIG.sampleRateHz;
   if (featureConfig.hopMs !== expectedHopMs) throw new Error(`meta.featureConfig.hopMs: expected ${expectedHopMs}, got ${featureConfig.hopMs}`);
+  const logFloor = featureConfig.logFloor;
+  if (logFloor !== undefined && !(typeof logFloor === 'number' && logFloor > 0 && logFloor <= 1e-3)) {
+    throw new Error(`meta.featureConfig.logFloor: expected a number in (0, 1e-3], got ${String(logFloor)}`);
+  }
   for (const [key, value] of Object.entries(MFCC_CONFIG)) {
-    if (key === 'numCoeffs' || featureConfig[key] === undefined) continue;
+    if (key === 'numCoeffs' || key === 'logFloor' || featureConfig[key] === undefined) continue;
     if (featureConfig[key] !== value) throw new Error(`meta.featureConfig.${key}: expected ${value} (the server's extractor), got ${featureConfig[key]}`);
   }
+}
+
+/**
+ * The feature settings that follow the model, as the feature chain and loadFeatures take
+ * them: its coefficient count and its floor under the mel powers (MFCC_CONFIG's when absent).
+ */
+export function featureSettingsOf(meta: Pick<ModelMeta, 'featureConfig'>): { numCoeffs: number; logFloor: number } {
+  const logFloor = meta.featureConfig.logFloor;
+  return { numCoeffs: meta.featureConfig.numCoeffs, logFloor: typeof logFloor === 'number' ? logFloor : MFCC_CONFIG.logFloor };
 }
 
 /** 1 / std per coefficient, computed the one way both offline and streaming use. */

@@ -29,6 +29,8 @@ export interface FeatureOptions {
   gate?: Partial<VoicedGateConfig>;
   /** Cepstral coefficients per frame, 1…numMelBins (default MFCC_CONFIG.numCoeffs). */
   numCoeffs?: number;
+  /** Floor under the mel powers (the model's featureConfig.logFloor; default MFCC_CONFIG.logFloor). */
+  logFloor?: number;
 }
 
 /** MFCC + voiced flags of 16 kHz mono samples, as the streaming path computes them. */
@@ -36,6 +38,7 @@ export function featuresOfSamples(samples16k: Float32Array, options: FeatureOpti
   const { count, numCoeffs, coeffs, voiced } = extractFeatures(samples16k, {
     inputRateHz: MODEL_RATE_HZ,
     numCoeffs: options.numCoeffs,
+    logFloor: options.logFloor,
     voicedGate: options.gate,
   });
   return { count, numCoeffs, coeffs, voiced };

@@ -40,7 +40,17 @@ export interface LoadOptions {
   gate?: VoicedGateConfig;
   /** Cepstral coefficients per frame (the model's featureConfig.numCoeffs); default MFCC_CONFIG's. */
   numCoeffs?: number;
+  /** Floor under the mel powers (the model's featureConfig.logFloor); default MFCC_CONFIG's. */
+  logFloor?: number;
   onClip?: (done: number, total: number) => void;
+}
+
+/** The feature settings that differ from MFCC_CONFIG's, as they enter cache keys (none: {}). */
+function ownFeatureSettings(options: Pick<LoadOptions, 'numCoeffs' | 'logFloor'>): { numCoeffs?: number; logFloor?: number } {
+  return {
+    ...(options.numCoeffs === undefined || options.numCoeffs === MFCC_CONFIG.numCoeffs ? {} : { numCoeffs: options.numCoeffs }),
+    ...(options.logFloor === undefined || options.logFloor === MFCC_CONFIG.logFloor ? {} : { logFloor: options.logFloor }),
+  };
 }
 
 /** Frames below which a clip is treated as empty: under 0.1 s has no emotion to find. */
@@ -71,12 +81,13 @@ export function loadFeatures(clips: readonly ClipRef[], options: LoadOptions): {
     const load = (): Float32Array => (raw ??= readWav16k(clip.path));
     try {
       const ownGate = options.gate !== undefined && JSON.stringify(options.gate) !== JSON.stringify(VOICED_GATE_CONFIG) ? options.gate : undefined;
-      // A non-default coefficient count is part of every key; the default keeps the old keys.
-      const coeffs = options.numCoeffs === undefined || options.numCoeffs === MFCC_CONFIG.numCoeffs ? {} : { numCoeffs: options.numCoeffs };
+      // Non-default feature settings are part of every key; the defaults keep the old keys.
+      const own = ownFeatureSettings(options);
+      const plain = Object.keys(own).length === 0;
       const telephone = options.telephone === true || options.augment?.narrowband === true;
       const channel = telephone ? 'telephone' : null;
-      const variant = ownGate === undefined && coeffs.numCoeffs === undefined ? channel : { channel, gate: ownGate, ...coeffs };
-      const original = cachedFeatures(options.cacheDir, cacheKey(clip.path, variant), () => featuresOfSamples(telephone ? telephoneDegrade(load()) : load(), { gate: ownGate, ...coeffs }));
+      const variant = ownGate === undefined && plain ? channel : { channel, gate: ownGate, ...own };
+      const original = cachedFeatures(options.cacheDir, cacheKey(clip.path, variant), () => featuresOfSamples(telephone ? telephoneDegrade(load()) : load(), { gate: ownGate, ...own }));
       if (original.count < MIN_FRAMES) {
         skipped.push({ relPath: clip.relPath, reason: `empty (${original.count} frames)` });
         return;
@@ -86,8 +97,8 @@ export function loadFeatures(clips: readonly ClipRef[], options: LoadOptions): {
       const pool = babbleOn ? babblePoolOf(clips, clip.speaker) : [];
       for (let c = 0; c < copies; c += 1) {
         const spec: AugmentSpec = drawAugmentSpec(options.augment as AugmentConfig, options.seed, clip.relPath, c, pool);
-        const key = cacheKey(clip.path, coeffs.numCoeffs === undefined ? spec : { ...spec, ...coeffs });
-        versions.push(cachedFeatures(options.cacheDir, key, () => featuresOfSamples(applyAugment(load(), spec, loadTalker), coeffs)));
+        const key = cacheKey(clip.path, plain ? spec : { ...spec, ...own });
+        versions.push(cachedFeatures(options.cacheDir, key, () => featuresOfSamples(applyAugment(load(), spec, loadTalker), own)));
       }
       items.push({ clip, labelIdx, versions });
     } catch (err) {

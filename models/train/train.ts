@@ -56,6 +56,7 @@ Training
   --masks <t:T:f:F>         SpecAugment: t time masks ≤ T frames, f feature masks ≤ F coefficients per clip
                             ('default' = ${Object.values(DEFAULT_MASKS).join(':')}; default none)
   --num-coeffs <n>          cepstral coefficients per frame, 1-40 (default ${D.numCoeffs}; 40 = the whole log-mel spectrum)
+  --log-floor <p>           floor under each mel band's power before the log (default ${D.logFloor}; 1e-8 = just under studio silence)
   --mixup <alpha>           mixup with Beta(alpha, alpha) per batch, 0 = none (default ${D.mixupAlpha})
   --keep <best|last>        save the best epoch on validation UAR, or the last epoch (default ${D.keep})
   --resume                  continue from <out>/checkpoint/ (same settings required)
@@ -141,6 +142,7 @@ export function parseTrainArgs(argv: string[]): TrainConfig | null {
       masks: { type: 'string' },
       mixup: { type: 'string' },
       'num-coeffs': { type: 'string' },
+      'log-floor': { type: 'string' },
       'stop-after': { type: 'string' },
       quiet: { type: 'boolean' },
       help: { type: 'boolean' },
@@ -212,6 +214,7 @@ export function parseTrainArgs(argv: string[]): TrainConfig | null {
     masks: values.masks === undefined ? D.masks : parseMasks(values.masks),
     mixupAlpha: num('mixup', values.mixup, D.mixupAlpha),
     numCoeffs: num('num-coeffs', values['num-coeffs'], D.numCoeffs),
+    logFloor: num('log-floor', values['log-floor'], D.logFloor),
     stopAfterEpoch: values['stop-after'] === undefined ? null : num('stop-after', values['stop-after'], 0),
     quiet: values.quiet === true,
   };

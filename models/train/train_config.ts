@@ -87,6 +87,12 @@ export interface TrainConfig {
    * log-mel spectrum (an invertible DCT of the 40 bands); the server computes what meta says.
    */
   numCoeffs: number;
+  /**
+   * Floor under each mel band's power before the log, default MFCC_CONFIG.logFloor (1e-10,
+   * ln −23). Digital silence (a G.711 call's pauses, the band outside a call's 300–3400 Hz)
+   * sits at the floor; 1e-8 (ln −18.4) is just under a studio room's silence.
+   */
+  logFloor: number;
   /** Longest training span, frames, default 800. */
   maxFrames: number;
   /** Corpus description for the model card / meta. */
@@ -121,6 +127,7 @@ export const DEFAULT_TRAIN_CONFIG: Omit<TrainConfig, 'dataDir' | 'outDir' | 'id'
   masks: null,
   mixupAlpha: 0,
   numCoeffs: MFCC_CONFIG.numCoeffs,
+  logFloor: MFCC_CONFIG.logFloor,
   dataDescription: '',
   quiet: false,
 };
@@ -135,6 +142,7 @@ export function validateTrainConfig(c: TrainConfig): void {
   intIn('resetAfterSilenceFrames', c.resetAfterSilenceFrames, 1, 100_000);
   intIn('maxFrames', c.maxFrames, 8, 100_000);
   intIn('numCoeffs', c.numCoeffs, 1, 40);
+  if (!(c.logFloor > 0 && c.logFloor <= 1e-3)) throw new Error(`expected logFloor in (0, 1e-3], got ${c.logFloor}`);
   if (!(c.learningRate > 0 && c.learningRate <= 0.1)) throw new Error(`expected learningRate in (0, 0.1], got ${c.learningRate}`);
   if (!(c.minLearningRate > 0 && c.minLearningRate <= c.learningRate)) {
     throw new Error(`expected minLearningRate in (0, ${c.learningRate}], got ${c.minLearningRate}`);
@@ -159,6 +167,7 @@ export function configHash(c: TrainConfig): string {
     ...(c.masks === null ? {} : { masks: c.masks }),
     ...(c.mixupAlpha === 0 ? {} : { mixupAlpha: c.mixupAlpha }),
     ...(c.numCoeffs === MFCC_CONFIG.numCoeffs ? {} : { numCoeffs: c.numCoeffs }),
+    ...(c.logFloor === MFCC_CONFIG.logFloor ? {} : { logFloor: c.logFloor }),
   };
   return createHash('sha256')
     .update(JSON.stringify({ dataDir, layout, labels, arch, hyper, epochs, trainSpeakers, valSpeakers, valFraction, batchSize, learningRate, minLearningRate, seed, augment, resetAfterSilenceFrames, maxFrames, ...added }))

@@ -70,13 +70,14 @@ export function prepareTrainData(
     seed: config.seed,
     cacheDir: config.cacheDir,
     numCoeffs: config.numCoeffs,
+    logFloor: config.logFloor,
     onClip: (done, total) => {
       if (done % progressEvery === 0 || done === total) log(`features (train, ${1 + (config.augment?.copies ?? 0)} versions per clip): ${done}/${total}`);
     },
   });
   // A narrowband model is validated on calls, the only audio it will be served.
   const telephone = config.augment?.narrowband === true;
-  const valLoaded = loadFeatures(split.val, { labels: dataset.labels, augment: null, seed: config.seed, cacheDir: config.cacheDir, numCoeffs: config.numCoeffs, telephone });
+  const valLoaded = loadFeatures(split.val, { labels: dataset.labels, augment: null, seed: config.seed, cacheDir: config.cacheDir, numCoeffs: config.numCoeffs, logFloor: config.logFloor, telephone });
   const skipped = [...trainLoaded.skipped, ...valLoaded.skipped];
   if (skipped.length > 0) {
     log(`skipped ${skipped.length} unreadable, corrupt or empty file(s)`, { skipped });

@@ -21,6 +21,11 @@ export interface FeatureChainConfig {
   inputRateHz: number;
   /** Cepstral coefficients per frame, 1 … numMelBins; default MFCC_CONFIG.numCoeffs (20). */
   numCoeffs?: number;
+  /**
+   * Floor under each mel band's power before the log; default MFCC_CONFIG.logFloor (1e-10).
+   * Follows the model (meta.featureConfig.logFloor) like the coefficient count.
+   */
+  logFloor?: number;
   /** The model's VoicedGate (models/meta.ts voicedGateOf); default VOICED_GATE_CONFIG. */
   voicedGate?: Partial<VoicedGateConfig>;
   /** Encoding and channels of what `pushBytes` receives; absent: samples only. */
@@ -57,7 +62,7 @@ export class FeatureChain {
     this.numCoeffs = config.numCoeffs ?? MFCC_CONFIG.numCoeffs;
     this.decoder = config.decoder === undefined ? null : new PcmDecoder(config.decoder);
     this.resampler = new StreamingResampler(config.inputRateHz, MFCC_CONFIG.sampleRateHz);
-    this.mfcc = new MfccExtractor({ numCoeffs: this.numCoeffs });
+    this.mfcc = new MfccExtractor(config.logFloor === undefined ? { numCoeffs: this.numCoeffs } : { numCoeffs: this.numCoeffs, logFloor: config.logFloor });
     this.gate = new VoicedGate(config.voicedGate);
   }
 
