@@ -6,7 +6,7 @@
  * `telephone` degrades every clip to an 8 kHz μ-law call first (the augmentation's function).
  */
 import type { LoadedModel } from '../io.js';
-import { voicedGateOf } from '../meta.js';
+import { featureSettingsOf, voicedGateOf } from '../meta.js';
 import { scanDataset, type ClipRef, type Layout } from './dataset.js';
 import { toExample } from './examples.js';
 import { CHUNK_MS_RANGE, predictStreaming } from './eval_streaming.js';
@@ -59,7 +59,7 @@ export function loadEvalFeatures(
     cacheDir: options.cacheDir,
     telephone: options.telephone,
     gate: voicedGateOf(meta),
-    numCoeffs: meta.featureConfig.numCoeffs,
+    ...featureSettingsOf(meta),
   });
 }
 

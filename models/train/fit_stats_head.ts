@@ -24,7 +24,7 @@ import * as tf from '@tensorflow/tfjs';
 import { hasStatsHead, STATS_PER_COEFF } from '../architectures/stats_head.js';
 import { selectEngine } from '../engine.js';
 import { loadModel, saveModel, type LoadedModel } from '../io.js';
-import { voicedGateOf, type ModelMeta } from '../meta.js';
+import { featureSettingsOf, voicedGateOf, type ModelMeta } from '../meta.js';
 import { foldDirs } from './cv_dirs.js';
 import type { AugmentConfig } from './augment.js';
 import { scanDataset } from './dataset.js';
@@ -55,7 +55,7 @@ export function headTrainingItems(meta: ModelMeta, dataDir: string, cacheDir: st
     seed: trainingField<number>(meta, 'seed'),
     cacheDir,
     gate: voicedGateOf(meta),
-    numCoeffs: meta.featureConfig.numCoeffs,
+    ...featureSettingsOf(meta),
   });
   const maxFrames = trainingField<{ maxFrames?: number }>(meta, 'span').maxFrames ?? 800;
   const span = { stepFrames: meta.stepFrames, resetAfterSilenceFrames: meta.resetAfterSilenceFrames, ...(meta.maxSegmentFrames === undefined ? {} : { maxSegmentFrames: meta.maxSegmentFrames }), maxFrames };
@@ -169,7 +169,7 @@ function speakerNormOf(
     cacheDir: o.cacheDir,
     telephone: true,
     gate: voicedGateOf(meta),
-    numCoeffs: meta.featureConfig.numCoeffs,
+    ...featureSettingsOf(meta),
   }).items;
   const channel = (list: readonly FeatureItem[]): ChannelStats =>
     channelStats(list.map((it) => ({ u: clipUtteranceStats(it.versions[0]!, meta.norm, o.span, o.count), y: it.labelIdx, speaker: it.clip.speaker ?? '?' })));

@@ -26,6 +26,8 @@ export interface StreamParams {
   stream: InferenceStream;
   /** The model's VoicedGate (voicedGateOf(meta)); default today's. */
   voicedGate?: Partial<VoicedGateConfig>;
+  /** The model's floor under the mel powers (featureSettingsOf(meta).logFloor); default MFCC_CONFIG's. */
+  logFloor?: number;
   /**
    * When the input ended, on the clock of the chunks' `arrivedAtMs` (the final hop's
    * arrival; read at completion). Default: performance.now() of this thread.
@@ -41,6 +43,7 @@ export function audioToResults(
     features({
       inputRateHz: params.inputRateHz,
       numCoeffs: params.stream.numCoeffs,
+      logFloor: params.logFloor,
       voicedGate: params.voicedGate,
       decoder: { encoding: params.encoding, channels: params.channels },
     }),

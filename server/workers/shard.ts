@@ -28,6 +28,8 @@ export interface ShardDeps {
   stepRule: StepRule | undefined;
   /** Feature coefficients per frame (meta.featureConfig.numCoeffs). */
   numCoeffs: number;
+  /** Floor under the mel powers (featureSettingsOf(meta).logFloor). */
+  logFloor: number;
   /** Hands one hop of the stream to the batch queue; settles after the round that steps it. */
   step(sessionId: string, frames: Float32Array, voiced: Uint8Array): Promise<StepOutcome>;
   emit(event: PipelineEvent): void;
@@ -65,7 +67,7 @@ export class PipelineShard {
       close: () => undefined,
     };
     // Nothing is emitted before the first push, so the session is registered in time.
-    const params = { ...o, labels: deps.labels, voicedGate: deps.voicedGate, stream, inputEndedAtMs: () => ended.atMs };
+    const params = { ...o, labels: deps.labels, voicedGate: deps.voicedGate, logFloor: deps.logFloor, stream, inputEndedAtMs: () => ended.atMs };
     const subscription = input.pipe(audioToResults(params)).subscribe({
       next: (result) => deps.emit({ kind: 'result', sessionId: o.sessionId, result }),
       error: (err: unknown) => {

@@ -18,7 +18,7 @@ import * as tf from '@tensorflow/tfjs';
 import { selectEngine, skippedEngines } from '../../models/engine.js';
 import { contractMismatch, PIPELINE_CONTRACT } from '../../models/contract.js';
 import { loadModel, type LoadedModel } from '../../models/io.js';
-import { voicedGateOf } from '../../models/meta.js';
+import { featureSettingsOf, voicedGateOf } from '../../models/meta.js';
 import { segmentRuleOf } from '../../models/streaming/segment.js';
 import { ProtocolError } from '../../shared/error_codes.js';
 import type { StepOutcome } from '../pipeline/contract.js';
@@ -69,6 +69,7 @@ async function main(): Promise<void> {
     labels: meta.labels,
     voicedGate: voicedGateOf(meta),
     numCoeffs,
+    logFloor: featureSettingsOf(meta).logFloor,
     stepRule:
       init.mode === 'streaming' ? { stepFrames: meta.stepFrames, ...segmentRuleOf(meta) } : undefined,
     step: (sessionId, frames, voiced) => {

@@ -32,3 +32,16 @@ describe('training options: narrowband', () => {
     assert.equal(none?.augment !== null && none?.augment !== undefined && 'narrowband' in none.augment, false, 'no narrowband key: earlier recipes unchanged');
   });
 });
+
+describe('training options: log floor', () => {
+  it('--log-floor reaches the config and its hash; it must be a positive floor', async () => {
+    const { configHash, validateTrainConfig } = await import('../../models/train/train_config.js');
+    const floored = parseTrainArgs([...BASE, '--log-floor', '1e-8']);
+    const plain = parseTrainArgs(BASE);
+    assert.ok(floored !== null && plain !== null);
+    assert.equal(floored.logFloor, 1e-8);
+    assert.equal(plain.logFloor, 1e-10);
+    assert.notEqual(configHash(floored), configHash(plain));
+    assert.throws(() => validateTrainConfig({ ...plain, logFloor: 0 }), /logFloor in \(0, 1e-3\]/);
+  });
+});

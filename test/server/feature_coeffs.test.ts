@@ -1,8 +1,9 @@
 /**
- * The coefficient count follows the model: a model trained on all 40 cepstra (the whole
- * log-mel spectrum) is served 40-coefficient frames, and its streamed final result equals
- * the offline model on the same clip; a model whose extractor differs from the server's in
- * anything else is refused at load, naming the setting.
+ * The coefficient count and the log floor follow the model: a model trained on all 40
+ * cepstra (the whole log-mel spectrum) is served 40-coefficient frames, a model trained
+ * with its own floor under the mel powers is served that floor, and each streamed result
+ * equals the offline model on the same clip; a model whose extractor differs from the
+ * server's in anything else is refused at load, naming the setting.
  */
 import assert from 'node:assert/strict';
 import { rm, writeFile } from 'node:fs/promises';
@@ -10,7 +11,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { extractFeatures } from '../../shared/dsp/feature_chain.js';
 import { MFCC_CONFIG } from '../../shared/dsp/mfcc.js';
-import { voicedGateOf } from '../../models/meta.js';
+import { featureSettingsOf, voicedGateOf } from '../../models/meta.js';
 import { createRandomModel } from '../../models/random_model.js';
 import { startServer, type RunningServer } from '../../server/app.js';
 import { framesEndingBy } from '../../server/pipeline/hop.js';
@@ -47,6 +48,48 @@ describe('a 40-coefficient model', () => {
       const offline = predictOffline(model, frames.coeffs.subarray(0, upTo * NUM_COEFFS), voiced.subarray(0, upTo));
       model.meta.labels.forEach((label, i) => {
         assert.ok(Math.abs((last.probs[label] ?? NaN) - (offline[i] as number)) <= 1e-4, `${label}: stream ${last.probs[label]}, offline ${offline[i]}`);
+      });
+    } finally {
+      model.dispose();
+    }
+  });
+});
+
+describe('a model with its own log floor', () => {
+  const LOG_FLOOR = 1e-6;
+  let dir = '';
+  let server: RunningServer;
+  before(async () => {
+    let meta;
+    ({ dir, meta } = await createRandomModel('cnn-attn-lstm', 9));
+    await writeFile(join(dir, 'meta.json'), JSON.stringify({ ...meta, featureConfig: { ...meta.featureConfig, logFloor: LOG_FLOOR } }));
+    server = await startServer({ port: 0, host: '127.0.0.1', logLevel: 'silent', modelDir: dir });
+  });
+  after(async () => {
+    await server.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('is served frames with that floor: the stream equals the offline model, not the default floor', async () => {
+    const stream = await streamWav(server.wsUrl, FIXTURES.angry, { seed: 3, smoothing: 0, hopMs: 500 });
+    const last = stream.results.filter((r) => r.voiced).at(-1);
+    assert.ok(last !== undefined, 'a voiced hop');
+    const [{ loadModel }, { predictOffline }] = await Promise.all([import('../../models/io.js'), import('../../models/streaming/runner.js')]);
+    const model = await loadModel(dir);
+    try {
+      assert.deepEqual(featureSettingsOf(model.meta), { numCoeffs: MFCC_CONFIG.numCoeffs, logFloor: LOG_FLOOR });
+      const clip = await readWavMono(FIXTURES.angry);
+      const upTo = framesEndingBy((last.startMs + 500) * 16, MFCC_CONFIG.frameSamples, MFCC_CONFIG.hopSamples);
+      const offlineWith = (logFloor: number): Float32Array => {
+        const frames = extractFeatures(clip.samples, { inputRateHz: clip.sampleRateHz, logFloor, voicedGate: voicedGateOf(model.meta) });
+        return predictOffline(model, frames.coeffs.subarray(0, upTo * MFCC_CONFIG.numCoeffs), frames.voiced.subarray(0, upTo));
+      };
+      const own = offlineWith(LOG_FLOOR);
+      const plain = offlineWith(MFCC_CONFIG.logFloor);
+      const gap = Math.max(...model.meta.labels.map((_, i) => Math.abs((own[i] as number) - (plain[i] as number))));
+      assert.ok(gap > 1e-3, `the floor should change this clip's result (gap ${gap})`);
+      model.meta.labels.forEach((label, i) => {
+        assert.ok(Math.abs((last.probs[label] ?? NaN) - (own[i] as number)) <= 1e-4, `${label}: stream ${last.probs[label]}, offline ${own[i]}`);
       });
     } finally {
       model.dispose();

@@ -72,3 +72,15 @@ test('a chain without a decoder refuses bytes; joinFrames keeps the empty side c
   assert.equal(joined.inputSamples, 1000);
   assert.equal(joined.modelSamples, 1000);
 });
+
+test('the log floor reaches the MFCC stage: digital silence reads √40 · ln(floor) in c0 and 0 elsewhere', () => {
+  const silence = new Float32Array(16000);
+  for (const [logFloor, expected] of [[undefined, Math.sqrt(40) * Math.log(1e-10)], [1e-8, Math.sqrt(40) * Math.log(1e-8)]] as const) {
+    const f = extractFeatures(silence, logFloor === undefined ? { inputRateHz: 16000 } : { inputRateHz: 16000, logFloor });
+    assert.ok(f.count > 90);
+    for (let t = 0; t < f.count; t += 1) {
+      assert.ok(Math.abs((f.coeffs[t * f.numCoeffs] as number) - expected) < 1e-3, `frame ${t} c0 ${f.coeffs[t * f.numCoeffs]}, expected ${expected}`);
+      for (let c = 1; c < f.numCoeffs; c += 1) assert.ok(Math.abs(f.coeffs[t * f.numCoeffs + c] as number) < 1e-3);
+    }
+  }
+});

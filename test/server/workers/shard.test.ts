@@ -36,6 +36,7 @@ function setup(step?: (sessionId: string, frames: Float32Array, voiced: Uint8Arr
     voicedGate: VOICED_GATE_CONFIG,
     stepRule: STEP_RULE,
     numCoeffs: MFCC_CONFIG.numCoeffs,
+    logFloor: MFCC_CONFIG.logFloor,
     step:
       step ??
       ((sessionId, frames, voiced) => {
