@@ -94,6 +94,9 @@ describe('narrowband model: 8 kHz streams served by their own model', () => {
     assert.equal(contractMismatch(later, wide, PIPELINE_CONTRACT), null);
     const otherFrames = { ...wide, featureConfig: { ...wide.featureConfig, preEmphasis: 0.9 } };
     assert.equal(contractMismatch(otherFrames, wide, PIPELINE_CONTRACT), 'featureConfig');
+    // A model's own log floor is served, so two models must agree on it to share a pipeline.
+    const otherFloor = { ...wide, featureConfig: { ...wide.featureConfig, logFloor: 1e-8 } };
+    assert.equal(contractMismatch(otherFloor, wide, PIPELINE_CONTRACT), 'featureConfig');
   });
 
   it('configuration: --narrowband-model <dir> or none; SER_NARROWBAND_MODEL_DIR', () => {
