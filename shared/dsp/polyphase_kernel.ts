@@ -47,6 +47,17 @@ export interface PolyphaseRun {
   downFrac: number;
 }
 
+/**
+ * Where the output `steps` outputs later reads: its input offset relative to this one and its
+ * phase. Each step advances downWhole inputs and downFrac phases, carrying one input when the
+ * phase reaches up — here in closed form (integers, exact in doubles).
+ */
+function stepped(r: Pick<PolyphaseRun, 'up' | 'downWhole' | 'downFrac'>, phase: number, steps: number): { inputAdvance: number; phase: number } {
+  const phases = phase + steps * r.downFrac;
+  const carry = Math.floor(phases / r.up);
+  return { inputAdvance: steps * r.downWhole + carry, phase: phases - carry * r.up };
+}
+
 const align16 = (bytes: number): number => (bytes + 15) & ~15;
 
 export class PolyphaseKernel {
@@ -85,17 +96,7 @@ export class PolyphaseKernel {
     let phase = r.phase;
     for (let done = 0; done < r.count; ) {
       const n = Math.min(BLOCK_OUTPUTS, r.count - done);
-      let lastStart = start;
-      let p = phase;
-      for (let k = 1; k < n; k++) {
-        lastStart += r.downWhole;
-        p += r.downFrac;
-        if (p >= r.up) {
-          p -= r.up;
-          lastStart++;
-        }
-      }
-      const inputLength = lastStart - start + r.taps;
+      const inputLength = stepped(r, phase, n - 1).inputAdvance + r.taps;
       const x = align16(this.tablesEnd);
       const o = align16(x + inputLength * 4);
       this.reserve(o + n * 4);
@@ -104,12 +105,9 @@ export class PolyphaseKernel {
       out.set(new Float32Array(this.memory.buffer, o, n), done);
       done += n;
       // The next block starts one step after this block's last output.
-      start = lastStart + r.downWhole;
-      phase = p + r.downFrac;
-      if (phase >= r.up) {
-        phase -= r.up;
-        start++;
-      }
+      const next = stepped(r, phase, n);
+      start += next.inputAdvance;
+      phase = next.phase;
     }
   }
 

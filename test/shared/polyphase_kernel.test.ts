@@ -67,6 +67,11 @@ test('memory stays bounded: a 10-minute buffer in one call, and a client cycling
   const fast = stream(x, 48000, 16000, true, sizes);
   const js = stream(x, 48000, 16000, false, sizes);
   assert.equal(fast.findIndex((v, i) => !Object.is(v, js[i])), -1, 'blocked run = JS loop');
+  // A fractional step (44.1 → 16 kHz: 2 inputs and 121/160 of one per output) across ~120 block edges.
+  const x44 = x.subarray(0, 44100 * 60);
+  const fast44 = stream(x44, 44100, 16000, true, [x44.length]);
+  const js44 = stream(x44, 44100, 16000, false, [x44.length]);
+  assert.equal(fast44.findIndex((v, i) => !Object.is(v, js44[i])), -1, 'blocked run with a fractional step = JS loop');
   assert.ok(kernel.memoryBytes < 8 * 2 ** 20 + BLOCK_OUTPUTS * 4 * 8 + 2 ** 20, `wasm memory ${kernel.memoryBytes} B after a 10-minute call`);
   // 16 rates with 2000 tabulated phases each (gcd with 16000 is 8; ~1–2.4 MB a table), 20+ MB
   // of tables in all: the kernel drops its copies past the cap and stays correct.
