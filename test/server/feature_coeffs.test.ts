@@ -11,13 +11,50 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { extractFeatures } from '../../shared/dsp/feature_chain.js';
 import { MFCC_CONFIG } from '../../shared/dsp/mfcc.js';
-import { featureSettingsOf, voicedGateOf } from '../../models/meta.js';
+import { featureSettingsOf, voicedGateOf, type ModelMeta } from '../../models/meta.js';
 import { createRandomModel } from '../../models/random_model.js';
 import { startServer, type RunningServer } from '../../server/app.js';
 import { framesEndingBy } from '../../server/pipeline/hop.js';
 import { FIXTURES, readWavMono, streamWav } from '../helpers/server.js';
 
 const NUM_COEFFS = 40;
+
+const HOP_MS = 500;
+
+/**
+ * Streams the angry fixture to the server (smoothing 0, so a hop's result is its raw
+ * distribution) and answers its last voiced hop offline, on the frames up to that hop's end,
+ * once per feature setting given: the served result and the offline ones to compare it with.
+ */
+async function lastHopAndOffline(
+  modelDir: string,
+  wsUrl: string,
+  seed: number,
+  settings: readonly { numCoeffs?: number; logFloor?: number }[],
+): Promise<{ meta: ModelMeta; streamed: Record<string, number>; offline: Float32Array[] }> {
+  const stream = await streamWav(wsUrl, FIXTURES.angry, { seed, smoothing: 0, hopMs: HOP_MS });
+  const last = stream.results.filter((r) => r.voiced).at(-1);
+  assert.ok(last !== undefined, 'a voiced hop');
+  const [{ loadModel }, { predictOffline }] = await Promise.all([import('../../models/io.js'), import('../../models/streaming/runner.js')]);
+  const model = await loadModel(modelDir);
+  try {
+    const clip = await readWavMono(FIXTURES.angry);
+    const upTo = framesEndingBy((last.startMs + HOP_MS) * 16, MFCC_CONFIG.frameSamples, MFCC_CONFIG.hopSamples);
+    const offline = settings.map((s) => {
+      const frames = extractFeatures(clip.samples, { inputRateHz: clip.sampleRateHz, ...s, voicedGate: voicedGateOf(model.meta) });
+      return predictOffline(model, frames.coeffs.subarray(0, upTo * frames.numCoeffs), frames.voiced.subarray(0, upTo));
+    });
+    return { meta: model.meta, streamed: last.probs, offline };
+  } finally {
+    model.dispose();
+  }
+}
+
+function assertClose(labels: readonly string[], streamed: Record<string, number>, offline: Float32Array): void {
+  labels.forEach((label, i) => {
+    assert.ok(Math.abs((streamed[label] ?? NaN) - (offline[i] as number)) <= 1e-4, `${label}: stream ${streamed[label]}, offline ${offline[i]}`);
+  });
+}
 
 describe('a 40-coefficient model', () => {
   let dir = '';
@@ -32,26 +69,9 @@ describe('a 40-coefficient model', () => {
   });
 
   it('is served 40-coefficient frames: the stream equals the offline model', async () => {
-    const stream = await streamWav(server.wsUrl, FIXTURES.angry, { seed: 5, smoothing: 0, hopMs: 500 });
-    // The last voiced hop (smoothing 0: its raw distribution) against the offline model on
-    // the frames up to its end.
-    const last = stream.results.filter((r) => r.voiced).at(-1);
-    assert.ok(last !== undefined, 'a voiced hop');
-    const [{ loadModel }, { predictOffline }] = await Promise.all([import('../../models/io.js'), import('../../models/streaming/runner.js')]);
-    const model = await loadModel(dir);
-    try {
-      assert.equal(model.meta.featureConfig.numCoeffs, NUM_COEFFS);
-      const clip = await readWavMono(FIXTURES.angry);
-      const frames = extractFeatures(clip.samples, { inputRateHz: clip.sampleRateHz, numCoeffs: NUM_COEFFS, voicedGate: voicedGateOf(model.meta) });
-      const voiced = frames.voiced;
-      const upTo = framesEndingBy((last.startMs + 500) * 16, MFCC_CONFIG.frameSamples, MFCC_CONFIG.hopSamples);
-      const offline = predictOffline(model, frames.coeffs.subarray(0, upTo * NUM_COEFFS), voiced.subarray(0, upTo));
-      model.meta.labels.forEach((label, i) => {
-        assert.ok(Math.abs((last.probs[label] ?? NaN) - (offline[i] as number)) <= 1e-4, `${label}: stream ${last.probs[label]}, offline ${offline[i]}`);
-      });
-    } finally {
-      model.dispose();
-    }
+    const { meta, streamed, offline } = await lastHopAndOffline(dir, server.wsUrl, 5, [{ numCoeffs: NUM_COEFFS }]);
+    assert.equal(meta.featureConfig.numCoeffs, NUM_COEFFS);
+    assertClose(meta.labels, streamed, offline[0] as Float32Array);
   });
 });
 
@@ -71,29 +91,12 @@ describe('a model with its own log floor', () => {
   });
 
   it('is served frames with that floor: the stream equals the offline model, not the default floor', async () => {
-    const stream = await streamWav(server.wsUrl, FIXTURES.angry, { seed: 3, smoothing: 0, hopMs: 500 });
-    const last = stream.results.filter((r) => r.voiced).at(-1);
-    assert.ok(last !== undefined, 'a voiced hop');
-    const [{ loadModel }, { predictOffline }] = await Promise.all([import('../../models/io.js'), import('../../models/streaming/runner.js')]);
-    const model = await loadModel(dir);
-    try {
-      assert.deepEqual(featureSettingsOf(model.meta), { numCoeffs: MFCC_CONFIG.numCoeffs, logFloor: LOG_FLOOR });
-      const clip = await readWavMono(FIXTURES.angry);
-      const upTo = framesEndingBy((last.startMs + 500) * 16, MFCC_CONFIG.frameSamples, MFCC_CONFIG.hopSamples);
-      const offlineWith = (logFloor: number): Float32Array => {
-        const frames = extractFeatures(clip.samples, { inputRateHz: clip.sampleRateHz, logFloor, voicedGate: voicedGateOf(model.meta) });
-        return predictOffline(model, frames.coeffs.subarray(0, upTo * MFCC_CONFIG.numCoeffs), frames.voiced.subarray(0, upTo));
-      };
-      const own = offlineWith(LOG_FLOOR);
-      const plain = offlineWith(MFCC_CONFIG.logFloor);
-      const gap = Math.max(...model.meta.labels.map((_, i) => Math.abs((own[i] as number) - (plain[i] as number))));
-      assert.ok(gap > 1e-3, `the floor should change this clip's result (gap ${gap})`);
-      model.meta.labels.forEach((label, i) => {
-        assert.ok(Math.abs((last.probs[label] ?? NaN) - (own[i] as number)) <= 1e-4, `${label}: stream ${last.probs[label]}, offline ${own[i]}`);
-      });
-    } finally {
-      model.dispose();
-    }
+    const { meta, streamed, offline } = await lastHopAndOffline(dir, server.wsUrl, 3, [{ logFloor: LOG_FLOOR }, { logFloor: MFCC_CONFIG.logFloor }]);
+    const [own, plain] = offline as [Float32Array, Float32Array];
+    assert.deepEqual(featureSettingsOf(meta), { numCoeffs: MFCC_CONFIG.numCoeffs, logFloor: LOG_FLOOR });
+    const gap = Math.max(...meta.labels.map((_, i) => Math.abs((own[i] as number) - (plain[i] as number))));
+    assert.ok(gap > 1e-3, `the floor should change this clip's result (gap ${gap})`);
+    assertClose(meta.labels, streamed, own);
   });
 });
 
