@@ -116,6 +116,14 @@ export function validateMeta(meta: ModelMeta): void {
   }
 }
 
+/** Largest floor under the mel powers a model may set (far above any silence, far below speech). */
+export const MAX_LOG_FLOOR = 1e-3;
+
+/** A floor under the mel powers a model may set: (0, MAX_LOG_FLOOR]. */
+export function isLogFloor(value: unknown): value is number {
+  return typeof value === 'number' && value > 0 && value <= MAX_LOG_FLOOR;
+}
+
 /**
  * The server computes one extractor (MFCC_CONFIG) and only the coefficient count and the
  * log floor follow the model, so any other setting recorded in meta must equal today's, or
@@ -128,9 +136,7 @@ export function checkFeatureExtractor(featureConfig: FeatureConfigMeta): void {
   const expectedHopMs = (1000 * MFCC_CONFIG.hopSamples) / MFCC_CONFIG.sampleRateHz;
   if (featureConfig.hopMs !== expectedHopMs) throw new Error(`meta.featureConfig.hopMs: expected ${expectedHopMs}, got ${featureConfig.hopMs}`);
   const logFloor = featureConfig.logFloor;
-  if (logFloor !== undefined && !(typeof logFloor === 'number' && logFloor > 0 && logFloor <= 1e-3)) {
-    throw new Error(`meta.featureConfig.logFloor: expected a number in (0, 1e-3], got ${String(logFloor)}`);
-  }
+  if (logFloor !== undefined && !isLogFloor(logFloor)) throw new Error(`meta.featureConfig.logFloor: expected a number in (0, ${MAX_LOG_FLOOR.toExponential()}], got ${String(logFloor)}`);
   for (const [key, value] of Object.entries(MFCC_CONFIG)) {
     if (key === 'numCoeffs' || key === 'logFloor' || featureConfig[key] === undefined) continue;
     if (featureConfig[key] !== value) throw new Error(`meta.featureConfig.${key}: expected ${value} (the server's extractor), got ${featureConfig[key]}`);

@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { MFCC_CONFIG } from '../../shared/dsp/mfcc.js';
 import type { ArchName, Hyper } from '../architectures/index.js';
 import type { EnginePreference } from '../engine.js';
+import { isLogFloor, MAX_LOG_FLOOR } from '../meta.js';
 import { DEFAULT_AUGMENT, type AugmentConfig } from './augment.js';
 import { validateMasks, type MaskConfig } from './batch_regularize.js';
 import type { Layout } from './dataset.js';
@@ -142,7 +143,7 @@ export function validateTrainConfig(c: TrainConfig): void {
   intIn('resetAfterSilenceFrames', c.resetAfterSilenceFrames, 1, 100_000);
   intIn('maxFrames', c.maxFrames, 8, 100_000);
   intIn('numCoeffs', c.numCoeffs, 1, 40);
-  if (!(c.logFloor > 0 && c.logFloor <= 1e-3)) throw new Error(`expected logFloor in (0, 1e-3], got ${c.logFloor}`);
+  if (!isLogFloor(c.logFloor)) throw new Error(`expected logFloor in (0, ${MAX_LOG_FLOOR.toExponential()}], got ${c.logFloor}`);
   if (!(c.learningRate > 0 && c.learningRate <= 0.1)) throw new Error(`expected learningRate in (0, 0.1], got ${c.learningRate}`);
   if (!(c.minLearningRate > 0 && c.minLearningRate <= c.learningRate)) {
     throw new Error(`expected minLearningRate in (0, ${c.learningRate}], got ${c.minLearningRate}`);

@@ -107,6 +107,9 @@ it('refuses a model whose feature extractor differs from the server’s, naming 
     const patched = { ...meta, featureConfig: { ...meta.featureConfig, numMelBins: 64 } };
     await writeFile(join(dir, 'meta.json'), JSON.stringify(patched));
     await assert.rejects(startServer({ port: 0, host: '127.0.0.1', logLevel: 'silent', modelDir: dir }), /featureConfig\.numMelBins: expected 40/);
+    // A log floor may follow the model, but only a floor under silence, not one over speech.
+    await writeFile(join(dir, 'meta.json'), JSON.stringify({ ...meta, featureConfig: { ...meta.featureConfig, logFloor: 0.5 } }));
+    await assert.rejects(startServer({ port: 0, host: '127.0.0.1', logLevel: 'silent', modelDir: dir }), /featureConfig\.logFloor: expected a number in \(0, 1e-3\], got 0\.5/);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
