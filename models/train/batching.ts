@@ -17,6 +17,8 @@ export interface Example {
   labelIdx: number;
   /** VoicedGate flag of each frame (the stats head pools voiced frames only). */
   voiced: Uint8Array;
+  /** The teachers' softened distribution over the classes (distill.ts); absent without teachers. */
+  soft?: Float32Array;
 }
 
 export interface PaddedBatch {

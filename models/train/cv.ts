@@ -53,6 +53,7 @@ export function foldConfig(base: TrainConfig, cvDir: string, fold: Fold): TrainC
     id: `${base.id}-fold${fold.index}`,
     trainSpeakers: fold.trainSpeakers,
     valSpeakers: fold.testSpeakers,
+    teachers: base.teachers.map((t) => t.replaceAll('{fold}', String(fold.index))),
     keep: 'last',
     patience: base.epochs,
     resume: true,
@@ -92,7 +93,7 @@ async function main(argv: string[]): Promise<void> {
   const plan = makeFolds(speakers, folds);
   mkdirSync(cvDir, { recursive: true });
   const { trainSpeakers: _t, valSpeakers: _v, resume: _r, ...settings } = foldConfig(base, cvDir, plan[0] as Fold);
-  const recipe = { ...settings, id: base.id, outDir: cvDir, folds: plan.map((f) => ({ index: f.index, testSpeakers: f.testSpeakers })) };
+  const recipe = { ...settings, teachers: base.teachers, id: base.id, outDir: cvDir, folds: plan.map((f) => ({ index: f.index, testSpeakers: f.testSpeakers })) };
   writeFileSync(join(cvDir, 'recipe.json'), `${JSON.stringify(recipe, null, 1)}\n`);
   for (const fold of plan) {
     if (only !== null && !only.includes(fold.index)) continue;

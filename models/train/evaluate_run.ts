@@ -8,7 +8,7 @@
 import type { LoadedModel } from '../io.js';
 import { featureSettingsOf, voicedGateOf } from '../meta.js';
 import { scanDataset, type ClipRef, type Layout } from './dataset.js';
-import { toExample } from './examples.js';
+import { spanOfMeta, toExample } from './examples.js';
 import { CHUNK_MS_RANGE, predictStreaming } from './eval_streaming.js';
 import { loadFeatures, type FeatureItem, type SkippedFile } from './load_features.js';
 import { argmax, computeMetrics, type Metrics } from './metrics.js';
@@ -66,8 +66,7 @@ export function loadEvalFeatures(
 /** Class probabilities of each clip's final utterance through forward() at once. */
 export function offlineProbabilities(model: LoadedModel, items: readonly FeatureItem[]): Float32Array[] {
   const { meta } = model;
-  const maxFrames = ((meta.training?.['span'] as { maxFrames?: number } | undefined)?.maxFrames) ?? 800;
-  const span = { stepFrames: meta.stepFrames, resetAfterSilenceFrames: meta.resetAfterSilenceFrames, ...(meta.maxSegmentFrames === undefined ? {} : { maxSegmentFrames: meta.maxSegmentFrames }), maxFrames };
+  const span = spanOfMeta(meta);
   return predictExamples(model, items.map((it) => toExample(it.versions[0]!, it.labelIdx, meta.norm, span)));
 }
 

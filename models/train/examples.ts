@@ -6,7 +6,7 @@
  * holds its last result; the model sees whole steps from the segment start.
  * Frames are normalised with the training split's statistics.
  */
-import type { FeatureNorm } from '../meta.js';
+import { DEFAULT_SPAN_FRAMES, type FeatureNorm, type ModelMeta } from '../meta.js';
 import { lastSegmentRange } from '../streaming/segment.js';
 import type { Example } from './batching.js';
 import type { ClipFeatures } from './features.js';
@@ -21,6 +21,12 @@ export interface SpanConfig {
   maxSegmentFrames?: number;
   /** Longest span, frames (the end is kept), default 800 (8 s). */
   maxFrames: number;
+}
+
+/** The span rule a trained model was trained with (its meta), for cutting more clips the same way. */
+export function spanOfMeta(meta: Pick<ModelMeta, 'stepFrames' | 'resetAfterSilenceFrames' | 'maxSegmentFrames' | 'training'>): SpanConfig {
+  const maxFrames = (meta.training?.['span'] as { maxFrames?: number } | undefined)?.maxFrames ?? DEFAULT_SPAN_FRAMES;
+  return { stepFrames: meta.stepFrames, resetAfterSilenceFrames: meta.resetAfterSilenceFrames, ...(meta.maxSegmentFrames === undefined ? {} : { maxSegmentFrames: meta.maxSegmentFrames }), maxFrames };
 }
 
 export interface Span {
@@ -108,5 +114,7 @@ export function randomTrailing(e: Example, stepFrames: number, prng: Prng): Exam
   const hi = e.frames / stepFrames;
   const frames = prng.int(lo, hi) * stepFrames;
   const nc = e.x.length / e.frames;
-  return { x: e.x.subarray(0, frames * nc), frames, minFrames: Math.min(e.minFrames, frames), labelIdx: e.labelIdx, voiced: e.voiced.subarray(0, frames) };
+  const cut: Example = { x: e.x.subarray(0, frames * nc), frames, minFrames: Math.min(e.minFrames, frames), labelIdx: e.labelIdx, voiced: e.voiced.subarray(0, frames) };
+  if (e.soft !== undefined) cut.soft = e.soft;
+  return cut;
 }

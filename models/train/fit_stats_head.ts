@@ -29,7 +29,7 @@ import { foldDirs } from './cv_dirs.js';
 import type { AugmentConfig } from './augment.js';
 import { scanDataset } from './dataset.js';
 import { loadFeatures, type FeatureItem, type SkippedFile } from './load_features.js';
-import type { SpanConfig } from './examples.js';
+import { spanOfMeta, type SpanConfig } from './examples.js';
 import { Prng } from './prng.js';
 import { clipPrefixStats, clipUtteranceStats, DEFAULT_STATS_HEAD_FIT, fitStatsHead, type StatsHeadFitConfig } from './stats_head_fit.js';
 import { channelStats, HISTORY_DRAWS_PER_CLIP, HISTORY_SIZES, speakerNormConfig, speakerNormExamples, type ChannelStats } from './speaker_norm_fit.js';
@@ -57,9 +57,8 @@ export function headTrainingItems(meta: ModelMeta, dataDir: string, cacheDir: st
     gate: voicedGateOf(meta),
     ...featureSettingsOf(meta),
   });
-  const maxFrames = trainingField<{ maxFrames?: number }>(meta, 'span').maxFrames ?? 800;
-  const span = { stepFrames: meta.stepFrames, resetAfterSilenceFrames: meta.resetAfterSilenceFrames, ...(meta.maxSegmentFrames === undefined ? {} : { maxSegmentFrames: meta.maxSegmentFrames }), maxFrames };
-  return { items, skipped, span, speakers };
+  trainingField<{ maxFrames?: number }>(meta, 'span');
+  return { items, skipped, span: spanOfMeta(meta), speakers };
 }
 
 /** Fits the head of one model on its own training clips and writes the model with it to `outDir`. */

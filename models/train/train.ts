@@ -58,6 +58,11 @@ Training
   --num-coeffs <n>          cepstral coefficients per frame, 1-40 (default ${D.numCoeffs}; 40 = the whole log-mel spectrum)
   --log-floor <p>           floor under each mel band's power before the log (default ${D.logFloor}; 1e-8 = just under studio silence)
   --mixup <alpha>           mixup with Beta(alpha, alpha) per batch, 0 = none (default ${D.mixupAlpha})
+  --teachers <dir,...>      distil from these trained models (network + stats head, as served): their mean answer on
+                            every training clip version, softened, is a second target; in npm run cv, {fold} in a path
+                            is the fold's index (a teacher must not have heard the validation speakers)
+  --distill-weight <w>      weight of the teachers' target against the label, 0-1 (default ${D.distillWeight})
+  --distill-temperature <t> softening temperature, 1-10 (default ${D.distillTemperature})
   --keep <best|last>        save the best epoch on validation UAR, or the last epoch (default ${D.keep})
   --resume                  continue from <out>/checkpoint/ (same settings required)
   --stop-after <epoch>      pause (checkpointed) after this epoch; finish later with --resume
@@ -143,6 +148,9 @@ export function parseTrainArgs(argv: string[]): TrainConfig | null {
       mixup: { type: 'string' },
       'num-coeffs': { type: 'string' },
       'log-floor': { type: 'string' },
+      teachers: { type: 'string' },
+      'distill-weight': { type: 'string' },
+      'distill-temperature': { type: 'string' },
       'stop-after': { type: 'string' },
       quiet: { type: 'boolean' },
       help: { type: 'boolean' },
@@ -215,6 +223,9 @@ export function parseTrainArgs(argv: string[]): TrainConfig | null {
     mixupAlpha: num('mixup', values.mixup, D.mixupAlpha),
     numCoeffs: num('num-coeffs', values['num-coeffs'], D.numCoeffs),
     logFloor: num('log-floor', values['log-floor'], D.logFloor),
+    teachers: values.teachers === undefined ? [] : values.teachers.split(',').filter((t) => t.trim() !== '').map((t) => resolve(t.trim())),
+    distillWeight: num('distill-weight', values['distill-weight'], D.distillWeight),
+    distillTemperature: num('distill-temperature', values['distill-temperature'], D.distillTemperature),
     stopAfterEpoch: values['stop-after'] === undefined ? null : num('stop-after', values['stop-after'], 0),
     quiet: values.quiet === true,
   };

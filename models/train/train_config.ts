@@ -96,6 +96,18 @@ export interface TrainConfig {
   logFloor: number;
   /** Longest training span, frames, default 800. */
   maxFrames: number;
+  /**
+   * Knowledge distillation: trained model directories (network + stats head, as served)
+   * whose mean log-probabilities on every training clip version, softened by
+   * `distillTemperature`, are a second target (distill.ts). Every teacher must have been
+   * trained on the student's training speakers only. Default [] (none). In `npm run cv`,
+   * `{fold}` in a path is the fold's index.
+   */
+  teachers: string[];
+  /** Weight of the teachers' soft target against the label, [0, 1], default 0.5; used with teachers only. */
+  distillWeight: number;
+  /** Temperature of the soft target (and of the student's logits in that loss), [1, 10], default 2. */
+  distillTemperature: number;
   /** Corpus description for the model card / meta. */
   dataDescription: string;
   /** No progress output (tests). */
@@ -124,6 +136,9 @@ export const DEFAULT_TRAIN_CONFIG: Omit<TrainConfig, 'dataDir' | 'outDir' | 'id'
   stopAfterEpoch: null,
   resetAfterSilenceFrames: 50,
   maxFrames: 800,
+  teachers: [],
+  distillWeight: 0.5,
+  distillTemperature: 2,
   stepLossWeight: 0,
   masks: null,
   mixupAlpha: 0,
@@ -151,6 +166,9 @@ export function validateTrainConfig(c: TrainConfig): void {
   if (!(c.stepLossWeight >= 0 && c.stepLossWeight <= 1)) throw new Error(`expected stepLossWeight in [0, 1], got ${c.stepLossWeight}`);
   if (!(c.mixupAlpha >= 0 && c.mixupAlpha <= 10)) throw new Error(`expected mixupAlpha in [0, 10], got ${c.mixupAlpha}`);
   if (c.masks !== null) validateMasks(c.masks);
+  if (!(c.distillWeight >= 0 && c.distillWeight <= 1)) throw new Error(`expected distillWeight in [0, 1], got ${c.distillWeight}`);
+  if (!(c.distillTemperature >= 1 && c.distillTemperature <= 10)) throw new Error(`expected distillTemperature in [1, 10], got ${c.distillTemperature}`);
+  if (c.teachers.length > 0 && c.mixupAlpha > 0) throw new Error('expected no mixup with teachers (a blended clip has no teacher answer), got mixup and teachers');
   if (c.keep !== 'best' && c.keep !== 'last') throw new Error(`expected keep 'best' or 'last', got ${String(c.keep)}`);
   if (!Number.isInteger(c.seed)) throw new Error(`expected an integer seed, got ${c.seed}`);
 }
@@ -169,6 +187,7 @@ export function configHash(c: TrainConfig): string {
     ...(c.mixupAlpha === 0 ? {} : { mixupAlpha: c.mixupAlpha }),
     ...(c.numCoeffs === MFCC_CONFIG.numCoeffs ? {} : { numCoeffs: c.numCoeffs }),
     ...(c.logFloor === MFCC_CONFIG.logFloor ? {} : { logFloor: c.logFloor }),
+    ...(c.teachers.length === 0 ? {} : { teachers: c.teachers, distillWeight: c.distillWeight, distillTemperature: c.distillTemperature }),
   };
   return createHash('sha256')
     .update(JSON.stringify({ dataDir, layout, labels, arch, hyper, epochs, trainSpeakers, valSpeakers, valFraction, batchSize, learningRate, minLearningRate, seed, augment, resetAfterSilenceFrames, maxFrames, ...added }))

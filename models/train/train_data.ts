@@ -5,7 +5,7 @@
  */
 import type { FeatureNorm } from '../meta.js';
 import type { Example } from './batching.js';
-import { scanDataset, type ScannedDataset } from './dataset.js';
+import { scanDataset, type ClipRef, type ScannedDataset } from './dataset.js';
 import { computeNormStats, toExample, type SpanConfig } from './examples.js';
 import { loadFeatures, type SkippedFile } from './load_features.js';
 import { DEFAULT_TRAIN_ACTORS, DEFAULT_VAL_ACTORS, parseSpeakerList, splitByFraction, splitBySpeakers, type Split } from './split.js';
@@ -17,6 +17,8 @@ export interface TrainData {
   norm: FeatureNorm;
   /** Per training clip: its versions (index 0 = original) as examples. */
   train: Example[][];
+  /** The clip of each entry of `train` (unreadable clips are skipped, so not split.train). */
+  trainClips: ClipRef[];
   /** Validation originals. */
   val: Example[];
   skipped: SkippedFile[];
@@ -88,5 +90,6 @@ export function prepareTrainData(
   const norm = computeNormStats(trainLoaded.items.map((it) => it.versions[0]!), span);
   const train = trainLoaded.items.map((it) => it.versions.map((v) => toExample(v, it.labelIdx, norm, span)));
   const val = valLoaded.items.map((it) => toExample(it.versions[0]!, it.labelIdx, norm, span));
-  return { dataset, split, norm, train, val, skipped, trainVersions: train.reduce((s, v) => s + v.length, 0) };
+  const trainClips = trainLoaded.items.map((it) => it.clip);
+  return { dataset, split, norm, train, trainClips, val, skipped, trainVersions: train.reduce((s, v) => s + v.length, 0) };
 }

@@ -72,6 +72,7 @@ export function buildMeta(args: {
       stepLossWeight: config.stepLossWeight,
       masks: config.masks,
       mixupAlpha: config.mixupAlpha,
+      ...(config.teachers.length === 0 ? {} : { distill: { teachers: config.teachers, weight: config.distillWeight, temperature: config.distillTemperature } }),
       classWeights: Array.from(args.weightsPerClass, round4),
       augmentation,
       span: { rule: 'final segment as models/streaming/segment.ts cuts it; random trailing silence in training', maxFrames: config.maxFrames },

@@ -16,6 +16,7 @@ import { Prng } from './prng.js';
 import { createProgress, JsonLinesLog, type EpochRecord } from './progress.js';
 import { randomTrailing } from './examples.js';
 import { buildMeta } from './train_meta.js';
+import { teacherTargets } from './distill.js';
 import { prepareTrainData, type TrainData } from './train_data.js';
 import { predictExamples, trainStep } from './train_step.js';
 
@@ -48,6 +49,25 @@ function validate(model: Model, data: TrainData, batchSize: number): Metrics {
   return computeMetrics(data.val.map((e) => e.labelIdx), probs.map((p) => argmax(p)), data.dataset.labels);
 }
 
+/** Gives every training example its teachers' soft target (distill.ts). */
+async function attachTeacherTargets(config: TrainConfig, data: TrainData, say: (msg: string) => void): Promise<void> {
+  const targets = await teacherTargets(
+    {
+      teachers: config.teachers,
+      labels: data.dataset.labels,
+      clips: data.trainClips,
+      versionsPerClip: data.train.map((versions) => versions.length),
+      allowedSpeakers: data.split.trainSpeakers,
+      augment: config.augment,
+      seed: config.seed,
+      cacheDir: config.cacheDir,
+      temperature: config.distillTemperature,
+    },
+    say,
+  );
+  data.train.forEach((versions, i) => versions.forEach((e, v) => (e.soft = targets[i]![v]!)));
+}
+
 export async function runTraining(requested: TrainConfig): Promise<TrainResult> {
   let config = requested;
   validateTrainConfig(config);
@@ -70,6 +90,7 @@ export async function runTraining(requested: TrainConfig): Promise<TrainResult> 
   const stepFrames = stepFramesOf({ arch: config.arch, hyper: resolveHyper(config.arch, config.hyper) });
   const span = { stepFrames, resetAfterSilenceFrames: config.resetAfterSilenceFrames, maxFrames: config.maxFrames };
   const data = prepareTrainData(config, span, say);
+  if (config.teachers.length > 0) await attachTeacherTargets(config, data, say);
   const numClasses = data.dataset.labels.length;
   const model = createModel(config.arch, { ...config.hyper, numCoeffs: data.norm.mean.length, numClasses }, config.seed);
   const labelsTrain = data.train.map((versions) => versions[0]!.labelIdx);
@@ -121,6 +142,7 @@ export async function runTraining(requested: TrainConfig): Promise<TrainResult> 
           masks: config.masks,
           mixupAlpha: config.mixupAlpha,
           prng,
+          distill: config.teachers.length === 0 ? null : { weight: config.distillWeight, temperature: config.distillTemperature },
         });
         lossSum += r.loss * batch.length;
         correct += r.correct;

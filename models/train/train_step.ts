@@ -62,6 +62,22 @@ export interface TrainStepOptions {
   mixupAlpha?: number;
   /** Draws the masks and the mixup partners; required when either is on. */
   prng?: Prng;
+  /**
+   * Distillation: every example carries `soft` (the teachers' softened answer); each clip's
+   * loss becomes (1 − weight)·its loss + weight·T²·CE(soft, softmax(final logits / T)).
+   * Absent = labels only.
+   */
+  distill?: { weight: number; temperature: number } | null;
+}
+
+/** [B, C] soft targets of a batch, in the order padBatch keeps. */
+function softTargets(examples: readonly Example[], numClasses: number): Float32Array {
+  const out = new Float32Array(examples.length * numClasses);
+  examples.forEach((e, b) => {
+    if (e.soft === undefined || e.soft.length !== numClasses) throw new Error(`distillation: expected a soft target of ${numClasses} classes on every example, got ${e.soft?.length ?? 'none'}`);
+    out.set(e.soft, b * numClasses);
+  });
+  return out;
 }
 
 /**
@@ -78,13 +94,15 @@ export function trainStep(
   dropoutSeed: number,
   options: TrainStepOptions = {},
 ): StepResult {
-  const { clipNorm = 5, stepLossWeight = 0, masks = null, mixupAlpha = 0, prng } = options;
+  const { clipNorm = 5, stepLossWeight = 0, masks = null, mixupAlpha = 0, prng, distill = null } = options;
   const numCoeffs = model.hyper['numCoeffs'] as number;
   const numClasses = model.hyper['numClasses'] as number;
   const batch = padBatch(examples, numCoeffs);
   if ((masks !== null || mixupAlpha > 0) && prng === undefined) throw new Error('trainStep: masks and mixup need a prng');
   if (masks !== null) maskBatch(batch, masks, prng!);
   const mixed = mixupAlpha > 0 ? mixBatch(batch, mixupAlpha, prng!) : null;
+  if (distill !== null && mixed !== null) throw new Error('trainStep: distillation and mixup do not mix (a blended clip has no teacher answer)');
+  const soft = distill === null ? null : softTargets(examples, numClasses);
   const targets = new Float32Array(batch.batch * numClasses);
   const weights = new Float32Array(batch.batch);
   for (let b = 0; b < batch.batch; b += 1) {
@@ -102,7 +120,13 @@ export function trainStep(
     const onehot = tf.tensor2d(targets, [batch.batch, numClasses]);
     const w = tf.tensor1d(weights);
     const { value, grads } = tf.variableGrads(() => {
-      const { ce, finalLogits } = clipLosses(model, x, batch, onehot, dropoutSeed, stepLossWeight);
+      const { ce: own, finalLogits } = clipLosses(model, x, batch, onehot, dropoutSeed, stepLossWeight);
+      let ce = own;
+      if (distill !== null && soft !== null) {
+        const t = distill.temperature;
+        const taught = tf.losses.softmaxCrossEntropy(tf.tensor2d(soft, [batch.batch, numClasses]), tf.div(finalLogits, t), undefined, undefined, tf.Reduction.NONE);
+        ce = tf.add(tf.mul(own, 1 - distill.weight), tf.mul(taught, distill.weight * t * t)) as tf.Tensor1D;
+      }
       const pred = tf.argMax(finalLogits, 1).dataSync();
       correct = 0;
       for (let i = 0; i < batch.batch; i += 1) if (pred[i] === batch.labels[i]) correct += 1;

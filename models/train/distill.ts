@@ -1,0 +1,85 @@
+/**
+ * Knowledge distillation's targets: what trained models (the teachers — network and stats
+ * head, as served, one clip per stream) answer on every version of every training clip of
+ * a student. Each teacher reads the student's own clip versions (the same augmentation and
+ * seed) through its own feature settings, normalisation and span rule; the soft target is
+ * softmax(mean over teachers of log p / T). A teacher must not have seen any speaker the
+ * student is validated on, so a CV fold distils only from the same fold's teachers.
+ */
+import { loadModel } from '../io.js';
+import { featureSettingsOf, voicedGateOf } from '../meta.js';
+import type { AugmentConfig } from './augment.js';
+import type { ClipRef } from './dataset.js';
+import { spanOfMeta, toExample } from './examples.js';
+import { loadFeatures } from './load_features.js';
+import { predictExamples } from './train_step.js';
+
+export interface DistillSource {
+  /** Teacher model directories. */
+  teachers: readonly string[];
+  /** The student's labels (a teacher's must be the same, in the same order). */
+  labels: readonly string[];
+  /** The student's training clips, one entry per training example group. */
+  clips: readonly ClipRef[];
+  /** Versions per clip in the student's data (1 + copies): every teacher must produce as many. */
+  versionsPerClip: readonly number[];
+  /** Speakers the teachers may have been trained on: the student's training speakers. */
+  allowedSpeakers: readonly string[];
+  augment: AugmentConfig | null;
+  seed: number;
+  cacheDir: string | null;
+  /** Softening temperature, ≥ 1. */
+  temperature: number;
+}
+
+/** softmax(meanLogP / temperature): the teachers' answer, softened. */
+export function softenLogProbs(meanLogP: Float64Array, temperature: number): Float32Array {
+  let max = -Infinity;
+  for (const v of meanLogP) max = Math.max(max, v / temperature);
+  const out = new Float32Array(meanLogP.length);
+  let sum = 0;
+  meanLogP.forEach((v, k) => {
+    const e = Math.exp(v / temperature - max);
+    out[k] = e;
+    sum += e;
+  });
+  for (let k = 0; k < out.length; k++) out[k] = out[k]! / sum;
+  return out;
+}
+
+/** Soft targets per training clip and version: [clip][version] → distribution over the labels. */
+export async function teacherTargets(src: DistillSource, log: (msg: string) => void): Promise<Float32Array[][]> {
+  if (src.teachers.length === 0) throw new Error('expected at least one teacher, got none');
+  const sums = src.versionsPerClip.map((n) => Array.from({ length: n }, () => new Float64Array(src.labels.length)));
+  for (const dir of src.teachers) {
+    const model = await loadModel(dir);
+    try {
+      const { meta } = model;
+      if (JSON.stringify(meta.labels) !== JSON.stringify(src.labels)) throw new Error(`teacher ${dir}: expected labels ${src.labels.join(',')}, got ${meta.labels.join(',')}`);
+      const seen = (meta.training?.['trainSpeakers'] as string[] | undefined) ?? null;
+      if (seen === null) throw new Error(`teacher ${dir}: expected training.trainSpeakers in meta.json (which speakers it heard), got none`);
+      const foreign = seen.filter((s) => !src.allowedSpeakers.includes(s));
+      if (foreign.length > 0) throw new Error(`teacher ${dir}: trained on speakers ${foreign.join(',')} outside the student's training speakers; a CV fold may distil only from its own fold's teachers`);
+      const { items, skipped } = loadFeatures(src.clips, { labels: src.labels, augment: src.augment, seed: src.seed, cacheDir: src.cacheDir, gate: voicedGateOf(meta), ...featureSettingsOf(meta) });
+      if (skipped.length > 0 || items.length !== src.clips.length) throw new Error(`teacher ${dir}: expected features of all ${src.clips.length} clips, got ${items.length} (${skipped.map((s) => s.relPath).join(', ')})`);
+      const span = spanOfMeta(meta);
+      const examples = items.flatMap((it, i) => {
+        if (it.versions.length !== src.versionsPerClip[i]) throw new Error(`teacher ${dir}: expected ${src.versionsPerClip[i]} versions of ${it.clip.relPath}, got ${it.versions.length}`);
+        return it.versions.map((v) => toExample(v, it.labelIdx, meta.norm, span));
+      });
+      const probs = predictExamples(model, examples);
+      let n = 0;
+      for (const versions of sums) {
+        for (const sum of versions) {
+          const p = probs[n++]!;
+          for (let k = 0; k < sum.length; k++) sum[k] = sum[k]! + Math.log(p[k]! + 1e-9);
+        }
+      }
+      log(`teacher ${meta.id}: answered ${examples.length} clip versions`);
+    } finally {
+      model.dispose();
+    }
+  }
+  const teachers = src.teachers.length;
+  return sums.map((versions) => versions.map((sum) => softenLogProbs(sum.map((v) => v / teachers), src.temperature)));
+}
