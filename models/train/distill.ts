@@ -81,5 +81,24 @@ export async function teacherTargets(src: DistillSource, log: (msg: string) => v
     }
   }
   const teachers = src.teachers.length;
-  return sums.map((versions) => versions.map((sum) => softenLogProbs(sum.map((v) => v / teachers), src.temperature)));
+  const targets = sums.map((versions) => versions.map((sum) => softenLogProbs(sum.map((v) => v / teachers), src.temperature)));
+  log(`teachers' soft targets (T = ${src.temperature}): ${targetSummary(targets, src.clips.map((c) => src.labels.indexOf(c.label)))}`);
+  return targets;
+}
+
+/** How much the soft targets say beyond the label: their argmax's agreement with it and their mean top probability. */
+export function targetSummary(targets: readonly (readonly Float32Array[])[], labelIdx: readonly number[]): string {
+  let agree = 0;
+  let top = 0;
+  let n = 0;
+  targets.forEach((versions, i) => {
+    for (const p of versions) {
+      let best = 0;
+      for (let k = 1; k < p.length; k++) if (p[k]! > p[best]!) best = k;
+      if (best === labelIdx[i]) agree++;
+      top += p[best]!;
+      n++;
+    }
+  });
+  return `argmax = label on ${((100 * agree) / n).toFixed(1)} % of ${n} clip versions, mean top probability ${(top / n).toFixed(3)}`;
 }

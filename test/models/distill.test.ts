@@ -107,6 +107,7 @@ describe('distillation run (synthetic data)', () => {
     assert.deepEqual(meta.training.distill, { teachers: [teacher], weight: 0.7, temperature: 2 });
     const log = readFileSync(join(student, 'train.log'), 'utf8');
     assert.match(log, /teacher smoke: answered \d+ clip versions/);
+    assert.match(log, /soft targets \(T = 2\): argmax = label on [\d.]+ % of \d+ clip versions, mean top probability 0\.\d{3}/);
     // The teacher heard s1–s3; a student validated on s3 must not learn from it.
     await assert.rejects(
       runTraining(smokeConfig(data, join(root, 'leaky'), { epochs: 1, valSpeakers: ['s3'], trainSpeakers: ['s1', 's2', 's4'], teachers: [teacher] })),
