@@ -19,7 +19,9 @@ export interface DistillSource {
   teachers: readonly string[];
   /** The student's labels (a teacher's must be the same, in the same order). */
   labels: readonly string[];
-  /** The student's training clips, one entry per training example group. */
+  /** The clip list the student's features were loaded from (its babble copies draw talkers from it). */
+  loadedClips: readonly ClipRef[];
+  /** The student's training clips, one per training example group (the readable ones of loadedClips). */
   clips: readonly ClipRef[];
   /** Versions per clip in the student's data (1 + copies): every teacher must produce as many. */
   versionsPerClip: readonly number[];
@@ -60,11 +62,13 @@ export async function teacherTargets(src: DistillSource, log: (msg: string) => v
       if (seen === null) throw new Error(`teacher ${dir}: expected training.trainSpeakers in meta.json (which speakers it heard), got none`);
       const foreign = seen.filter((s) => !src.allowedSpeakers.includes(s));
       if (foreign.length > 0) throw new Error(`teacher ${dir}: trained on speakers ${foreign.join(',')} outside the student's training speakers; a CV fold may distil only from its own fold's teachers`);
-      const { items, skipped } = loadFeatures(src.clips, { labels: src.labels, augment: src.augment, seed: src.seed, cacheDir: src.cacheDir, gate: voicedGateOf(meta), ...featureSettingsOf(meta) });
-      if (skipped.length > 0 || items.length !== src.clips.length) throw new Error(`teacher ${dir}: expected features of all ${src.clips.length} clips, got ${items.length} (${skipped.map((s) => s.relPath).join(', ')})`);
+      // The same clip list as the student's, so every copy (babble talkers included) is the same.
+      const { items } = loadFeatures(src.loadedClips, { labels: src.labels, augment: src.augment, seed: src.seed, cacheDir: src.cacheDir, gate: voicedGateOf(meta), ...featureSettingsOf(meta) });
+      const byPath = new Map(items.map((it) => [it.clip.relPath, it]));
       const span = spanOfMeta(meta);
-      const examples = items.flatMap((it, i) => {
-        if (it.versions.length !== src.versionsPerClip[i]) throw new Error(`teacher ${dir}: expected ${src.versionsPerClip[i]} versions of ${it.clip.relPath}, got ${it.versions.length}`);
+      const examples = src.clips.flatMap((clip, i) => {
+        const it = byPath.get(clip.relPath);
+        if (it === undefined || it.versions.length !== src.versionsPerClip[i]) throw new Error(`teacher ${dir}: expected ${src.versionsPerClip[i]} versions of ${clip.relPath}, got ${it?.versions.length ?? 'none'}`);
         return it.versions.map((v) => toExample(v, it.labelIdx, meta.norm, span));
       });
       const probs = predictExamples(model, examples);

@@ -55,6 +55,7 @@ async function attachTeacherTargets(config: TrainConfig, data: TrainData, say: (
     {
       teachers: config.teachers,
       labels: data.dataset.labels,
+      loadedClips: data.split.train,
       clips: data.trainClips,
       versionsPerClip: data.train.map((versions) => versions.length),
       allowedSpeakers: data.split.trainSpeakers,
