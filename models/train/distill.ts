@@ -7,6 +7,7 @@
  * student is validated on, so a CV fold distils only from the same fold's teachers.
  */
 import { loadModel } from '../io.js';
+import { softmaxInto } from '../streaming/head.js';
 import { featureSettingsOf, voicedGateOf } from '../meta.js';
 import type { AugmentConfig } from './augment.js';
 import type { ClipRef } from './dataset.js';
@@ -34,19 +35,9 @@ export interface DistillSource {
   temperature: number;
 }
 
-/** softmax(meanLogP / temperature): the teachers' answer, softened. */
+/** softmax(meanLogP / temperature): the teachers' answer, softened (the runner's softmaxInto). */
 export function softenLogProbs(meanLogP: Float64Array, temperature: number): Float32Array {
-  let max = -Infinity;
-  for (const v of meanLogP) max = Math.max(max, v / temperature);
-  const out = new Float32Array(meanLogP.length);
-  let sum = 0;
-  meanLogP.forEach((v, k) => {
-    const e = Math.exp(v / temperature - max);
-    out[k] = e;
-    sum += e;
-  });
-  for (let k = 0; k < out.length; k++) out[k] = out[k]! / sum;
-  return out;
+  return softmaxInto(meanLogP.map((v) => v / temperature), 0, meanLogP.length, new Float32Array(meanLogP.length));
 }
 
 /** Soft targets per training clip and version: [clip][version] → distribution over the labels. */

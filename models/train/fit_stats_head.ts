@@ -57,7 +57,7 @@ export function headTrainingItems(meta: ModelMeta, dataDir: string, cacheDir: st
     gate: voicedGateOf(meta),
     ...featureSettingsOf(meta),
   });
-  trainingField<{ maxFrames?: number }>(meta, 'span');
+  trainingField(meta, 'span'); // a model without its training span record is refused, as before spanOfMeta
   return { items, skipped, span: spanOfMeta(meta), speakers };
 }
 

@@ -102,7 +102,7 @@ export function trainStep(
   if (masks !== null) maskBatch(batch, masks, prng!);
   const mixed = mixupAlpha > 0 ? mixBatch(batch, mixupAlpha, prng!) : null;
   if (distill !== null && mixed !== null) throw new Error('trainStep: distillation and mixup do not mix (a blended clip has no teacher answer)');
-  const soft = distill === null ? null : softTargets(examples, numClasses);
+  const taught = distill === null ? null : { ...distill, soft: softTargets(examples, numClasses) };
   const targets = new Float32Array(batch.batch * numClasses);
   const weights = new Float32Array(batch.batch);
   for (let b = 0; b < batch.batch; b += 1) {
@@ -122,10 +122,10 @@ export function trainStep(
     const { value, grads } = tf.variableGrads(() => {
       const { ce: own, finalLogits } = clipLosses(model, x, batch, onehot, dropoutSeed, stepLossWeight);
       let ce = own;
-      if (distill !== null && soft !== null) {
-        const t = distill.temperature;
-        const taught = tf.losses.softmaxCrossEntropy(tf.tensor2d(soft, [batch.batch, numClasses]), tf.div(finalLogits, t), undefined, undefined, tf.Reduction.NONE);
-        ce = tf.add(tf.mul(own, 1 - distill.weight), tf.mul(taught, distill.weight * t * t)) as tf.Tensor1D;
+      if (taught !== null) {
+        const t = taught.temperature;
+        const soft = tf.losses.softmaxCrossEntropy(tf.tensor2d(taught.soft, [batch.batch, numClasses]), tf.div(finalLogits, t), undefined, undefined, tf.Reduction.NONE);
+        ce = tf.add(tf.mul(own, 1 - taught.weight), tf.mul(soft, taught.weight * t * t)) as tf.Tensor1D;
       }
       const pred = tf.argMax(finalLogits, 1).dataSync();
       correct = 0;
