@@ -3,8 +3,10 @@
  * head, as served, one clip per stream) answer on every version of every training clip of
  * a student. Each teacher reads the student's own clip versions (the same augmentation and
  * seed) through its own feature settings, normalisation and span rule; the soft target is
- * softmax(mean over teachers of log p / T). A teacher must not have seen any speaker the
- * student is validated on, so a CV fold distils only from the same fold's teachers.
+ * softmax(mean over teachers of log p / T). A calibrated teacher (a shipped model) answers
+ * with its trained logits: its log-probabilities are multiplied back by its temperature.
+ * A teacher must not have seen any speaker the student is validated on, so a CV fold
+ * distils only from the same fold's teachers.
  */
 import { loadModel } from '../io.js';
 import { softmaxInto } from '../streaming/head.js';
@@ -63,14 +65,16 @@ export async function teacherTargets(src: DistillSource, log: (msg: string) => v
         return it.versions.map((v) => toExample(v, it.labelIdx, meta.norm, span));
       });
       const probs = predictExamples(model, examples);
+      // Calibration divided the logits by T; softmax ignores the per-clip shift, so T·log p is the trained answer.
+      const uncalibrate = meta.calibration?.temperature ?? 1;
       let n = 0;
       for (const versions of sums) {
         for (const sum of versions) {
           const p = probs[n++]!;
-          for (let k = 0; k < sum.length; k++) sum[k] = sum[k]! + Math.log(p[k]! + 1e-9);
+          for (let k = 0; k < sum.length; k++) sum[k] = sum[k]! + uncalibrate * Math.log(p[k]! + 1e-9);
         }
       }
-      log(`teacher ${meta.id}: answered ${examples.length} clip versions`);
+      log(`teacher ${meta.id}: answered ${examples.length} clip versions${uncalibrate === 1 ? '' : ` (calibration T = ${uncalibrate.toFixed(3)} undone)`}`);
     } finally {
       model.dispose();
     }

@@ -10,7 +10,9 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { createModel, disposeModel } from '../../models/architectures/index.js';
+import { saveTempered } from '../../models/eval/calibrate.js';
 import { selectEngine } from '../../models/engine.js';
+import { loadModel } from '../../models/io.js';
 import type { Example } from '../../models/train/batching.js';
 import { foldConfig } from '../../models/train/cv.js';
 import { softenLogProbs } from '../../models/train/distill.js';
@@ -98,7 +100,7 @@ describe('distillation run (synthetic data)', () => {
   });
   after(() => rmSync(root, { recursive: true, force: true }));
 
-  it('a student learns from a teacher of its own training speakers; a teacher that heard a validation speaker is refused', async () => {
+  it('a student learns from a teacher of its own training speakers, calibrated or not; a teacher that heard a validation speaker is refused', async () => {
     await runTraining(smokeConfig(data, teacher, { epochs: 2 }));
     const student = join(root, 'student');
     const result = await runTraining(smokeConfig(data, student, { epochs: 2, teachers: [teacher], distillWeight: 0.7, distillTemperature: 2 }));
@@ -107,7 +109,21 @@ describe('distillation run (synthetic data)', () => {
     assert.deepEqual(meta.training.distill, { teachers: [teacher], weight: 0.7, temperature: 2 });
     const log = readFileSync(join(student, 'train.log'), 'utf8');
     assert.match(log, /teacher smoke: answered \d+ clip versions/);
-    assert.match(log, /soft targets \(T = 2\): argmax = label on [\d.]+ % of \d+ clip versions, mean top probability 0\.\d{3}/);
+    const soft = /soft targets \(T = 2\): argmax = label on [\d.]+ % of \d+ clip versions, mean top probability 0\.\d{3}/;
+    assert.match(log, soft);
+    // The same teacher calibrated (logits / 3) answers with its trained logits: the same soft targets.
+    const calibrated = join(root, 'teacher-cal');
+    const loaded = await loadModel(teacher);
+    try {
+      await saveTempered(loaded, calibrated, 3, 'test');
+    } finally {
+      loaded.dispose();
+    }
+    const viaCal = join(root, 'student-cal');
+    await runTraining(smokeConfig(data, viaCal, { epochs: 1, teachers: [calibrated], distillWeight: 0.7, distillTemperature: 2 }));
+    const calLog = readFileSync(join(viaCal, 'train.log'), 'utf8');
+    assert.match(calLog, /teacher smoke: answered \d+ clip versions \(calibration T = 3\.000 undone\)/);
+    assert.equal(calLog.match(soft)?.[0], log.match(soft)?.[0]);
     // The teacher heard s1–s3; a student validated on s3 must not learn from it.
     await assert.rejects(
       runTraining(smokeConfig(data, join(root, 'leaky'), { epochs: 1, valSpeakers: ['s3'], trainSpeakers: ['s1', 's2', 's4'], teachers: [teacher] })),
