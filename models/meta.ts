@@ -207,6 +207,11 @@ export function voicedGateOf(meta: Pick<ModelMeta, 'training'>): VoicedGateConfi
   return config;
 }
 
+/** Everything a model's features depend on besides the input: coefficients, floor and gate — what the server's chain gets. */
+export function featureOptionsOf(meta: Pick<ModelMeta, 'featureConfig' | 'training'>): { numCoeffs: number; logFloor: number; voicedGate: VoicedGateConfig } {
+  return { ...featureSettingsOf(meta), voicedGate: voicedGateOf(meta) };
+}
+
 /**
  * Whether a model was trained as a narrowband model (`npm run train -- --narrowband`: every
  * clip version a telephone call), to be served to 8 kHz streams only — and so calibrated

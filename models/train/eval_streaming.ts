@@ -10,7 +10,7 @@ import { ENCODINGS, type Encoding } from '../../shared/protocol.js';
 import { FeatureChain, joinFrames } from '../../shared/dsp/feature_chain.js';
 import { decodeWavToMono, parseWav } from '../../shared/wav.js';
 import type { LoadedModel } from '../io.js';
-import { featureSettingsOf, voicedGateOf } from '../meta.js';
+import { featureOptionsOf } from '../meta.js';
 import { createStreamState, stepBatch, type StreamState } from '../streaming/runner.js';
 import type { ClipRef } from './dataset.js';
 import { Prng } from './prng.js';
@@ -61,8 +61,7 @@ interface Stream {
 function openStream(model: LoadedModel, input: StreamInput): Stream {
   const chain = new FeatureChain({
     inputRateHz: input.sampleRateHz,
-    ...featureSettingsOf(model.meta),
-    voicedGate: voicedGateOf(model.meta),
+    ...featureOptionsOf(model.meta),
     decoder: { encoding: input.encoding, channels: input.channels },
   });
   return {

@@ -13,7 +13,7 @@ import { selectEngine } from '../../models/engine.js';
 import { loadModel } from '../../models/io.js';
 import { predictOffline } from '../../models/streaming/runner.js';
 import { extractFeatures } from '../../shared/dsp/feature_chain.js';
-import { voicedGateOf } from '../../models/meta.js';
+import { featureOptionsOf } from '../../models/meta.js';
 import type { RunningServer } from '../../server/app.js';
 import { framesEndingBy } from '../../server/pipeline/hop.js';
 import { FIXTURES, readWavMono, startTestServer, streamWav } from '../helpers/server.js';
@@ -29,7 +29,7 @@ async function offlineProbs(modelDir: string, path: string, endMs: number): Prom
   try {
     const clip = await readWavMono(path);
     // The model's own gate (meta.training.voicedGate), as the server uses it.
-    const frames = extractFeatures(clip.samples, { inputRateHz: clip.sampleRateHz, voicedGate: voicedGateOf(model.meta) });
+    const frames = extractFeatures(clip.samples, { inputRateHz: clip.sampleRateHz, ...featureOptionsOf(model.meta) });
     const voiced = frames.voiced;
     const upTo = Math.min(frames.count, framesEndingBy(endMs * 16, 400, 160));
     const numCoeffs = frames.numCoeffs;

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { extractFeatures } from '../../shared/dsp/feature_chain.js';
-import { voicedGateOf } from '../../models/meta.js';
+import { featureOptionsOf } from '../../models/meta.js';
 import type { RunningServer } from '../../server/app.js';
 import { framesEndingBy } from '../../server/pipeline/hop.js';
 import { FIXTURES, readWavMono, startTestServer, streamStartAndBytes, testModelDir } from '../helpers/server.js';
@@ -57,8 +57,9 @@ describe('speaker reference through the server', () => {
       assert.deepEqual(out.errors, [], 'no error');
       const lastVoiced = out.results.filter((r) => r.voiced).at(-1);
       assert.ok(lastVoiced !== undefined, 'a voiced result');
-      const gate = voicedGateOf(model.meta);
-      const f = extractFeatures(heard, { inputRateHz: RATE_HZ, voicedGate: gate });
+      // The model's own coefficients, floor and gate, as the server's chain uses them.
+      const features = featureOptionsOf(model.meta);
+      const f = extractFeatures(heard, { inputRateHz: RATE_HZ, ...features });
       const coeffs = f.coeffs.length / f.count;
       const upTo = Math.min(f.count, framesEndingBy((lastVoiced.startMs + 500) * 16, 400, 160));
       const offline = predictOffline(model, f.coeffs.subarray(0, upTo * coeffs), f.voiced.subarray(0, upTo));
@@ -67,7 +68,7 @@ describe('speaker reference through the server', () => {
         assert.ok(Math.abs(got - offline[i]!) <= TOLERANCE, `${label}: stream ${got} vs offline on the session ${offline[i]}`);
       });
       const lastSamples = Float32Array.from(new Int16Array(toS16(clips[2]!.samples).buffer), (v) => v / 32768);
-      const alone = extractFeatures(lastSamples, { inputRateHz: RATE_HZ, voicedGate: gate });
+      const alone = extractFeatures(lastSamples, { inputRateHz: RATE_HZ, ...features });
       const fresh = predictOffline(model, alone.coeffs, alone.voiced);
       const moved = Math.max(...model.meta.labels.map((l, i) => Math.abs(lastVoiced.probs[l]! - fresh[i]!)));
       assert.ok(moved > 1e-3, `the two earlier utterances move the last one's answer (max |Δp| ${moved})`);

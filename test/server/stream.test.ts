@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { encodeMulaw } from '../../shared/dsp/g711.js';
 import { extractFeatures } from '../../shared/dsp/feature_chain.js';
 import { resampleWhole } from '../../shared/dsp/resample.js';
-import { voicedGateOf } from '../../models/meta.js';
+import { featureOptionsOf } from '../../models/meta.js';
 import type { EmotionMessage } from '../../shared/protocol.js';
 import type { RunningServer } from '../../server/app.js';
 import { framesEndingBy } from '../../server/pipeline/hop.js';
@@ -122,7 +122,7 @@ describe('streaming a clip', () => {
     try {
       const clip = await readWavMono(FIXTURES.angry);
       // The model's own gate (meta.training.voicedGate), as the server uses it.
-      const frames = extractFeatures(clip.samples, { inputRateHz: clip.sampleRateHz, voicedGate: voicedGateOf(model.meta) });
+      const frames = extractFeatures(clip.samples, { inputRateHz: clip.sampleRateHz, ...featureOptionsOf(model.meta) });
       const voiced = frames.voiced;
       const offline = predictOffline(model, frames.coeffs, voiced);
       const final = stream.final;
