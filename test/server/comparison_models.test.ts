@@ -28,7 +28,7 @@ async function offlineProbs(modelDir: string, path: string, endMs: number): Prom
   const model = await loadModel(modelDir);
   try {
     const clip = await readWavMono(path);
-    // The model's own gate (meta.training.voicedGate), as the server uses it.
+    // The model's own coefficients, floor and gate (featureOptionsOf), as the server's chain uses them.
     const frames = extractFeatures(clip.samples, { inputRateHz: clip.sampleRateHz, ...featureOptionsOf(model.meta) });
     const voiced = frames.voiced;
     const upTo = Math.min(frames.count, framesEndingBy(endMs * 16, 400, 160));

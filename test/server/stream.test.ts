@@ -121,7 +121,7 @@ describe('streaming a clip', () => {
     const model = await loadModel(await testModelDir());
     try {
       const clip = await readWavMono(FIXTURES.angry);
-      // The model's own gate (meta.training.voicedGate), as the server uses it.
+      // The model's own coefficients, floor and gate (featureOptionsOf), as the server's chain uses them.
       const frames = extractFeatures(clip.samples, { inputRateHz: clip.sampleRateHz, ...featureOptionsOf(model.meta) });
       const voiced = frames.voiced;
       const offline = predictOffline(model, frames.coeffs, voiced);
