@@ -17,7 +17,7 @@ import { parseArgs } from 'node:util';
 import { selectEngine } from '../engine.js';
 import { loadModel } from '../io.js';
 import { RAVDESS_LABELS } from '../registry.js';
-import { featureSettingsOf, voicedGateOf } from '../meta.js';
+import { featureOptionsOf } from '../meta.js';
 import { foldDirs } from '../train/cv_dirs.js';
 import { scanDataset } from '../train/dataset.js';
 import { loadFeatures } from '../train/load_features.js';
@@ -39,7 +39,7 @@ async function answersOf(cvDir: string, foldIndex: number, dataDir: string, cach
   const trainSpeakers = (meta.training?.['trainSpeakers'] as string[] | undefined) ?? [];
   const clips = scanDataset(dataDir, { layout: 'ravdess' }).clips.filter((c) => c.speaker !== null && !trainSpeakers.includes(c.speaker));
   const itemsOf = (telephone: boolean) =>
-    loadFeatures(clips, { labels: meta.labels, augment: null, seed: 0, cacheDir, telephone, gate: voicedGateOf(meta), ...featureSettingsOf(meta) }).items;
+    loadFeatures(clips, { labels: meta.labels, augment: null, seed: 0, cacheDir, telephone, ...featureOptionsOf(meta) }).items;
   const wideItems = itemsOf(false), telItems = itemsOf(true);
   const network = { ...model, hyper: { ...model.hyper, statsHead: 0 } };
   const probs = (m: typeof model, items: typeof wideItems): number[][] => offlineProbabilities(m, items).map((p) => Array.from(p));

@@ -31,7 +31,7 @@ import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { selectEngine } from '../engine.js';
 import { loadModel } from '../io.js';
-import { featureSettingsOf, voicedGateOf } from '../meta.js';
+import { featureOptionsOf } from '../meta.js';
 import { foldDirs } from '../train/cv_dirs.js';
 import { scanDataset } from '../train/dataset.js';
 import { loadFeatures, type FeatureItem } from '../train/load_features.js';
@@ -83,7 +83,7 @@ async function main(): Promise<void> {
     const classes = meta.labels.length;
     const { items: servedItems, span, speakers } = headTrainingItems(meta, dataDir, cacheDir);
     const load = (clips: typeof dataset.clips, telephone: boolean): FeatureItem[] =>
-      loadFeatures(clips, { labels: meta.labels, augment: null, seed: 0, cacheDir, telephone, gate: voicedGateOf(meta), ...featureSettingsOf(meta) }).items;
+      loadFeatures(clips, { labels: meta.labels, augment: null, seed: 0, cacheDir, telephone, ...featureOptionsOf(meta) }).items;
     const channel = (items: readonly FeatureItem[]): ChannelStats =>
       channelStats(items.map((it) => ({ u: clipUtteranceStats(it.versions[0]!, meta.norm, span), y: it.labelIdx, speaker: it.clip.speaker ?? '?' })));
     const trainClips = dataset.clips.filter((c) => c.speaker !== null && speakers.includes(c.speaker));

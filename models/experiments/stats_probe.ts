@@ -18,7 +18,7 @@ import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { selectEngine } from '../engine.js';
 import { loadModel } from '../io.js';
-import { featureSettingsOf, voicedGateOf } from '../meta.js';
+import { featureOptionsOf } from '../meta.js';
 import { foldDirs } from '../train/cv_dirs.js';
 import { scanDataset } from '../train/dataset.js';
 import { loadFeatures, type FeatureItem } from '../train/load_features.js';
@@ -151,7 +151,7 @@ async function main(): Promise<void> {
     const { items, span, speakers } = headTrainingItems(meta, dataDir, cacheDir);
     const testClips = dataset.clips.filter((c) => c.speaker !== null && !speakers.includes(c.speaker));
     const testOf = (telephone: boolean): FeatureItem[] =>
-      loadFeatures(testClips, { labels: meta.labels, augment: null, seed: 0, cacheDir, telephone, gate: voicedGateOf(meta), ...featureSettingsOf(meta) }).items;
+      loadFeatures(testClips, { labels: meta.labels, augment: null, seed: 0, cacheDir, telephone, ...featureOptionsOf(meta) }).items;
     const wide = testOf(false), tel = testOf(true);
     const netCache = join(resolve('.cache/stats-probe'), `${basename(resolve(values.cv))}-fold${fold.index}.json`);
     let net: { wide: number[][]; tel: number[][] };

@@ -10,7 +10,7 @@
  */
 import { loadModel } from '../io.js';
 import { softmaxInto } from '../streaming/head.js';
-import { featureSettingsOf, voicedGateOf } from '../meta.js';
+import { featureOptionsOf } from '../meta.js';
 import type { AugmentConfig } from './augment.js';
 import type { ClipRef } from './dataset.js';
 import { spanOfMeta, toExample } from './examples.js';
@@ -56,7 +56,7 @@ export async function teacherTargets(src: DistillSource, log: (msg: string) => v
       const foreign = seen.filter((s) => !src.allowedSpeakers.includes(s));
       if (foreign.length > 0) throw new Error(`teacher ${dir}: trained on speakers ${foreign.join(',')} outside the student's training speakers; a CV fold may distil only from its own fold's teachers`);
       // The same clip list as the student's, so every copy (babble talkers included) is the same.
-      const { items } = loadFeatures(src.loadedClips, { labels: src.labels, augment: src.augment, seed: src.seed, cacheDir: src.cacheDir, gate: voicedGateOf(meta), ...featureSettingsOf(meta) });
+      const { items } = loadFeatures(src.loadedClips, { labels: src.labels, augment: src.augment, seed: src.seed, cacheDir: src.cacheDir, ...featureOptionsOf(meta) });
       const byPath = new Map(items.map((it) => [it.clip.relPath, it]));
       const span = spanOfMeta(meta);
       const examples = src.clips.flatMap((clip, i) => {

@@ -6,7 +6,7 @@
  * `telephone` degrades every clip to an 8 kHz μ-law call first (the augmentation's function).
  */
 import type { LoadedModel } from '../io.js';
-import { featureSettingsOf, voicedGateOf } from '../meta.js';
+import { featureOptionsOf } from '../meta.js';
 import { scanDataset, type ClipRef, type Layout } from './dataset.js';
 import { spanOfMeta, toExample } from './examples.js';
 import { CHUNK_MS_RANGE, predictStreaming } from './eval_streaming.js';
@@ -58,8 +58,7 @@ export function loadEvalFeatures(
     seed: 0,
     cacheDir: options.cacheDir,
     telephone: options.telephone,
-    gate: voicedGateOf(meta),
-    ...featureSettingsOf(meta),
+    ...featureOptionsOf(meta),
   });
 }
 

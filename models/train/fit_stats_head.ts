@@ -24,7 +24,7 @@ import * as tf from '@tensorflow/tfjs';
 import { hasStatsHead, STATS_PER_COEFF } from '../architectures/stats_head.js';
 import { selectEngine } from '../engine.js';
 import { loadModel, saveModel, type LoadedModel } from '../io.js';
-import { featureSettingsOf, voicedGateOf, type ModelMeta } from '../meta.js';
+import { featureOptionsOf, type ModelMeta } from '../meta.js';
 import { foldDirs } from './cv_dirs.js';
 import type { AugmentConfig } from './augment.js';
 import { scanDataset } from './dataset.js';
@@ -54,8 +54,7 @@ export function headTrainingItems(meta: ModelMeta, dataDir: string, cacheDir: st
     augment: enabled ? augment : null,
     seed: trainingField<number>(meta, 'seed'),
     cacheDir,
-    gate: voicedGateOf(meta),
-    ...featureSettingsOf(meta),
+    ...featureOptionsOf(meta),
   });
   trainingField(meta, 'span'); // a model without its training span record is refused, as before spanOfMeta
   return { items, skipped, span: spanOfMeta(meta), speakers };
@@ -167,8 +166,7 @@ function speakerNormOf(
     seed: 0,
     cacheDir: o.cacheDir,
     telephone: true,
-    gate: voicedGateOf(meta),
-    ...featureSettingsOf(meta),
+    ...featureOptionsOf(meta),
   }).items;
   const channel = (list: readonly FeatureItem[]): ChannelStats =>
     channelStats(list.map((it) => ({ u: clipUtteranceStats(it.versions[0]!, meta.norm, o.span, o.count), y: it.labelIdx, speaker: it.clip.speaker ?? '?' })));

@@ -36,8 +36,8 @@ export interface LoadOptions {
    * with a narrowband augment config does it too). Copies start from the clip as recorded.
    */
   telephone?: boolean;
-  /** VoicedGate of the model being evaluated (voicedGateOf(meta)); default today's. Originals only. */
-  gate?: VoicedGateConfig;
+  /** VoicedGate of the model being evaluated (voicedGateOf(meta); featureOptionsOf(meta) gives it with the rest); default today's. Originals only. */
+  voicedGate?: VoicedGateConfig;
   /** Cepstral coefficients per frame (the model's featureConfig.numCoeffs); default MFCC_CONFIG's. */
   numCoeffs?: number;
   /** Floor under the mel powers (the model's featureConfig.logFloor); default MFCC_CONFIG's. */
@@ -80,7 +80,7 @@ export function loadFeatures(clips: readonly ClipRef[], options: LoadOptions): {
     let raw: Float32Array | null = null;
     const load = (): Float32Array => (raw ??= readWav16k(clip.path));
     try {
-      const ownGate = options.gate !== undefined && JSON.stringify(options.gate) !== JSON.stringify(VOICED_GATE_CONFIG) ? options.gate : undefined;
+      const ownGate = options.voicedGate !== undefined && JSON.stringify(options.voicedGate) !== JSON.stringify(VOICED_GATE_CONFIG) ? options.voicedGate : undefined;
       // Non-default feature settings are part of every key; the defaults keep the old keys.
       const own = ownFeatureSettings(options);
       const plain = Object.keys(own).length === 0;
