@@ -20,8 +20,10 @@ export interface ConnectionEvents {
   /** Something the server wants known that does not end the session (e.g. `worker_restarted`). */
   onNotice(notice: NoticeMessage): void;
   /**
-   * The socket closed after it had opened: `error` is null after a summary, else the
-   * server's error or a ConnectionError. Not called after `close()`.
+   * The session is over: `error` is null when a summary ended it (asked for or not — a
+   * draining server ends sessions too; reported as the summary arrives, not at the close
+   * that follows it, so nothing more is sent into the ended session), else the socket
+   * closed with the server's error or a ConnectionError. Not called after `close()`.
    */
   onClosed(error: EmotionStreamError | null): void;
 }
@@ -44,7 +46,8 @@ export class Connection {
   private readonly socket: Socket;
   private readonly waiters: Waiters = { open: null, ready: null, summary: null };
   private serverError: EmotionServerError | null = null;
-  private summarised = false;
+  /** The session's summary, once it came: the answer to an `end` sent after it. */
+  private summary: SummaryMessage | null = null;
   private detached = false;
   private latency: LatencyTracker | null = null;
   private bytesPerFrame = 1;
@@ -67,10 +70,8 @@ export class Connection {
           opening.reject(new ConnectionError('connection_failed', `could not connect to ${url}: ${why}`, code));
           return;
         }
-        const error =
-          this.serverError ??
-          (this.summarised ? null : new ConnectionError('connection_lost', `connection closed (code ${code}${reason ? `: ${reason}` : ''})`, code));
-        this.rejectPending(error ?? new ConnectionError('connection_lost', 'connection closed before the answer', code));
+        const error = this.serverError ?? new ConnectionError('connection_lost', `connection closed (code ${code}${reason ? `: ${reason}` : ''})`, code);
+        this.rejectPending(error);
         this.events.onClosed(error);
       },
     });
@@ -99,8 +100,9 @@ export class Connection {
     this.latency?.recordSend(pcm.byteLength / this.bytesPerFrame, performance.now());
   }
 
-  /** Sends `end`; resolves with the summary. */
+  /** Sends `end`; resolves with the summary (at once when the server has already ended the session with one). */
   end(): Promise<SummaryMessage> {
+    if (this.summary !== null) return Promise.resolve(this.summary);
     const summary = new Promise<SummaryMessage>((resolve, reject) => (this.waiters.summary = { resolve, reject }));
     this.socket.send(JSON.stringify({ type: 'end' }));
     return summary;
@@ -134,15 +136,24 @@ export class Connection {
         this.events.onNotice(msg);
         break;
       case 'summary':
-        this.summarised = true;
+        this.summary = msg;
         this.events.onSummary(msg);
         this.take('summary')?.resolve(msg);
-        this.socket.close(1000, 'done');
+        this.ended();
         break;
       case 'error':
         this.serverError = EmotionServerError.fromMessage(msg);
         break;
     }
+  }
+
+  /** After the summary: the session is over now, whatever the close handshake still takes. */
+  private ended(): void {
+    if (this.detached) return;
+    this.detached = true;
+    this.socket.close(1000, 'done');
+    this.rejectPending(new ConnectionError('connection_lost', 'the session ended before the answer'));
+    this.events.onClosed(null);
   }
 
   private take<K extends keyof Waiters>(key: K): Waiters[K] {

@@ -217,6 +217,45 @@ describe('auto-reconnect', () => {
     }
   });
 
+  test('a drain racing the end: end() called as the unasked summary arrives resolves with it; after it, audio counts as dropped', async () => {
+    const server = await startTestServer();
+    const source = fromWav(new Uint8Array(await readFile(FIXTURES.happy)));
+    const drained = createNodeClient({ url: server.wsUrl, reconnect: { initialDelayMs: 100, maxDelayMs: 200, maxAttempts: 2 } });
+    const late = createNodeClient({ url: server.wsUrl, reconnect: { initialDelayMs: 100, maxDelayMs: 200, maxAttempts: 2 } });
+    try {
+      const both = [drained, late];
+      for (const client of both) {
+        await client.connect();
+        await client.start({ sampleRate: source.sampleRate, encoding: source.encoding, channels: source.channels });
+      }
+      const results = both.map((client) => firstValueFrom(client.results$));
+      for (const client of both) client.send(source.data.subarray(0, source.data.length / 2));
+      await Promise.all(results);
+      // The call hangs up in the same tick as the drain's summary arrives (before the close).
+      const ended = new Promise<Promise<SummaryMessage>>((resolve) => {
+        drained.events$.subscribe({ next: (e) => e.type === 'summary' && resolve(drained.end()), error: () => undefined });
+      });
+      // Another sends one more chunk just after it: the session is gone, so the chunk is reported as dropped.
+      const afterSummary = new Promise<{ state: string; sent: boolean }>((resolve) => {
+        late.events$.subscribe({
+          next: (e) => e.type === 'summary' && queueMicrotask(() => resolve({ state: late.state, sent: late.send(new Uint8Array(320)) })),
+          error: () => undefined,
+        });
+      });
+      const draining = server.drain();
+      const summary = await (await ended);
+      assert.equal(summary.type, 'summary');
+      assert.ok(summary.durationMs > 0, 'the summary covers the audio sent');
+      assert.equal(await firstValueFrom(drained.state$.pipe(filter((s) => s === 'closed' || s === 'failed'))), 'closed');
+      assert.deepEqual(await afterSummary, { state: 'reconnecting', sent: false });
+      await draining;
+    } finally {
+      drained.close();
+      late.close();
+      await server.close();
+    }
+  });
+
   test('a server restart mid-stream yields a new session, reported as such', async () => {
     let server = await startTestServer();
     const { port } = server;
