@@ -93,6 +93,7 @@ export function ensembleMeta(members: readonly LoadedModel[], id: string, source
         arch: m.meta.arch,
         epochs: m.meta.training?.epochs,
         seed: m.meta.training?.seed,
+        ...(m.meta.training?.['distill'] === undefined ? {} : { distill: m.meta.training['distill'] }),
         ...(m.meta.calibration === undefined ? {} : { uncalibratedFromT: m.meta.calibration.temperature }),
         ...(options.sharedSpeakerNorm === true && i > 0 ? { speakerNormShiftSd: Number(speakerNormShiftSd(m.meta, first.meta).toFixed(4)) } : {}),
       })),

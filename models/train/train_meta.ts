@@ -3,6 +3,7 @@
  * normalisation, architecture) and to judge it (data, split, augmentation, epochs, seed,
  * validation metrics).
  */
+import { isAbsolute, relative } from 'node:path';
 import { MFCC_CONFIG } from '../../shared/dsp/mfcc.js';
 import { VOICED_GATE_CONFIG } from '../../shared/dsp/vad.js';
 import { stepFramesOf, windowStepsOf, type Model } from '../architectures/index.js';
@@ -14,6 +15,12 @@ import type { TrainConfig } from './train_config.js';
 import type { TrainData } from './train_data.js';
 
 const round4 = (x: number): number => Math.round(x * 1e4) / 1e4;
+
+/** A path as the record keeps it: relative to the working directory (the checkout) when inside it, so the record reads the same in every clone; otherwise as given. */
+export function recordedPath(path: string, cwd = process.cwd()): string {
+  const rel = relative(cwd, path);
+  return rel === '' || rel.startsWith('..') || isAbsolute(rel) ? path : rel;
+}
 
 /** Numeric actor ids for meta.training ("01" → 1); names that are not numbers are kept elsewhere. */
 function actorNumbers(speakers: readonly string[]): number[] {
@@ -72,7 +79,7 @@ export function buildMeta(args: {
       stepLossWeight: config.stepLossWeight,
       masks: config.masks,
       mixupAlpha: config.mixupAlpha,
-      ...(config.teachers.length === 0 ? {} : { distill: { teachers: config.teachers, weight: config.distillWeight, temperature: config.distillTemperature } }),
+      ...(config.teachers.length === 0 ? {} : { distill: { teachers: config.teachers.map((t) => recordedPath(t)), weight: config.distillWeight, temperature: config.distillTemperature } }),
       classWeights: Array.from(args.weightsPerClass, round4),
       augmentation,
       span: { rule: 'final segment as models/streaming/segment.ts cuts it; random trailing silence in training', maxFrames: config.maxFrames },

@@ -16,8 +16,10 @@ import { loadModel } from '../../models/io.js';
 import type { Example } from '../../models/train/batching.js';
 import { foldConfig } from '../../models/train/cv.js';
 import { softenLogProbs } from '../../models/train/distill.js';
+import { ensembleMeta } from '../../models/train/ensemble.js';
 import { parseTrainArgs } from '../../models/train/train.js';
 import { configHash, validateTrainConfig } from '../../models/train/train_config.js';
+import { recordedPath } from '../../models/train/train_meta.js';
 import { runTraining } from '../../models/train/train_run.js';
 import { trainStep } from '../../models/train/train_step.js';
 import { smokeConfig, writeSyntheticDataset } from './train_fixture.js';
@@ -44,6 +46,12 @@ describe('distillation options', () => {
     assert.throws(() => validateTrainConfig({ ...taught, mixupAlpha: 0.4 }), /no mixup with teachers/);
     assert.throws(() => validateTrainConfig({ ...taught, distillWeight: 1.5 }), /distillWeight in \[0, 1\]/);
     assert.throws(() => validateTrainConfig({ ...taught, distillTemperature: 0.5 }), /distillTemperature in \[1, 10\]/);
+  });
+
+  it('teachers are recorded relative to the checkout when inside it, as given otherwise', () => {
+    assert.equal(recordedPath('/repo/models/cv/a/fold1', '/repo'), 'models/cv/a/fold1');
+    assert.equal(recordedPath('/elsewhere/models/v9', '/repo'), '/elsewhere/models/v9');
+    assert.equal(recordedPath('/repo-other/x', '/repo'), '/repo-other/x');
   });
 
   it('the soft target is softmax(mean log p / T): T = 1 gives the teachers back, a higher T is flatter', () => {
@@ -107,6 +115,15 @@ describe('distillation run (synthetic data)', () => {
     assert.ok(result.history.every((h) => Number.isFinite(h.loss)));
     const meta = JSON.parse(readFileSync(join(student, 'meta.json'), 'utf8')) as { training: { distill?: unknown } };
     assert.deepEqual(meta.training.distill, { teachers: [teacher], weight: 0.7, temperature: 2 });
+    // An ensemble keeps where each member's knowledge came from.
+    const pair = [await loadModel(teacher), await loadModel(student)];
+    try {
+      const members = ensembleMeta(pair, 'pair', ['teacher', 'student']).training?.['members'] as { distill?: unknown }[];
+      assert.equal(members[0]?.distill, undefined);
+      assert.deepEqual(members[1]?.distill, meta.training.distill);
+    } finally {
+      for (const m of pair) m.dispose();
+    }
     const log = readFileSync(join(student, 'train.log'), 'utf8');
     assert.match(log, /teacher smoke: answered \d+ clip versions/);
     const soft = /soft targets \(T = 2\): argmax = label on [\d.]+ % of \d+ clip versions, mean top probability 0\.\d{3}/;
