@@ -110,10 +110,7 @@ export class Connection {
 
   /** Closes the socket and forgets it: pending promises reject with `reason`, no more events. */
   close(reason: EmotionStreamError = new ClientStateError('the client was closed')): void {
-    if (this.detached) return;
-    this.detached = true;
-    this.socket.close(1000, 'client closed');
-    this.rejectPending(reason);
+    this.detach('client closed', reason);
   }
 
   private onMessage(data: string | ArrayBuffer): void {
@@ -149,11 +146,16 @@ export class Connection {
 
   /** After the summary: the session is over now, whatever the close handshake still takes. */
   private ended(): void {
-    if (this.detached) return;
+    if (this.detach('done', new ConnectionError('connection_lost', 'the session ended before the answer'))) this.events.onClosed(null);
+  }
+
+  /** Closes the socket and forgets it (no more events from it); pending promises reject with `reason`. False if already detached. */
+  private detach(closeReason: string, reason: EmotionStreamError): boolean {
+    if (this.detached) return false;
     this.detached = true;
-    this.socket.close(1000, 'done');
-    this.rejectPending(new ConnectionError('connection_lost', 'the session ended before the answer'));
-    this.events.onClosed(null);
+    this.socket.close(1000, closeReason);
+    this.rejectPending(reason);
+    return true;
   }
 
   private take<K extends keyof Waiters>(key: K): Waiters[K] {
