@@ -29,7 +29,7 @@ export const COMMON_HELP = `  --url <url>        stream endpoint (default $SER_U
   --token <key>      API key when the server requires one (default $SER_TOKEN)
   --json             JSON lines on stdout instead of the human view
   --hop-ms <ms>      ms between results, 50–5000 (server default 250)
-  --smoothing <x>    EMA factor of successive results, 0–0.99 (server default 0.5)
+  --smoothing <x>    EMA factor of successive results, 0–0.99 (server default 0.25)
   -h, --help         this help`;
 
 /** parseArgs, with its errors turned into UsageError. */
