@@ -1,6 +1,6 @@
 /** Options every `ser` command shares: server URL, token, output mode, stream settings. */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { STREAM_PATH } from '../../shared/protocol.js';
+import { DEFAULT_HOP_MS, DEFAULT_SMOOTHING, MAX_HOP_MS, MAX_SMOOTHING, MIN_HOP_MS, STREAM_PATH } from '../../shared/protocol.js';
 
 /** The server's default port (server/config.ts `DEFAULT_CONFIG.port`). */
 export const DEFAULT_PORT = 8080;
@@ -28,8 +28,8 @@ export const COMMON_HELP = `  --url <url>        stream endpoint (default $SER_U
                      http://host:port is accepted and means ws://host:port${STREAM_PATH}
   --token <key>      API key when the server requires one (default $SER_TOKEN)
   --json             JSON lines on stdout instead of the human view
-  --hop-ms <ms>      ms between results, 50–5000 (server default 250)
-  --smoothing <x>    EMA factor of successive results, 0–0.99 (server default 0.25)
+  --hop-ms <ms>      ms between results, ${MIN_HOP_MS}–${MAX_HOP_MS} (server default ${DEFAULT_HOP_MS})
+  --smoothing <x>    EMA factor of successive results, 0–${MAX_SMOOTHING} (server default ${DEFAULT_SMOOTHING})
   -h, --help         this help`;
 
 /** parseArgs, with its errors turned into UsageError. */
@@ -75,7 +75,7 @@ export function numberFlag(name: string, raw: string | undefined, min: number, m
 
 /** The stream settings common to both commands, for `start`. */
 export function streamSettings(values: { 'hop-ms'?: string; smoothing?: string }): { hopMs?: number; smoothing?: number } {
-  const hopMs = numberFlag('hop-ms', values['hop-ms'], 50, 5000);
-  const smoothing = numberFlag('smoothing', values.smoothing, 0, 0.99);
+  const hopMs = numberFlag('hop-ms', values['hop-ms'], MIN_HOP_MS, MAX_HOP_MS);
+  const smoothing = numberFlag('smoothing', values.smoothing, 0, MAX_SMOOTHING);
   return { ...(hopMs !== undefined ? { hopMs } : {}), ...(smoothing !== undefined ? { smoothing } : {}) };
 }
