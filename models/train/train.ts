@@ -46,6 +46,8 @@ Training
   --telephone-filter <f>    ${TELEPHONE_FILTERS.join(' | ')}: band limit of those copies (default ${DEFAULT_AUGMENT.telephoneFilter})
   --gain-db <lo:hi>         gain range of every copy, dB (default ${DEFAULT_AUGMENT.gainDb.join(':')})
   --tilt-prob <x>           share of copies given a spectral tilt of up to ±6 dB/octave (default ${DEFAULT_AUGMENT.tiltProb})
+  --speed-prob <x>          share of copies resampled to a new speed (pitch, formants and tempo together) (default ${DEFAULT_AUGMENT.speedProb})
+  --speed-range <lo:hi>     speed factor range of those copies (default ${DEFAULT_AUGMENT.speedRange.join(':')})
   --babble-prob <x>         share of copies given babble of 6 other training speakers (default 0: none)
   --babble-snr-db <lo:hi>   SNR range of that babble against the speech level, dB (default ${DEFAULT_BABBLE_SNR_DB.join(':')})
   --babble-wideband-only    keep babble off the telephone copies (the same draws otherwise)
@@ -98,11 +100,11 @@ function num(name: string, value: string | undefined, fallback: number): number 
   return n;
 }
 
-/** `lo:hi` (dB) as an ascending pair of finite numbers. */
+/** `lo:hi` as an ascending pair of finite numbers (dB for gains and SNRs, a factor for speed). */
 function parseRange(flag: string, spec: string): [number, number] {
   const range = spec.split(':').map(Number);
   if (range.length !== 2 || range.some((g) => !Number.isFinite(g)) || (range[0] as number) > (range[1] as number)) {
-    throw new Error(`${flag}: expected lo:hi in dB, got "${spec}"`);
+    throw new Error(`${flag}: expected lo:hi, two ascending numbers, got "${spec}"`);
   }
   return range as [number, number];
 }
@@ -133,6 +135,8 @@ export function parseTrainArgs(argv: string[]): TrainConfig | null {
       'telephone-filter': { type: 'string' },
       'gain-db': { type: 'string' },
       'tilt-prob': { type: 'string' },
+      'speed-prob': { type: 'string' },
+      'speed-range': { type: 'string' },
       'babble-prob': { type: 'string' },
       'babble-snr-db': { type: 'string' },
       'babble-wideband-only': { type: 'boolean' },
@@ -182,6 +186,8 @@ export function parseTrainArgs(argv: string[]): TrainConfig | null {
           telephoneFilter: telephoneFilter as TelephoneFilter,
           gainDb,
           tiltProb: num('tilt-prob', values['tilt-prob'], DEFAULT_AUGMENT.tiltProb),
+          speedProb: num('speed-prob', values['speed-prob'], DEFAULT_AUGMENT.speedProb),
+          speedRange: values['speed-range'] === undefined ? DEFAULT_AUGMENT.speedRange : parseRange('--speed-range', values['speed-range']),
           // Only when asked for, so the recipes before babble keep their exact config.
           ...(values['babble-prob'] === undefined ? {} : { babbleProb: num('babble-prob', values['babble-prob'], 0) }),
           ...(values['babble-snr-db'] === undefined ? {} : { babbleSnrDb: parseRange('--babble-snr-db', values['babble-snr-db']) }),
