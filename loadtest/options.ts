@@ -66,6 +66,13 @@ export interface LoadtestOptions {
   endTimeoutSeconds: number;
   /** Pause between runs so the server settles, seconds. Default 2. */
   cooldownSeconds: number;
+  /**
+   * A capacity search first loads a freshly spawned server for this long, seconds, at half the
+   * start count, and does not count that run: a cold server (JIT, first allocations) reads
+   * slower than a warm one, and the search's first trial should not pay for it. 0 = none.
+   * Default 5; only with --find-capacity / --compare-naive.
+   */
+  warmupSeconds: number;
   /** Slack of the missing-result check, ms. Default 30. */
   coverageToleranceMs: number;
 }
@@ -96,6 +103,7 @@ export const USAGE = `Usage: npm run loadtest -- [options]
   --seed N                plan seed                                      [1]
   --end-timeout S         wait for final+summary after end               [15]
   --cooldown S            pause between runs                             [2]
+  --warmup S              uncounted run at half --start-streams before a search [5]
   --coverage-tolerance-ms MS  slack of the missing-result check          [30]`;
 
 /** A numeric flag's value in [min, max] (an integer if asked), or `fallback` when absent. */
@@ -155,6 +163,7 @@ export function parseOptions(argv: string[], now = new Date()): LoadtestOptions 
       seed: { type: 'string' },
       'end-timeout': { type: 'string' },
       cooldown: { type: 'string' },
+      warmup: { type: 'string' },
       'coverage-tolerance-ms': { type: 'string' },
     },
   } as const);
@@ -188,6 +197,7 @@ export function parseOptions(argv: string[], now = new Date()): LoadtestOptions 
     seed: num('seed', values.seed, 1, 0, 2 ** 31, true),
     endTimeoutSeconds: num('end-timeout', values['end-timeout'], 15, 1, 600),
     cooldownSeconds: num('cooldown', values.cooldown, 2, 0, 600),
+    warmupSeconds: num('warmup', values.warmup, 5, 0, 600),
     coverageToleranceMs: num('coverage-tolerance-ms', values['coverage-tolerance-ms'], DEFAULT_COVERAGE_TOLERANCE_MS, 0, 10_000),
   };
   if (options.startStreams > options.maxStreams) {

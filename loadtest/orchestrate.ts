@@ -55,6 +55,12 @@ async function measureOne(
     for (const n of o.streams) await trial(n);
     return null;
   }
+  if (o.warmupSeconds > 0) {
+    const streams = Math.max(1, Math.round(o.startStreams / 2));
+    const warm = await runTrial(target, streams, audio, { ...o, durationSeconds: o.warmupSeconds }, calls);
+    log(`warm-up (not counted): ${streams} streams × ${o.warmupSeconds} s, p95 ${warm.latency.p95Ms.toFixed(1)} ms`);
+    await sleep(o.cooldownSeconds * 1000);
+  }
   const outcome = await searchCapacity(
     { startStreams: o.startStreams, maxStreams: o.maxStreams, resolution: o.resolution },
     async (n) => (await trial(n)).pass,

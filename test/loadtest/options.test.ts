@@ -14,6 +14,8 @@ test('defaults follow the issue: hop 250, 20–100 ms chunks, spawn when no URL'
   assert.equal(o.spawnServer, true);
   assert.equal(o.mode, 'streaming');
   assert.equal(o.p95BudgetMs, 100);
+  assert.equal(o.warmupSeconds, 5);
+  assert.equal(parseOptions(['--warmup', '0']).warmupSeconds, 0);
   assert.equal(o.outDir, 'loadtest/reports/2026-01-02T03-04-05-000Z');
 });
 
@@ -37,6 +39,7 @@ test('rejects bad values with "expected X, got Y"', () => {
   assert.throws(() => parseOptions(['--mode', 'fast']), /expected streaming or naive, got fast/);
   assert.throws(() => parseOptions(['--url', 'http://h:1', '--compare-naive']), /--naive-url or --spawn-server/);
   assert.throws(() => parseOptions(['--bogus']), /Unknown option/);
+  assert.throws(() => parseOptions(['--warmup=-1']), /--warmup: expected a number in \[0, 600\], got -1/);
 });
 
 test('URLs map to the stream endpoint and the metrics base', () => {

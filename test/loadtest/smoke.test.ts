@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { loadCallClips, loadClips } from '../../loadtest/clips.js';
 import { createRandomModel } from '../../models/random_model.js';
 import { parseOptions } from '../../loadtest/options.js';
+import { runLoadtest } from '../../loadtest/orchestrate.js';
 import { runTrial } from '../../loadtest/trial.js';
 import { formatTrial } from '../../loadtest/summary.js';
 import { FIXTURES_DIR, startTestServer } from '../helpers/server.js';
@@ -65,6 +66,23 @@ test('a call-centre mix (--call-share 0.5) against a server with a narrowband mo
     assert.ok(byKind !== undefined);
     assert.ok(byKind.calls.latency.count >= 2 * 12 && byKind.wideband.latency.count >= 2 * 12, JSON.stringify(byKind));
     assert.equal(byKind.calls.latency.count + byKind.wideband.latency.count, t.latency.count);
+  } finally {
+    await server.close();
+  }
+});
+
+test('a capacity search first warms the server up, uncounted: the search starts on a warm server', async () => {
+  const server = await startTestServer();
+  try {
+    const options = parseOptions([
+      '--url', server.url, '--find-capacity', '--start-streams', '2', '--max-streams', '2', '--duration', '2',
+      '--warmup', '1', '--ramp', '0.2', '--cooldown', '0', '--no-progress', '--clips', FIXTURES_DIR,
+    ]);
+    const lines: string[] = [];
+    const report = await runLoadtest(options, [], (line) => lines.push(line));
+    assert.ok(lines.some((l) => l.startsWith('warm-up (not counted): 1 streams × 1 s, p95 ')), lines.join('\n'));
+    assert.deepEqual(report.trials.map((t) => t.streams), [2], 'the warm-up is not a trial');
+    assert.deepEqual(report.capacity[0]?.steps.map((s) => s.streams), [2], 'nor a step of the search');
   } finally {
     await server.close();
   }
