@@ -38,16 +38,11 @@ export interface ResultOptions {
 
 export function toEmotionMessage(hop: SmoothedHop, options: ResultOptions): EmotionMessage {
   const probs: Record<string, number> = {};
-  let top = options.labels[0] ?? '';
-  let confidence = -1;
   options.labels.forEach((label, i) => {
-    const p = hop.smoothed[i] ?? 0;
-    probs[label] = round(p);
-    if (p > confidence) {
-      confidence = p;
-      top = label;
-    }
+    probs[label] = round(hop.smoothed[i] ?? 0);
   });
+  const top = options.labels[hop.topIndex] ?? options.labels[0] ?? '';
+  const confidence = hop.smoothed[hop.topIndex] ?? 0;
   const receivedMs = (hop.inputSamplesTotal / options.inputRateHz) * 1000;
   const lastFrames = hop.isVoiced && hop.framesConsumedTotal > 0 ? hop.framesConsumedTotal : hop.framesTotal;
   const endMs = Math.min(receivedMs, framesEndMs(lastFrames) + options.lookaheadMs);

@@ -4,6 +4,12 @@
  * where p_k is the model's distribution on a voiced hop and the uniform distribution on an
  * unvoiced one — so over silence the reported distribution decays toward uniform instead of
  * holding on to the last confident answer. The first voiced hop starts the average at p_k.
+ *
+ * The top label is the arg-max of s_k on a voiced hop and is held over silence: mixing with
+ * the uniform distribution keeps the order of the labels, so the held label is the arg-max of
+ * the exact s_k. Computed from s_k itself it would not be: in float32 the decayed values meet
+ * at exactly 1/n after a few seconds (α = 0.25: ~13 hops), and at α = 0 on the first unvoiced
+ * hop, and the tie would name the first label.
  */
 import { Observable, type OperatorFunction } from 'rxjs';
 import type { InferredHop, SmoothedHop } from './types.js';
@@ -16,6 +22,15 @@ export function emaStep(previous: Float32Array | null, target: Float32Array, smo
     out[i] = smoothing * (previous[i] ?? 0) + (1 - smoothing) * (target[i] ?? 0);
   }
   return out;
+}
+
+/** Index of the largest value, the first one on a tie; −1 for none. */
+export function argmax(values: ArrayLike<number>): number {
+  let best = -1;
+  for (let i = 0; i < values.length; i += 1) {
+    if (best < 0 || (values[i] as number) > (values[best] as number)) best = i;
+  }
+  return best;
 }
 
 export function uniform(size: number): Float32Array {
@@ -33,13 +48,16 @@ export function smooth(smoothing: number, numLabels: number): OperatorFunction<I
   return (source) =>
     new Observable<SmoothedHop>((subscriber) => {
       let state: Float32Array | null = null;
+      let topIndex = 0;
       const subscription = source.subscribe({
         next: (hop) => {
           const voiced = isVoicedHop(hop);
           // Silence before any speech reports exactly uniform and never seeds the average.
-          if (voiced) state = emaStep(state, hop.probs as Float32Array, smoothing);
-          else if (state !== null) state = emaStep(state, flat, smoothing);
-          subscriber.next({ ...hop, smoothed: state ?? Float32Array.from(flat), isVoiced: voiced });
+          if (voiced) {
+            state = emaStep(state, hop.probs as Float32Array, smoothing);
+            topIndex = argmax(state);
+          } else if (state !== null) state = emaStep(state, flat, smoothing);
+          subscriber.next({ ...hop, smoothed: state ?? Float32Array.from(flat), isVoiced: voiced, topIndex });
         },
         complete: () => subscriber.complete(),
         error: (err: unknown) => subscriber.error(err),

@@ -72,4 +72,6 @@ export interface SmoothedHop extends InferredHop {
   smoothed: Float32Array;
   /** Whether the hop held speech (and the model had spoken); false reports decay to uniform. */
   isVoiced: boolean;
+  /** The reported top label: arg-max of `smoothed` on a voiced hop, held over silence (0 before speech). */
+  topIndex: number;
 }

@@ -23,6 +23,7 @@ describe('result stage', () => {
       framesConsumedTotal: 96, // the model stepped through 975 ms
       smoothed: Float32Array.of(0.2, 0.3, 0.5),
       isVoiced: true,
+      topIndex: 2,
     };
     const options = { labels: LABELS, inputRateHz: 48_000, lookaheadMs: 2 };
     const voiced = toEmotionMessage(base, options);
@@ -34,5 +35,30 @@ describe('result stage', () => {
     const capped = toEmotionMessage({ ...base, isVoiced: false, inputSamplesTotal: 48 * 996, final: true }, options);
     assert.equal(capped.endMs, 996);
     assert.equal(capped.final, true);
+  });
+
+  it('top and confidence follow the smoothing stage\'s top label, also on a uniform distribution', () => {
+    const hop = {
+      index: 9,
+      startMs: 2250,
+      endMs: 2500,
+      frames: new Float32Array(0),
+      voiced: new Uint8Array(0),
+      frameCount: 25,
+      voicedFrames: 0,
+      framesTotal: 248,
+      inputSamplesTotal: 40_000,
+      final: true,
+      arrivedAtMs: 0,
+      probs: Float32Array.of(0.2, 0.3, 0.5),
+      framesConsumedTotal: 200,
+      smoothed: Float32Array.of(1 / 3, 1 / 3, 1 / 3),
+      isVoiced: false,
+      topIndex: 1,
+    };
+    const message = toEmotionMessage(hop, { labels: LABELS, inputRateHz: 16_000, lookaheadMs: 0 });
+    assert.equal(message.top, 'happy');
+    assert.equal(message.confidence, 0.333333);
+    assert.deepEqual(Object.values(message.probs), [0.333333, 0.333333, 0.333333]);
   });
 });
