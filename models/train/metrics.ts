@@ -82,12 +82,7 @@ export function computeMetrics(trueIdx: readonly number[], predIdx: readonly num
   return metricsFromConfusion(confusionMatrix(trueIdx, predIdx, labels.length), labels);
 }
 
-/** Index of the largest value (first one on ties). */
-export function argmax(values: ArrayLike<number>): number {
-  let best = 0;
-  for (let i = 1; i < values.length; i += 1) if ((values[i] as number) > (values[best] as number)) best = i;
-  return best;
-}
+export { argmax } from '../../shared/argmax.js';
 
 const pct = (x: number): string => `${(100 * x).toFixed(1).padStart(5)} %`;
 

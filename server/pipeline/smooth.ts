@@ -8,10 +8,11 @@
  * The top label is the arg-max of s_k on a voiced hop and is held over silence: mixing with
  * the uniform distribution keeps the order of the labels, so the held label is the arg-max of
  * the exact s_k. Computed from s_k itself it would not be: in float32 the decayed values meet
- * at exactly 1/n after a few seconds (α = 0.25: ~13 hops), and at α = 0 on the first unvoiced
- * hop, and the tie would name the first label.
+ * at exactly 1/n after a few seconds (α = 0.25: ~13 hops; α = 0: the first unvoiced hop), and
+ * the tie would name the first label, or rounding reorders them (α = 0.5: after ~22 hops).
  */
 import { Observable, type OperatorFunction } from 'rxjs';
+import { argmax } from '../../shared/argmax.js';
 import type { InferredHop, SmoothedHop } from './types.js';
 
 /** One EMA step into a new array; `previous` null starts at `target`. */
@@ -22,15 +23,6 @@ export function emaStep(previous: Float32Array | null, target: Float32Array, smo
     out[i] = smoothing * (previous[i] ?? 0) + (1 - smoothing) * (target[i] ?? 0);
   }
   return out;
-}
-
-/** Index of the largest value, the first one on a tie; −1 for none. */
-export function argmax(values: ArrayLike<number>): number {
-  let best = -1;
-  for (let i = 0; i < values.length; i += 1) {
-    if (best < 0 || (values[i] as number) > (values[best] as number)) best = i;
-  }
-  return best;
 }
 
 export function uniform(size: number): Float32Array {

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Subject, map } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
-import { argmax, emaStep, smooth, uniform } from '../../../server/pipeline/smooth.js';
+import { argmax } from '../../../shared/argmax.js';
+import { emaStep, smooth, uniform } from '../../../server/pipeline/smooth.js';
 import type { InferredHop } from '../../../server/pipeline/types.js';
 
 describe('smoothing stage', () => {
@@ -48,7 +49,6 @@ describe('smoothing stage', () => {
 
   it('holds the last voiced top label over silence, where float32 or smoothing 0 ties the values', () => {
     assert.equal(argmax([0.1, 0.5, 0.5]), 1);
-    assert.equal(argmax([]), -1);
     const hops = [inferred(0, null, 0), inferred(1, [0.2, 0.1, 0.7], 10), inferred(2, [0.1, 0.6, 0.3], 10)];
     for (let i = 3; i < 60; i += 1) hops.push(inferred(i, [0.1, 0.6, 0.3], 0));
     for (const alpha of [0, 0.25, 0.5]) {
