@@ -33,6 +33,19 @@ describe('training options: narrowband', () => {
   });
 });
 
+describe('training options: speed perturbation', () => {
+  it('--speed-prob and --speed-range reach the recipe; without them it is as before (×0.9–1.1, p 0.5)', () => {
+    const wide = parseTrainArgs([...BASE, '--speed-range', '0.8:1.2', '--speed-prob', '0.7']);
+    assert.deepEqual(wide?.augment?.speedRange, [0.8, 1.2]);
+    assert.equal(wide?.augment?.speedProb, 0.7);
+    const none = parseTrainArgs(BASE);
+    assert.deepEqual(none?.augment?.speedRange, [0.9, 1.1]);
+    assert.equal(none?.augment?.speedProb, 0.5);
+    assert.throws(() => parseTrainArgs([...BASE, '--speed-range', '1.2:0.8']), /--speed-range: expected lo:hi, two ascending numbers, got "1.2:0.8"/);
+    assert.throws(() => parseTrainArgs([...BASE, '--speed-range', '0.4:1.2']), /speedRange within \(0.5, 2\)/);
+  });
+});
+
 describe('training options: log floor', () => {
   it('--log-floor reaches the config and its hash; it must be a positive floor', async () => {
     const { configHash, validateTrainConfig } = await import('../../models/train/train_config.js');
