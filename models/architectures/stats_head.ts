@@ -9,6 +9,10 @@
  * With hyper `statsCount: 1` the head also reads how much it has heard: log(1 + the voiced
  * frames its statistics cover), one more input after the 4 × F statistics — so a live hop
  * on a fraction of a second of speech can be read differently from a whole utterance.
+ * With hyper `netRampFrames: R` (> 0) the network's logits are weighed by min(1, n / R), n the
+ * voiced frames the statistics cover: the network is trained on whole utterances only and
+ * answers the first second of one near chance, while the head was fitted on part-way cuts
+ * too, so early hops lean on the head and the network comes in as speech accumulates.
  */
 import * as tf from '@tensorflow/tfjs';
 import { constant, glorot } from '../ops/init.js';
@@ -41,6 +45,16 @@ export function countFeature(voicedFrames: number): number {
   return Math.log1p(voicedFrames);
 }
 
+/** Voiced frames over which the network's logits ramp in (hyper `netRampFrames`); 0 = no ramp. */
+export function netRampFramesOf(hyper: Hyper): number {
+  return hyper['netRampFrames'] === undefined ? 0 : hyperInt(hyper, 'netRampFrames');
+}
+
+/** The network's weight after `voicedFrames` voiced frames under a ramp of `rampFrames` (0: none). */
+export function netWeight(voicedFrames: number, rampFrames: number): number {
+  return rampFrames > 0 ? Math.min(1, voicedFrames / rampFrames) : 1;
+}
+
 /** Hidden units of the stats head; 0 = linear. */
 export function statsHiddenOf(hyper: Hyper): number {
   return hyper['statsHidden'] === undefined ? 0 : hyperInt(hyper, 'statsHidden');
@@ -56,6 +70,11 @@ export function validateStatsHead(hyper: Hyper): void {
     const v = hyperInt(hyper, 'statsCount');
     if (v !== 0 && v !== 1) throw new Error(`hyper.statsCount: expected 0 or 1, got ${v}`);
     if (v === 1 && !hasStatsHead(hyper)) throw new Error('hyper.statsCount: expected a model with a stats head (statsHead 1), got none');
+  }
+  if (hyper['netRampFrames'] !== undefined) {
+    const v = netRampFramesOf(hyper);
+    if (v < 0) throw new Error(`hyper.netRampFrames: expected an integer ≥ 0, got ${v}`);
+    if (v > 0 && !hasStatsHead(hyper)) throw new Error('hyper.netRampFrames: expected a model with a stats head (statsHead 1), got none');
   }
 }
 
@@ -92,6 +111,12 @@ function voicedMask(x: tf.Tensor3D, options: ForwardOptions): tf.Tensor3D | null
   return tf.tensor3d(Float32Array.from(options.voiced), [batch, frames, 1]);
 }
 
+/** The network's logits weighed by netWeight of the voiced `count` (same rank, last axis 1); unchanged without a ramp. */
+function rampIn<T extends tf.Tensor2D | tf.Tensor3D>(model: ModelLike, logits: T, count: T): T {
+  const rampFrames = netRampFramesOf(model.hyper);
+  return rampFrames > 0 ? (tf.mul(logits, tf.minimum(tf.div(count, rampFrames), 1)) as T) : logits;
+}
+
 /** logits [B, C] plus the stats head's, when the model has one. */
 export function withStatsLogits(model: ModelLike, x: tf.Tensor3D, options: ForwardOptions, logits: tf.Tensor2D): tf.Tensor2D {
   if (!hasStatsHead(model.hyper)) return logits;
@@ -101,16 +126,18 @@ export function withStatsLogits(model: ModelLike, x: tf.Tensor3D, options: Forwa
     if (x.shape[0] !== 1) throw new Error(`statsAffine: expected a batch of 1 clip, got ${x.shape[0]}`);
     stats = tf.add(tf.mul(stats, tf.tensor2d(Float32Array.from(affine.scale), [1, affine.scale.length])), tf.tensor2d(Float32Array.from(affine.shift), [1, affine.shift.length])) as tf.Tensor2D;
   }
-  if (hasStatsCount(model.hyper)) stats = tf.concat([stats, tf.log1p(voicedCount(x, voicedMask(x, options), maskAt(x, options, 1)))], 1) as tf.Tensor2D;
-  return tf.add(logits, headLogits(model, stats)) as tf.Tensor2D;
+  const count = voicedCount(x, voicedMask(x, options), maskAt(x, options, 1));
+  if (hasStatsCount(model.hyper)) stats = tf.concat([stats, tf.log1p(count)], 1) as tf.Tensor2D;
+  return tf.add(rampIn(model, logits, count), headLogits(model, stats)) as tf.Tensor2D;
 }
 
 /** Per-step logits [B, S, C] plus the stats head's after each step. */
 export function withStatsLogitsEveryStep(model: ModelLike, x: tf.Tensor3D, options: ForwardOptions, logits: tf.Tensor3D, stepFrames: number): tf.Tensor3D {
   if (!hasStatsHead(model.hyper)) return logits;
   let stats = utteranceStatsEveryStep(x, voicedMask(x, options), maskAt(x, options, 1), stepFrames);
-  if (hasStatsCount(model.hyper)) stats = tf.concat([stats, tf.log1p(voicedCountEveryStep(x, voicedMask(x, options), maskAt(x, options, 1), stepFrames))], 2) as tf.Tensor3D;
+  const count = voicedCountEveryStep(x, voicedMask(x, options), maskAt(x, options, 1), stepFrames);
+  if (hasStatsCount(model.hyper)) stats = tf.concat([stats, tf.log1p(count)], 2) as tf.Tensor3D;
   const [batch, steps, width] = stats.shape;
   const flat = headLogits(model, tf.reshape(stats, [batch * steps, width]) as tf.Tensor2D);
-  return tf.add(logits, tf.reshape(flat, logits.shape)) as tf.Tensor3D;
+  return tf.add(rampIn(model, logits, count), tf.reshape(flat, logits.shape)) as tf.Tensor3D;
 }

@@ -6,6 +6,7 @@
  * round trip. Mirrors attentionPool + denseHead, plus the stats head when the model has one
  * (float64 accumulation, float32 result).
  */
+import { netWeight } from '../architectures/stats_head.js';
 import type { StreamingPlan } from './plan.js';
 import type { RunningStats } from './running_stats.js';
 import { statsHeadInput } from './stats_input.js';
@@ -58,7 +59,11 @@ export function headProbs(plan: StreamingPlan, state: FusedStreamState, statsHid
     const row = d * numClasses;
     for (let k = 0; k < numClasses; k++) acc[denseUnits + k]! += x * outW[row + k]!;
   }
-  if (plan.stats !== null && state.stats !== null) addStatsLogits(plan.stats, state.stats, acc, denseUnits, statsHidden);
+  if (plan.stats !== null && state.stats !== null) {
+    const weight = netWeight(state.stats.voicedFrames, plan.stats.netRampFrames);
+    if (weight !== 1) for (let k = 0; k < numClasses; k++) acc[denseUnits + k]! *= weight;
+    addStatsLogits(plan.stats, state.stats, acc, denseUnits, statsHidden);
+  }
   return softmaxInto(acc, denseUnits, numClasses, state.probsValues);
 }
 

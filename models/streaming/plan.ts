@@ -16,7 +16,7 @@
 import { segmentRuleOf, type SegmentRule } from './segment_rule.js';
 import type * as tf from '@tensorflow/tfjs';
 import { convShapes } from '../architectures/common.js';
-import { hasStatsCount, hasStatsHead, statsHiddenOf, statsInputsOf } from '../architectures/stats_head.js';
+import { hasStatsCount, hasStatsHead, netRampFramesOf, statsHiddenOf, statsInputsOf } from '../architectures/stats_head.js';
 import { hyperInt, param, type ModelLike } from '../architectures/types.js';
 import { contextSize } from '../ops/conv1d.js';
 import { inverseStd, windowSpanFrames, type ModelMeta } from '../meta.js';
@@ -71,6 +71,8 @@ export interface StreamingPlan {
     scratch: Float64Array;
     /** The head reads the count feature after the statistics (hyper statsCount). */
     count: boolean;
+    /** The network's logits ramp in over this many voiced frames (hyper netRampFrames); 0: no ramp. */
+    netRampFrames: number;
     hidden: Float64Array;
     /** Each stream's speaker reference is built from this (meta.speakerNorm); null: none. */
     speakerNorm: SpeakerNormConfig | null;
@@ -171,6 +173,7 @@ function buildPlan(model: StreamableModel): StreamingPlan {
           b: read('stats.b'),
           scratch: new Float64Array(statsInputsOf(hyper)),
           count: hasStatsCount(hyper),
+          netRampFrames: netRampFramesOf(hyper),
           hidden: new Float64Array(statsHiddenOf(hyper)),
           speakerNorm: meta.speakerNorm ?? null,
           windowFrames: windowSpanFrames(meta),

@@ -2,7 +2,7 @@
  * Ensembles (models/architectures/ensemble.ts, models/streaming/ensemble_runner.ts): the
  * logits are the mean of the members'; streaming = offline after every chunk, chunking
  * invariance, batched = alone and no tensor leak, for members of two widths with stats
- * heads (count feature, speaker reference) and for a fused + stateful pair; calibration
+ * heads (count feature, speaker reference), the same with the network ramp, and for a fused + stateful pair; calibration
  * scales every member's logit layers; `npm run ensemble`'s build round-trips through disk
  * and refuses members that do not share their input.
  */
@@ -125,6 +125,40 @@ describe('ensemble: two cnn-attn-lstm widths with stats heads and a speaker refe
     } finally {
       tempered.dispose();
     }
+  });
+});
+
+describe('ensemble: the same members with the network ramp (hyper m<i>.netRampFrames, as served since v12)', () => {
+  let clips: ClipFeatures[];
+  let model: LoadedModel;
+  const ramped = TWO_WIDTHS.map((m, i) => ({ ...m, hyper: { ...m.hyper, netRampFrames: [40, 90][i]! } }));
+
+  before(async () => {
+    await useWasm();
+    clips = SPEECH_FIXTURES.map(clipFeatures);
+    model = randomEnsemble(ramped, normOf(clips[0]!.frames), true);
+  });
+  after(() => model.dispose());
+
+  it('each member keeps its own ramp, and the ramp changes the answer on a short prefix', () => {
+    assert.equal(model.meta.hyper['m0.netRampFrames'], 40);
+    assert.equal(model.meta.hyper['m1.netRampFrames'], 90);
+    const plain = randomEnsemble(TWO_WIDTHS, model.meta.norm, true);
+    try {
+      const clip = clips[1]!;
+      const frames = 48;
+      const prefix = (m: LoadedModel): Float32Array => predictOffline(m, clip.frames.subarray(0, frames * F), clip.voiced.subarray(0, frames));
+      assert.ok(maxAbsDiff(prefix(plain), prefix(model)) > 1e-4, 'the ramp is not inert');
+    } finally {
+      plain.dispose();
+    }
+  });
+
+  itStreamsLikeOffline(() => ({ model, clips }), {
+    tolerance: TOLERANCE,
+    batchTolerance: BATCH_TOLERANCE,
+    leakCalls: 100,
+    createOther: () => randomEnsemble(ramped.map((m) => ({ ...m, seed: m.seed + 10 })), normOf(clips[0]!.frames), true),
   });
 });
 

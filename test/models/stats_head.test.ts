@@ -48,9 +48,12 @@ function randomVoiced(n: number, seed: number): Uint8Array {
   return Uint8Array.from({ length: n }, () => (random() < 0.7 ? 1 : 0));
 }
 
-/** A cnn-attn-lstm with a stats head of random weights (a fresh head's output layer is all zeros); hidden 0 = linear; count: the head reads the count feature. */
-function modelWithHead(seed: number, norm: { mean: number[]; std: number[] }, hidden = 0, spanFrames?: number, count = false): LoadedModel {
-  const model = createModel('cnn-attn-lstm', { windowSteps: 6, statsHead: 1, ...(hidden > 0 ? { statsHidden: hidden } : {}), ...(count ? { statsCount: 1 } : {}) }, seed);
+/**
+ * A cnn-attn-lstm with a stats head of random weights (a fresh head's output layer is all zeros); hidden 0 = linear; count: the head reads the count feature;
+ * `extra`: more hyper-parameters (e.g. netRampFrames).
+ */
+function modelWithHead(seed: number, norm: { mean: number[]; std: number[] }, hidden = 0, spanFrames?: number, count = false, extra: Record<string, number> = {}): LoadedModel {
+  const model = createModel('cnn-attn-lstm', { windowSteps: 6, statsHead: 1, ...(hidden > 0 ? { statsHidden: hidden } : {}), ...(count ? { statsCount: 1 } : {}), ...extra }, seed);
   const random = seededRandom(seed + 100);
   const values = (n: number, scale: number): Float32Array => Float32Array.from({ length: n }, () => (random() * 2 - 1) * scale);
   const rows = hidden > 0 ? hidden : 4 * F + (count ? 1 : 0);
@@ -204,6 +207,47 @@ describe('stats head', () => {
     } finally {
       for (const m of counted) m.dispose();
     }
+  });
+
+  it('the network ramp (hyper netRampFrames): streams what predictOffline computes after every chunk, with and without a window; forwardSteps agrees; the network weighs min(1, voiced / R)', () => {
+    const norm = normOf(clips[0]!.frames);
+    const ramped = [modelWithHead(7, norm, 0, undefined, true, { netRampFrames: 120 }), modelWithHead(8, norm, 16, 64, true, { netRampFrames: 40 })];
+    try {
+      let compared = 0;
+      for (const m of ramped) for (const [i, clip] of clips.entries()) compared += checkChunks(m, clip, 190 + i);
+      assert.ok(compared > 20, `compared ${compared} results`);
+      tf.tidy(() => {
+        const frames = 64;
+        const x = tf.tensor3d(randomFrames(frames, 5, F, 1), [1, frames, F]);
+        const voiced = randomVoiced(frames, 6);
+        const all = forwardSteps(ramped[0]!, x, { training: false, voiced }).arraySync();
+        const early = forward(ramped[0]!, tf.slice(x, [0, 0, 0], [1, 24, F]) as tf.Tensor3D, { training: false, voiced: voiced.subarray(0, 24) }).arraySync();
+        assert.ok(maxAbsDiff(Float32Array.from(all[0]![2]!), Float32Array.from(early[0]!)) < 1e-4, 'the ramp after each step = the ramp of the prefix');
+      });
+    } finally {
+      for (const m of ramped) m.dispose();
+    }
+    // With the head's output zeroed, the ramped answer is the network's distribution tempered by w = min(1, voiced / R):
+    // softmax(w · logits) ∝ p^w. Checked against the same network without a ramp.
+    const clip = clips[1]!;
+    const voicedFrames = clip.voiced.reduce((a, v) => a + v, 0);
+    const rampFrames = 2 * voicedFrames;
+    const plain = modelWithHead(9, norm, 0, undefined, true);
+    const zeroHead = { 'stats.w': tf.zerosLike(plain.params['stats.w']!), 'stats.b': tf.zerosLike(plain.params['stats.b']!) };
+    const flat = toLoadedModel(plain.meta, { ...plain.params, ...zeroHead });
+    const rampedFlat = toLoadedModel({ ...plain.meta, hyper: { ...plain.meta.hyper, netRampFrames: rampFrames } }, { ...plain.params, ...zeroHead });
+    try {
+      const p = predictOffline(flat, clip.frames, clip.voiced);
+      const tempered = Float32Array.from(p, (v) => v ** 0.5);
+      const sum = tempered.reduce((a, v) => a + v, 0);
+      assert.ok(maxAbsDiff(predictOffline(rampedFlat, clip.frames, clip.voiced), tempered.map((v) => v / sum)) < 1e-5, 'half the way up the ramp, the network counts half');
+      assert.ok(maxAbsDiff(predictOffline(plain, clip.frames, clip.voiced), predictOffline(toLoadedModel({ ...plain.meta, hyper: { ...plain.meta.hyper, netRampFrames: 1 } }, plain.params), clip.frames, clip.voiced)) < 1e-6, 'past the ramp the network counts fully');
+    } finally {
+      for (const m of [plain, flat, rampedFlat]) m.dispose();
+      tf.dispose(Object.values(zeroHead));
+    }
+    assert.throws(() => createModel('cnn-attn-lstm', { windowSteps: 6, netRampFrames: 50 }, 1), /netRampFrames: expected a model with a stats head/);
+    assert.throws(() => createModel('cnn-attn-lstm', { windowSteps: 6, statsHead: 1, netRampFrames: -1 }, 1), /netRampFrames: expected an integer ≥ 0/);
   });
 
   it('changes the answer (the head is not inert) and forwardSteps agrees with forward', () => {
