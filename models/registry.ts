@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 const MODELS_DIR = dirname(fileURLToPath(import.meta.url));
 
 /** Id of the default model (also the folder name under models/). */
-export const DEFAULT_MODEL_ID = 'ravdess-cnn-attn-lstm-v11';
+export const DEFAULT_MODEL_ID = 'ravdess-cnn-attn-lstm-v12';
 
 /** Absolute path of the shipped default model folder (meta.json, model.json, weights.bin). */
 export const DEFAULT_MODEL_DIR = resolve(MODELS_DIR, DEFAULT_MODEL_ID);
@@ -20,7 +20,7 @@ export const DEFAULT_NARROWBAND_MODEL_DIR: string | null = null;
  * The cross-validation run of the shipped model's recipe (`npm run cv`): five fold models,
  * each trained without its four held-out actors, and their scores (cv-report.md).
  */
-export const SHIPPED_RECIPE_CV_DIR = resolve(MODELS_DIR, 'cv', 'r44-ensemble-r37-r42-cal');
+export const SHIPPED_RECIPE_CV_DIR = resolve(MODELS_DIR, 'cv', 'r51-ensemble-r37-r42-cal-ramp200');
 
 /** RAVDESS emotion labels in the order of its filename code 01–08, which is the output order. */
 export const RAVDESS_LABELS = ['neutral', 'calm', 'happy', 'sad', 'angry', 'fearful', 'disgust', 'surprised'];

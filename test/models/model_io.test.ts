@@ -24,7 +24,7 @@ describe('engine, registry, save/load', () => {
 
   it('DEFAULT_MODEL_DIR is absolute and names the default model', () => {
     assert.ok(DEFAULT_MODEL_DIR.startsWith('/'));
-    assert.ok(DEFAULT_MODEL_DIR.endsWith('models/ravdess-cnn-attn-lstm-v11'));
+    assert.ok(DEFAULT_MODEL_DIR.endsWith('models/ravdess-cnn-attn-lstm-v12'));
   });
 
   it('saveModel → loadModel round-trips weights and meta exactly', async () => {

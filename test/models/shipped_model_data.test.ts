@@ -32,7 +32,7 @@ import { soxAvailable } from '../../models/eval/conditions.js';
 const DATA_DIR = fileURLToPath(new URL('../../../shared/data/ravdess-speech-16k', import.meta.url));
 /** Sanity floor on actors 17–20 (trained on): a broken chain falls far below it. */
 const MIN_TRAINED_UAR = 0.5;
-/** Fold-5 floors (held-out actors 17–20), final result through the server; measured 53.9 % / 53.5 % (v11's r44-ensemble-r37-r42-cal; v10's r39 54.3 / 55.1, v9's r33 56.6 / 55.9, v8's r27 55.5 / 48.8, v7's r22 55.5 / 47.3, v6's r14 55.1 / 49.2, v5's r10 54.7 / 44.9). */
+/** Fold-5 floors (held-out actors 17–20), final result through the server; measured 53.5 % / 53.5 % (v12's r51-ensemble-r37-r42-cal-ramp200; v11's r44 53.9 / 53.5, v10's r39 54.3 / 55.1, v9's r33 56.6 / 55.9, v8's r27 55.5 / 48.8, v7's r22 55.5 / 47.3, v6's r14 55.1 / 49.2, v5's r10 54.7 / 44.9). */
 const MIN_FOLD5_WIDEBAND_UAR = 0.44;
 const MIN_FOLD5_TELEPHONE_UAR = 0.36;
 
