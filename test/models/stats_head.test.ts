@@ -82,6 +82,18 @@ function checkChunks(model: LoadedModel, clip: ClipFeatures, seed: number): numb
   return compared;
 }
 
+/** forwardSteps' answer after step 3 of a random 64-frame clip = forward() on its first 24 frames (1e-4). */
+function assertStepsMatchPrefix(model: LoadedModel, message: string): void {
+  tf.tidy(() => {
+    const frames = 64;
+    const x = tf.tensor3d(randomFrames(frames, 5, F, 1), [1, frames, F]);
+    const voiced = randomVoiced(frames, 6);
+    const all = forwardSteps(model, x, { training: false, voiced }).arraySync();
+    const early = forward(model, tf.slice(x, [0, 0, 0], [1, 24, F]) as tf.Tensor3D, { training: false, voiced: voiced.subarray(0, 24) }).arraySync();
+    assert.ok(maxAbsDiff(Float32Array.from(all[0]![2]!), Float32Array.from(early[0]!)) < 1e-4, message);
+  });
+}
+
 describe('stats head', () => {
   let model: LoadedModel;
   const clips = SPEECH_FIXTURES.map(clipFeatures);
@@ -196,14 +208,7 @@ describe('stats head', () => {
       } finally {
         zeroed.dispose();
       }
-      tf.tidy(() => {
-        const frames = 64;
-        const x = tf.tensor3d(randomFrames(frames, 5, F, 1), [1, frames, F]);
-        const voiced = randomVoiced(frames, 6);
-        const all = forwardSteps(counted[0]!, x, { training: false, voiced }).arraySync();
-        const early = forward(counted[0]!, tf.slice(x, [0, 0, 0], [1, 24, F]) as tf.Tensor3D, { training: false, voiced: voiced.subarray(0, 24) }).arraySync();
-        assert.ok(maxAbsDiff(Float32Array.from(all[0]![2]!), Float32Array.from(early[0]!)) < 1e-4, 'the count after each step = the count of the prefix');
-      });
+      assertStepsMatchPrefix(counted[0]!, 'the count after each step = the count of the prefix');
     } finally {
       for (const m of counted) m.dispose();
     }
@@ -216,14 +221,7 @@ describe('stats head', () => {
       let compared = 0;
       for (const m of ramped) for (const [i, clip] of clips.entries()) compared += checkChunks(m, clip, 190 + i);
       assert.ok(compared > 20, `compared ${compared} results`);
-      tf.tidy(() => {
-        const frames = 64;
-        const x = tf.tensor3d(randomFrames(frames, 5, F, 1), [1, frames, F]);
-        const voiced = randomVoiced(frames, 6);
-        const all = forwardSteps(ramped[0]!, x, { training: false, voiced }).arraySync();
-        const early = forward(ramped[0]!, tf.slice(x, [0, 0, 0], [1, 24, F]) as tf.Tensor3D, { training: false, voiced: voiced.subarray(0, 24) }).arraySync();
-        assert.ok(maxAbsDiff(Float32Array.from(all[0]![2]!), Float32Array.from(early[0]!)) < 1e-4, 'the ramp after each step = the ramp of the prefix');
-      });
+      assertStepsMatchPrefix(ramped[0]!, 'the ramp after each step = the ramp of the prefix');
     } finally {
       for (const m of ramped) m.dispose();
     }
