@@ -8,6 +8,7 @@ import { anyNetworkHyper } from './architectures/ensemble.js';
 import { hasStatsHead, STATS_PER_COEFF } from './architectures/stats_head.js';
 import { validateSpeakerNorm, type SpeakerNormConfig } from './streaming/speaker_reference.js';
 import { MFCC_CONFIG } from '../shared/dsp/mfcc.js';
+import { PITCH_FEATURES } from '../shared/dsp/pitch.js';
 import { VOICED_GATE_CONFIG, type VoicedGateConfig } from '../shared/dsp/vad.js';
 
 /**
@@ -16,8 +17,9 @@ import { VOICED_GATE_CONFIG, type VoicedGateConfig } from '../shared/dsp/vad.js'
  * is kept so a mismatch with the running extractor can be detected.
  */
 export interface FeatureConfigMeta {
-  /** Coefficients per frame, e.g. 20. */
+  /** Values per frame, e.g. 20: the cepstral coefficients, then the pitch columns when `pitch`. */
   numCoeffs: number;
+  // `pitch: true`: the last PITCH_FEATURES values of each row are the pitch stage's (shared/dsp/pitch.ts); absent = false.
   /** Frame hop, ms, e.g. 10. */
   hopMs: number;
   [key: string]: number | string | boolean;
@@ -130,7 +132,12 @@ export function isLogFloor(value: unknown): value is number {
  * the model would be served features it was not trained on.
  */
 export function checkFeatureExtractor(featureConfig: FeatureConfigMeta): void {
-  if (featureConfig.numCoeffs > MFCC_CONFIG.numMelBins) {
+  const pitch = featureConfig.pitch;
+  if (pitch !== undefined && typeof pitch !== 'boolean') throw new Error(`meta.featureConfig.pitch: expected a boolean, got ${String(pitch)}`);
+  if (pitch === true && featureConfig.numCoeffs <= PITCH_FEATURES) {
+    throw new Error(`meta.featureConfig.numCoeffs: expected more than the ${PITCH_FEATURES} pitch columns, got ${featureConfig.numCoeffs}`);
+  }
+  if (featureConfig.numCoeffs - (pitch === true ? PITCH_FEATURES : 0) > MFCC_CONFIG.numMelBins) {
     throw new Error(`meta.featureConfig.numCoeffs: expected 1…${MFCC_CONFIG.numMelBins} (the mel bands), got ${featureConfig.numCoeffs}`);
   }
   const expectedHopMs = (1000 * MFCC_CONFIG.hopSamples) / MFCC_CONFIG.sampleRateHz;
@@ -147,9 +154,9 @@ export function checkFeatureExtractor(featureConfig: FeatureConfigMeta): void {
  * The feature settings that follow the model, as the feature chain and loadFeatures take
  * them: its coefficient count and its floor under the mel powers (MFCC_CONFIG's when absent).
  */
-export function featureSettingsOf(meta: Pick<ModelMeta, 'featureConfig'>): { numCoeffs: number; logFloor: number } {
+export function featureSettingsOf(meta: Pick<ModelMeta, 'featureConfig'>): { numCoeffs: number; logFloor: number; pitch: boolean } {
   const logFloor = meta.featureConfig.logFloor;
-  return { numCoeffs: meta.featureConfig.numCoeffs, logFloor: typeof logFloor === 'number' ? logFloor : MFCC_CONFIG.logFloor };
+  return { numCoeffs: meta.featureConfig.numCoeffs, logFloor: typeof logFloor === 'number' ? logFloor : MFCC_CONFIG.logFloor, pitch: meta.featureConfig.pitch === true };
 }
 
 /** 1 / std per coefficient, computed the one way both offline and streaming use. */
@@ -208,7 +215,7 @@ export function voicedGateOf(meta: Pick<ModelMeta, 'training'>): VoicedGateConfi
 }
 
 /** Everything a model's features depend on besides the input: coefficients, floor and gate — what the server's chain gets. */
-export function featureOptionsOf(meta: Pick<ModelMeta, 'featureConfig' | 'training'>): { numCoeffs: number; logFloor: number; voicedGate: VoicedGateConfig } {
+export function featureOptionsOf(meta: Pick<ModelMeta, 'featureConfig' | 'training'>): { numCoeffs: number; logFloor: number; pitch: boolean; voicedGate: VoicedGateConfig } {
   return { ...featureSettingsOf(meta), voicedGate: voicedGateOf(meta) };
 }
 

@@ -17,6 +17,7 @@ export const DEFAULT_CACHE_DIR = '.cache/features';
 const FEATURE_SOURCES = [
   '../../shared/dsp/feature_chain.ts',
   '../../shared/dsp/mfcc.ts',
+  '../../shared/dsp/pitch.ts',
   '../../shared/dsp/vad.ts',
   '../../shared/dsp/resample.ts',
   '../../shared/dsp/polyphase_kernel.ts',

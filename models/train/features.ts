@@ -31,6 +31,8 @@ export interface FeatureOptions {
   numCoeffs?: number;
   /** Floor under the mel powers (the model's featureConfig.logFloor; default MFCC_CONFIG.logFloor). */
   logFloor?: number;
+  /** Append the pitch columns (the model's featureConfig.pitch); numCoeffs counts them. */
+  pitch?: boolean;
 }
 
 /** MFCC + voiced flags of 16 kHz mono samples, as the streaming path computes them. */
@@ -39,6 +41,7 @@ export function featuresOfSamples(samples16k: Float32Array, options: FeatureOpti
     inputRateHz: MODEL_RATE_HZ,
     numCoeffs: options.numCoeffs,
     logFloor: options.logFloor,
+    pitch: options.pitch,
     voicedGate: options.gate,
   });
   return { count, numCoeffs, coeffs, voiced };

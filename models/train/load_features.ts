@@ -42,12 +42,15 @@ export interface LoadOptions {
   numCoeffs?: number;
   /** Floor under the mel powers (the model's featureConfig.logFloor); default MFCC_CONFIG's. */
   logFloor?: number;
+  /** Append the pitch columns (the model's featureConfig.pitch); default off. */
+  pitch?: boolean;
   onClip?: (done: number, total: number) => void;
 }
 
 /** The feature settings that differ from MFCC_CONFIG's, as they enter cache keys (none: {}). */
-function ownFeatureSettings(options: Pick<LoadOptions, 'numCoeffs' | 'logFloor'>): { numCoeffs?: number; logFloor?: number } {
+function ownFeatureSettings(options: Pick<LoadOptions, 'numCoeffs' | 'logFloor' | 'pitch'>): { numCoeffs?: number; logFloor?: number; pitch?: true } {
   return {
+    ...(options.pitch === true ? { pitch: true as const } : {}),
     ...(options.numCoeffs === undefined || options.numCoeffs === MFCC_CONFIG.numCoeffs ? {} : { numCoeffs: options.numCoeffs }),
     ...(options.logFloor === undefined || options.logFloor === MFCC_CONFIG.logFloor ? {} : { logFloor: options.logFloor }),
   };

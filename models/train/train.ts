@@ -5,6 +5,7 @@
 import { basename, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { PITCH_FEATURES } from '../../shared/dsp/pitch.js';
 import { NETWORK_ARCH_NAMES, type ArchName, type Hyper } from '../architectures/index.js';
 import { ENGINE_NAMES, type EnginePreference } from '../engine.js';
 import { DEFAULT_AUGMENT, DEFAULT_BABBLE_SNR_DB, validateAugmentConfig } from './augment.js';
@@ -58,6 +59,7 @@ Training
   --masks <t:T:f:F>         SpecAugment: t time masks ≤ T frames, f feature masks ≤ F coefficients per clip
                             ('default' = ${Object.values(DEFAULT_MASKS).join(':')}; default none)
   --num-coeffs <n>          cepstral coefficients per frame, 1-40 (default ${D.numCoeffs}; 40 = the whole log-mel spectrum)
+  --pitch                   append 2 pitch columns per frame (held log2 F0 / 100 Hz, periodicity; shared/dsp/pitch.ts)
   --log-floor <p>           floor under each mel band's power before the log (default ${D.logFloor}; 1e-8 = just under studio silence)
   --mixup <alpha>           mixup with Beta(alpha, alpha) per batch, 0 = none (default ${D.mixupAlpha})
   --teachers <dir,...>      distil from these trained models (network + stats head, as served): their mean answer on
@@ -152,6 +154,7 @@ export function parseTrainArgs(argv: string[]): TrainConfig | null {
       mixup: { type: 'string' },
       'num-coeffs': { type: 'string' },
       'log-floor': { type: 'string' },
+      pitch: { type: 'boolean' },
       teachers: { type: 'string' },
       'distill-weight': { type: 'string' },
       'distill-temperature': { type: 'string' },
@@ -227,7 +230,9 @@ export function parseTrainArgs(argv: string[]): TrainConfig | null {
     stepLossWeight: num('step-loss', values['step-loss'], D.stepLossWeight),
     masks: values.masks === undefined ? D.masks : parseMasks(values.masks),
     mixupAlpha: num('mixup', values.mixup, D.mixupAlpha),
-    numCoeffs: num('num-coeffs', values['num-coeffs'], D.numCoeffs),
+    // --pitch appends the pitch columns after the --num-coeffs cepstra; the config counts both.
+    numCoeffs: num('num-coeffs', values['num-coeffs'], D.numCoeffs) + (values.pitch === true ? PITCH_FEATURES : 0),
+    pitch: values.pitch === true,
     logFloor: num('log-floor', values['log-floor'], D.logFloor),
     teachers: values.teachers === undefined ? [] : values.teachers.split(',').filter((t) => t.trim() !== '').map((t) => resolve(t.trim())),
     distillWeight: num('distill-weight', values['distill-weight'], D.distillWeight),

@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { MFCC_CONFIG } from '../../shared/dsp/mfcc.js';
+import { PITCH_FEATURES } from '../../shared/dsp/pitch.js';
 import type { ArchName, Hyper } from '../architectures/index.js';
 import type { EnginePreference } from '../engine.js';
 import { isLogFloor, MAX_LOG_FLOOR } from '../meta.js';
@@ -94,6 +95,8 @@ export interface TrainConfig {
    * sits at the floor; 1e-8 (ln −18.4) is just under a studio room's silence.
    */
   logFloor: number;
+  /** Append the pitch columns (shared/dsp/pitch.ts) to each frame; numCoeffs counts them. Default false. */
+  pitch: boolean;
   /** Longest training span, frames, default 800. */
   maxFrames: number;
   /**
@@ -144,6 +147,7 @@ export const DEFAULT_TRAIN_CONFIG: Omit<TrainConfig, 'dataDir' | 'outDir' | 'id'
   mixupAlpha: 0,
   numCoeffs: MFCC_CONFIG.numCoeffs,
   logFloor: MFCC_CONFIG.logFloor,
+  pitch: false,
   dataDescription: '',
   quiet: false,
 };
@@ -157,7 +161,7 @@ export function validateTrainConfig(c: TrainConfig): void {
   intIn('batchSize', c.batchSize, 1, 256);
   intIn('resetAfterSilenceFrames', c.resetAfterSilenceFrames, 1, 100_000);
   intIn('maxFrames', c.maxFrames, 8, 100_000);
-  intIn('numCoeffs', c.numCoeffs, 1, 40);
+  intIn('numCoeffs (cepstra)', c.numCoeffs - (c.pitch ? PITCH_FEATURES : 0), 1, 40);
   if (!isLogFloor(c.logFloor)) throw new Error(`expected logFloor in (0, ${MAX_LOG_FLOOR.toExponential()}], got ${c.logFloor}`);
   if (!(c.learningRate > 0 && c.learningRate <= 0.1)) throw new Error(`expected learningRate in (0, 0.1], got ${c.learningRate}`);
   if (!(c.minLearningRate > 0 && c.minLearningRate <= c.learningRate)) {
@@ -187,6 +191,7 @@ export function configHash(c: TrainConfig): string {
     ...(c.mixupAlpha === 0 ? {} : { mixupAlpha: c.mixupAlpha }),
     ...(c.numCoeffs === MFCC_CONFIG.numCoeffs ? {} : { numCoeffs: c.numCoeffs }),
     ...(c.logFloor === MFCC_CONFIG.logFloor ? {} : { logFloor: c.logFloor }),
+    ...(c.pitch ? { pitch: true } : {}),
     ...(c.teachers.length === 0 ? {} : { teachers: c.teachers, distillWeight: c.distillWeight, distillTemperature: c.distillTemperature }),
   };
   return createHash('sha256')

@@ -73,13 +73,14 @@ export function prepareTrainData(
     cacheDir: config.cacheDir,
     numCoeffs: config.numCoeffs,
     logFloor: config.logFloor,
+    pitch: config.pitch,
     onClip: (done, total) => {
       if (done % progressEvery === 0 || done === total) log(`features (train, ${1 + (config.augment?.copies ?? 0)} versions per clip): ${done}/${total}`);
     },
   });
   // A narrowband model is validated on calls, the only audio it will be served.
   const telephone = config.augment?.narrowband === true;
-  const valLoaded = loadFeatures(split.val, { labels: dataset.labels, augment: null, seed: config.seed, cacheDir: config.cacheDir, numCoeffs: config.numCoeffs, logFloor: config.logFloor, telephone });
+  const valLoaded = loadFeatures(split.val, { labels: dataset.labels, augment: null, seed: config.seed, cacheDir: config.cacheDir, numCoeffs: config.numCoeffs, logFloor: config.logFloor, pitch: config.pitch, telephone });
   const skipped = [...trainLoaded.skipped, ...valLoaded.skipped];
   if (skipped.length > 0) {
     log(`skipped ${skipped.length} unreadable, corrupt or empty file(s)`, { skipped });

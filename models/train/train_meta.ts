@@ -47,6 +47,7 @@ export function buildMeta(args: {
       ...MFCC_CONFIG,
       numCoeffs: config.numCoeffs,
       logFloor: config.logFloor,
+      ...(config.pitch ? { pitch: true } : {}),
       hopMs: (1000 * MFCC_CONFIG.hopSamples) / MFCC_CONFIG.sampleRateHz,
       frameMs: (1000 * MFCC_CONFIG.frameSamples) / MFCC_CONFIG.sampleRateHz,
       featureCodeHash: featureCodeHash().slice(0, 16),

@@ -28,6 +28,8 @@ export interface StreamParams {
   voicedGate?: Partial<VoicedGateConfig>;
   /** The model's floor under the mel powers (featureSettingsOf(meta).logFloor); default MFCC_CONFIG's. */
   logFloor?: number;
+  /** The model reads the pitch columns (featureSettingsOf(meta).pitch); default off. */
+  pitch?: boolean;
   /**
    * When the input ended, on the clock of the chunks' `arrivedAtMs` (the final hop's
    * arrival; read at completion). Default: performance.now() of this thread.
@@ -44,6 +46,7 @@ export function audioToResults(
       inputRateHz: params.inputRateHz,
       numCoeffs: params.stream.numCoeffs,
       logFloor: params.logFloor,
+      pitch: params.pitch,
       voicedGate: params.voicedGate,
       decoder: { encoding: params.encoding, channels: params.channels },
     }),

@@ -30,6 +30,8 @@ export interface ShardDeps {
   numCoeffs: number;
   /** Floor under the mel powers (featureSettingsOf(meta).logFloor). */
   logFloor: number;
+  /** The model reads the pitch columns (featureSettingsOf(meta).pitch); default off. */
+  pitch?: boolean;
   /** Hands one hop of the stream to the batch queue; settles after the round that steps it. */
   step(sessionId: string, frames: Float32Array, voiced: Uint8Array): Promise<StepOutcome>;
   emit(event: PipelineEvent): void;
@@ -67,7 +69,7 @@ export class PipelineShard {
       close: () => undefined,
     };
     // Nothing is emitted before the first push, so the session is registered in time.
-    const params = { ...o, labels: deps.labels, voicedGate: deps.voicedGate, logFloor: deps.logFloor, stream, inputEndedAtMs: () => ended.atMs };
+    const params = { ...o, labels: deps.labels, voicedGate: deps.voicedGate, logFloor: deps.logFloor, pitch: deps.pitch, stream, inputEndedAtMs: () => ended.atMs };
     const subscription = input.pipe(audioToResults(params)).subscribe({
       next: (result) => deps.emit({ kind: 'result', sessionId: o.sessionId, result }),
       error: (err: unknown) => {

@@ -70,6 +70,7 @@ async function main(): Promise<void> {
     voicedGate: voicedGateOf(meta),
     numCoeffs,
     logFloor: featureSettingsOf(meta).logFloor,
+    pitch: featureSettingsOf(meta).pitch,
     stepRule:
       init.mode === 'streaming' ? { stepFrames: meta.stepFrames, ...segmentRuleOf(meta) } : undefined,
     step: (sessionId, frames, voiced) => {

@@ -3,6 +3,8 @@
  *
  *   bytes → PcmDecoder → StreamingResampler → MfccExtractor → VoicedGate
  *   (protocol encoding)   (→ 16 kHz)           (coeffs, energyDb)  (voiced flags)
+ *                                            ↘ PitchTracker (when the model reads pitch:
+ *                                              2 columns after the MFCC of each row)
  *
  * The one composition of these stages, shared by the server (server/pipeline/features.ts),
  * training and evaluation (models/train/features.ts, eval_streaming.ts) and the tests, so
@@ -13,14 +15,20 @@
  */
 import { MFCC_CONFIG, MfccExtractor } from './mfcc.js';
 import { PcmDecoder, type PcmDecoderConfig } from './pcm_decode.js';
+import { PITCH_FEATURES, PitchTracker } from './pitch.js';
 import { StreamingResampler } from './resample.js';
 import { VoicedGate, type VoicedGateConfig } from './vad.js';
 
 export interface FeatureChainConfig {
   /** Rate of the input, Hz: an integer in 1000–384000 (the resampler's range). */
   inputRateHz: number;
-  /** Cepstral coefficients per frame, 1 … numMelBins; default MFCC_CONFIG.numCoeffs (20). */
+  /**
+   * Values per frame: the cepstral coefficients (1 … numMelBins), then, with `pitch`, the
+   * PITCH_FEATURES pitch columns; default MFCC_CONFIG.numCoeffs (20).
+   */
   numCoeffs?: number;
+  /** Append the pitch stage's columns (held log2 F0 / 100 Hz, periodicity) to each row. Follows the model (meta.featureConfig.pitch). */
+  pitch?: boolean;
   /**
    * Floor under each mel band's power before the log; default MFCC_CONFIG.logFloor (1e-10).
    * Follows the model (meta.featureConfig.logFloor) like the coefficient count.
@@ -37,7 +45,7 @@ export interface FeatureFrames {
   /** Frames in this block. */
   count: number;
   numCoeffs: number;
-  /** count × numCoeffs raw MFCC, row-major. */
+  /** count × numCoeffs raw features (MFCC, then the pitch columns when on), row-major. */
   coeffs: Float32Array;
   /** count frame energies, dBFS. */
   energyDb: Float32Array;
@@ -55,6 +63,7 @@ export class FeatureChain {
   private readonly decoder: PcmDecoder | null;
   private readonly resampler: StreamingResampler;
   private readonly mfcc: MfccExtractor;
+  private readonly pitch: PitchTracker | null;
   private readonly gate: VoicedGate;
 
   constructor(config: FeatureChainConfig) {
@@ -62,7 +71,11 @@ export class FeatureChain {
     this.numCoeffs = config.numCoeffs ?? MFCC_CONFIG.numCoeffs;
     this.decoder = config.decoder === undefined ? null : new PcmDecoder(config.decoder);
     this.resampler = new StreamingResampler(config.inputRateHz, MFCC_CONFIG.sampleRateHz);
-    this.mfcc = new MfccExtractor(config.logFloor === undefined ? { numCoeffs: this.numCoeffs } : { numCoeffs: this.numCoeffs, logFloor: config.logFloor });
+    const pitch = config.pitch === true;
+    const mfccCoeffs = this.numCoeffs - (pitch ? PITCH_FEATURES : 0);
+    if (mfccCoeffs < 1) throw new RangeError(`FeatureChain: expected numCoeffs > ${PITCH_FEATURES} with pitch, got ${this.numCoeffs}`);
+    this.mfcc = new MfccExtractor(config.logFloor === undefined ? { numCoeffs: mfccCoeffs } : { numCoeffs: mfccCoeffs, logFloor: config.logFloor });
+    this.pitch = pitch ? new PitchTracker() : null;
     this.gate = new VoicedGate(config.voicedGate);
   }
 
@@ -105,14 +118,30 @@ export class FeatureChain {
     this.decoder?.reset();
     this.resampler.reset();
     this.mfcc.reset();
+    this.pitch?.reset();
     this.gate.reset();
   }
 
   private frames(modelSamples: Float32Array, inputSamples: number): FeatureFrames {
     const mfcc = this.mfcc.push(modelSamples);
     const voiced = this.gate.pushFrames(mfcc.energyDb);
-    return { ...mfcc, numCoeffs: this.numCoeffs, voiced, inputSamples, modelSamples: modelSamples.length };
+    const coeffs = this.pitch === null ? mfcc.coeffs : withPitch(mfcc.coeffs, mfcc.count, this.pitch.push(modelSamples).features);
+    return { count: mfcc.count, coeffs, energyDb: mfcc.energyDb, numCoeffs: this.numCoeffs, voiced, inputSamples, modelSamples: modelSamples.length };
   }
+}
+
+/** Rows of MFCC with each frame's pitch columns appended (both stages emit the same frames). */
+function withPitch(mfcc: Float32Array, count: number, pitch: Float32Array): Float32Array {
+  if (pitch.length !== count * PITCH_FEATURES) throw new Error(`FeatureChain: expected ${count} pitch frames, got ${pitch.length / PITCH_FEATURES}`);
+  if (count === 0) return mfcc;
+  const mfccCoeffs = mfcc.length / count;
+  const width = mfccCoeffs + PITCH_FEATURES;
+  const out = new Float32Array(count * width);
+  for (let i = 0; i < count; i++) {
+    out.set(mfcc.subarray(i * mfccCoeffs, (i + 1) * mfccCoeffs), i * width);
+    out.set(pitch.subarray(i * PITCH_FEATURES, (i + 1) * PITCH_FEATURES), i * width + mfccCoeffs);
+  }
+  return out;
 }
 
 /** Two consecutive blocks of one stream as one (no copy when either is empty). */

@@ -1,0 +1,266 @@
+/**
+ * Incremental pitch: one F0 estimate and one periodicity per 10 ms MFCC frame, from YIN
+ * (de Cheveigné & Kawahara 2002, steps 1–5) on the stream decimated to 4 kHz.
+ *
+ * Frame i is computed once, in the push that delivers input sample 160·i + 399 — the push
+ * that completes MFCC frame i (mfcc.ts) — so both stages emit the same frame counts for any
+ * chunking. Its YIN segment is the `windowSamples + maxLagSamples` decimated samples ending
+ * with that frame (≈ 42 ms, the MFCC frame's 25 ms and 17 ms before it; zeros before the
+ * stream start). Decimation: a linear-phase low-pass FIR (Hamming-windowed sinc, DC gain 1,
+ * as scipy.signal.firwin designs it) evaluated at every 4th input sample, y[m] = Σ h[k]·x[4m − k].
+ *
+ * Per frame, with s the segment and W the window: d(τ) = Σ_{j<W} (s[j] − s[j+τ])² for
+ * τ = 1 … maxLag + 1; the cumulative-mean-normalised d'(τ) = τ·d(τ) / Σ_{k≤τ} d(k) (1 where
+ * that sum is 0); τ* = the first τ in [minLag, maxLag] with d' < threshold, walked down to its
+ * local minimum, else the global minimum there; a parabola through d'(τ*−1 … τ*+1) refines
+ * it (shift clamped to ±½). F0 = rate / τ; aperiodicity = d'(τ*).
+ *
+ * Model features (2 columns, appended to the MFCC row when a model asks for them):
+ * log2(F0 / 100 Hz) of the last frame whose aperiodicity was below `voicedMaxAperiodicity`
+ * (held through unvoiced frames, 0 before the first), and periodicity = 1 − aperiodicity,
+ * clamped to [0, 1]. Pure apart from its per-stream state; no Node-only API.
+ */
+
+export interface PitchConfig {
+  /** Input rate, Hz (the MFCC stage's). */
+  inputRateHz: number;
+  /** Input samples per decimated sample; divides hopSamples and frameSamples. */
+  decimation: number;
+  /** Taps of the decimation low-pass (odd). */
+  firTaps: number;
+  /** Cutoff of the decimation low-pass, Hz (below the decimated Nyquist). */
+  cutoffHz: number;
+  /** Input samples between frames (the MFCC hop). */
+  hopSamples: number;
+  /** Input samples of a frame (the MFCC frame): frame i ends at hop·i + frameSamples. */
+  frameSamples: number;
+  /** YIN integration window, decimated samples. */
+  windowSamples: number;
+  /** Lowest F0 searched, Hz. */
+  minF0Hz: number;
+  /** Highest F0 searched, Hz. */
+  maxF0Hz: number;
+  /** YIN's absolute threshold on d'. */
+  threshold: number;
+  /** A frame whose d'(τ*) is below this updates the held log F0. */
+  voicedMaxAperiodicity: number;
+}
+
+export const PITCH_CONFIG: Readonly<PitchConfig> = Object.freeze({
+  inputRateHz: 16000,
+  decimation: 4,
+  firTaps: 31,
+  cutoffHz: 1800,
+  hopSamples: 160,
+  frameSamples: 400,
+  windowSamples: 100,
+  minF0Hz: 60,
+  maxF0Hz: 500,
+  threshold: 0.15,
+  voicedMaxAperiodicity: 0.35,
+});
+
+/** Model feature columns this stage adds per frame: held log2(F0 / 100 Hz), periodicity. */
+export const PITCH_FEATURES = 2;
+
+/** Reference of the log-F0 column: log2(F0 / F0_REFERENCE_HZ). */
+export const F0_REFERENCE_HZ = 100;
+
+export interface PitchFrames {
+  count: number;
+  /** count raw F0 estimates, Hz (also in unvoiced frames: the YIN minimum). */
+  f0Hz: Float32Array;
+  /** count values of d'(τ*), ≥ 0. */
+  aperiodicity: Float32Array;
+  /** count × PITCH_FEATURES model features, row-major. */
+  features: Float32Array;
+}
+
+/** Hamming-windowed sinc low-pass with DC gain 1 (scipy.signal.firwin(taps, cutoff, fs=rate)). */
+export function lowPassFir(taps: number, cutoffHz: number, rateHz: number): Float64Array {
+  const h = new Float64Array(taps);
+  const fc = cutoffHz / (rateHz / 2);
+  const centre = (taps - 1) / 2;
+  let sum = 0;
+  for (let k = 0; k < taps; k++) {
+    const t = k - centre;
+    const sinc = t === 0 ? 1 : Math.sin(Math.PI * fc * t) / (Math.PI * fc * t);
+    const hamming = 0.54 - 0.46 * Math.cos((2 * Math.PI * k) / (taps - 1));
+    h[k] = fc * sinc * hamming;
+    sum += h[k]!;
+  }
+  for (let k = 0; k < taps; k++) h[k]! /= sum;
+  return h;
+}
+
+export interface YinResult {
+  /** τ*, decimated samples, refined (fractional). */
+  lagSamples: number;
+  /** d'(τ*) at the integer lag. */
+  aperiodicity: number;
+}
+
+/**
+ * YIN on one segment of `window + maxLag + 1` samples; `diff` is scratch of maxLag + 2.
+ * Pure: the whole per-frame math, shared by the stream stage and the tests.
+ */
+export function yin(segment: Float64Array, window: number, minLag: number, maxLag: number, threshold: number, diff: Float64Array): YinResult {
+  // Step 2: difference function; step 3: cumulative mean normalisation in place.
+  diff[0] = 1;
+  let cumulative = 0;
+  for (let tau = 1; tau <= maxLag + 1; tau++) {
+    let even = 0;
+    let odd = 0;
+    let j = 0;
+    for (; j + 1 < window; j += 2) {
+      const a = segment[j]! - segment[j + tau]!;
+      const b = segment[j + 1]! - segment[j + 1 + tau]!;
+      even += a * a;
+      odd += b * b;
+    }
+    if (j < window) {
+      const a = segment[j]! - segment[j + tau]!;
+      even += a * a;
+    }
+    const d = even + odd;
+    cumulative += d;
+    diff[tau] = cumulative > 0 ? (d * tau) / cumulative : 1;
+  }
+  // Step 4: absolute threshold, walked down to the local minimum; else the global minimum.
+  let best = -1;
+  for (let tau = minLag; tau <= maxLag; tau++) {
+    if (diff[tau]! < threshold) {
+      while (tau + 1 <= maxLag && diff[tau + 1]! < diff[tau]!) tau++;
+      best = tau;
+      break;
+    }
+  }
+  if (best < 0) {
+    best = minLag;
+    for (let tau = minLag + 1; tau <= maxLag; tau++) if (diff[tau]! < diff[best]!) best = tau;
+  }
+  // Step 5: parabolic interpolation.
+  const a = diff[best - 1]!;
+  const b = diff[best]!;
+  const c = diff[best + 1]!;
+  const curvature = a - 2 * b + c;
+  let shift = curvature > 0 ? (0.5 * (a - c)) / curvature : 0;
+  if (shift > 0.5) shift = 0.5;
+  else if (shift < -0.5) shift = -0.5;
+  return { lagSamples: best + shift, aperiodicity: b };
+}
+
+function check(ok: boolean, expected: string, got: unknown): void {
+  if (!ok) throw new RangeError(`PitchConfig: expected ${expected}, got ${String(got)}`);
+}
+
+export function validatePitchConfig(c: PitchConfig): void {
+  const isInt = Number.isInteger;
+  check(isInt(c.decimation) && c.decimation >= 1, 'decimation a positive integer', c.decimation);
+  check(c.hopSamples % c.decimation === 0 && c.frameSamples % c.decimation === 0, `hopSamples and frameSamples multiples of ${c.decimation}`, `${c.hopSamples}, ${c.frameSamples}`);
+  check(isInt(c.firTaps) && c.firTaps % 2 === 1, 'firTaps odd', c.firTaps);
+  const rate = c.inputRateHz / c.decimation;
+  check(c.cutoffHz > 0 && c.cutoffHz < rate / 2, `cutoffHz in (0, ${rate / 2})`, c.cutoffHz);
+  check(c.minF0Hz > 0 && c.minF0Hz < c.maxF0Hz && c.maxF0Hz < rate / 4, `0 < minF0Hz < maxF0Hz < ${rate / 4}`, `${c.minF0Hz}, ${c.maxF0Hz}`);
+  check(isInt(c.windowSamples) && c.windowSamples >= 2, 'windowSamples an integer ≥ 2', c.windowSamples);
+}
+
+/** Per-stream state of the pitch stage: push samples, get the frames they complete. */
+export class PitchTracker {
+  readonly config: Readonly<PitchConfig>;
+  private readonly fir: Float64Array;
+  private readonly minLag: number;
+  private readonly maxLag: number;
+  /** Input history for the FIR, a ring of firTaps samples. */
+  private readonly history: Float64Array;
+  /** Decimated samples, a ring of `ringSize` (≥ the segment). */
+  private readonly decimated: Float64Array;
+  private readonly ringSize: number;
+  private readonly segment: Float64Array;
+  private readonly diff: Float64Array;
+  /** Input samples seen in this stream. */
+  private inputCount = 0;
+  /** Decimated samples made. */
+  private decimatedCount = 0;
+  private heldLogF0 = 0;
+
+  constructor(config: Partial<PitchConfig> = {}) {
+    const c: PitchConfig = { ...PITCH_CONFIG, ...config };
+    validatePitchConfig(c);
+    this.config = Object.freeze(c);
+    const rate = c.inputRateHz / c.decimation;
+    this.fir = lowPassFir(c.firTaps, c.cutoffHz, c.inputRateHz);
+    this.minLag = Math.max(2, Math.floor(rate / c.maxF0Hz));
+    this.maxLag = Math.ceil(rate / c.minF0Hz);
+    this.history = new Float64Array(c.firTaps);
+    const segmentSamples = c.windowSamples + this.maxLag + 1;
+    this.segment = new Float64Array(segmentSamples);
+    this.ringSize = segmentSamples;
+    this.decimated = new Float64Array(this.ringSize);
+    this.diff = new Float64Array(this.maxLag + 2);
+  }
+
+  /** Pushes samples at the input rate; returns every frame they complete. */
+  push(samples: Float32Array): PitchFrames {
+    const { hopSamples, frameSamples, decimation, firTaps } = this.config;
+    const before = this.framesBefore(this.inputCount);
+    const count = this.framesBefore(this.inputCount + samples.length) - before;
+    const out: PitchFrames = {
+      count,
+      f0Hz: new Float32Array(count),
+      aperiodicity: new Float32Array(count),
+      features: new Float32Array(count * PITCH_FEATURES),
+    };
+    let frame = 0;
+    for (let i = 0; i < samples.length; i++) {
+      const n = this.inputCount++;
+      this.history[n % firTaps] = samples[i]!;
+      if (n % decimation === 0) this.decimate(n);
+      const end = n + 1;
+      if (end >= frameSamples && (end - frameSamples) % hopSamples === 0) this.frame(out, frame++);
+    }
+    return out;
+  }
+
+  reset(): void {
+    this.history.fill(0);
+    this.decimated.fill(0);
+    this.inputCount = 0;
+    this.decimatedCount = 0;
+    this.heldLogF0 = 0;
+  }
+
+  /** Frames complete once `inputSamples` samples have arrived (the MFCC stage's rule). */
+  private framesBefore(inputSamples: number): number {
+    const { hopSamples, frameSamples } = this.config;
+    return inputSamples < frameSamples ? 0 : Math.floor((inputSamples - frameSamples) / hopSamples) + 1;
+  }
+
+  /** y[m] = Σ h[k]·x[n − k], n = decimation·m; x before the stream start is 0 (the ring starts zeroed). */
+  private decimate(n: number): void {
+    const taps = this.fir.length;
+    let sum = 0;
+    for (let k = 0; k < taps; k++) sum += this.fir[k]! * this.history[(n - k + taps * 2) % taps]!;
+    this.decimated[this.decimatedCount % this.ringSize] = sum;
+    this.decimatedCount++;
+  }
+
+  private frame(out: PitchFrames, index: number): void {
+    const { windowSamples, inputRateHz, decimation, threshold, voicedMaxAperiodicity } = this.config;
+    const length = this.segment.length;
+    // The segment ends with the newest decimated sample (the frame's last); zeros before the start.
+    const first = this.decimatedCount - length;
+    for (let j = 0; j < length; j++) {
+      const m = first + j;
+      this.segment[j] = m < 0 ? 0 : this.decimated[m % this.ringSize]!;
+    }
+    const { lagSamples, aperiodicity } = yin(this.segment, windowSamples, this.minLag, this.maxLag, threshold, this.diff);
+    const f0Hz = inputRateHz / decimation / lagSamples;
+    if (aperiodicity < voicedMaxAperiodicity) this.heldLogF0 = Math.log2(f0Hz / F0_REFERENCE_HZ);
+    out.f0Hz[index] = f0Hz;
+    out.aperiodicity[index] = aperiodicity;
+    out.features[index * PITCH_FEATURES] = this.heldLogF0;
+    const periodicity = 1 - aperiodicity;
+    out.features[index * PITCH_FEATURES + 1] = periodicity < 0 ? 0 : periodicity > 1 ? 1 : periodicity;
+  }
+}
