@@ -171,7 +171,10 @@ export class PitchTracker {
   private readonly fir: Float64Array;
   private readonly minLag: number;
   private readonly maxLag: number;
-  /** Input history for the FIR, a ring of firTaps samples. */
+  /**
+   * Input history for the FIR: a ring of firTaps samples, each written twice (at p and
+   * p + firTaps), so the newest firTaps samples always lie contiguous, oldest first.
+   */
   private readonly history: Float64Array;
   /** Decimated samples, a ring of `ringSize` (≥ the segment). */
   private readonly decimated: Float64Array;
@@ -192,7 +195,7 @@ export class PitchTracker {
     this.fir = lowPassFir(c.firTaps, c.cutoffHz, c.inputRateHz);
     this.minLag = Math.max(2, Math.floor(rate / c.maxF0Hz));
     this.maxLag = Math.ceil(rate / c.minF0Hz);
-    this.history = new Float64Array(c.firTaps);
+    this.history = new Float64Array(2 * c.firTaps);
     const segmentSamples = c.windowSamples + this.maxLag + 1;
     this.segment = new Float64Array(segmentSamples);
     this.ringSize = segmentSamples;
@@ -214,8 +217,10 @@ export class PitchTracker {
     let frame = 0;
     for (let i = 0; i < samples.length; i++) {
       const n = this.inputCount++;
-      this.history[n % firTaps] = samples[i]!;
-      if (n % decimation === 0) this.decimate(n);
+      const slot = n % firTaps;
+      this.history[slot] = samples[i]!;
+      this.history[slot + firTaps] = samples[i]!;
+      if (n % decimation === 0) this.decimate(slot);
       const end = n + 1;
       if (end >= frameSamples && (end - frameSamples) % hopSamples === 0) this.frame(out, frame++);
     }
@@ -236,11 +241,15 @@ export class PitchTracker {
     return inputSamples < frameSamples ? 0 : Math.floor((inputSamples - frameSamples) / hopSamples) + 1;
   }
 
-  /** y[m] = Σ h[k]·x[n − k], n = decimation·m; x before the stream start is 0 (the ring starts zeroed). */
-  private decimate(n: number): void {
+  /**
+   * y[m] = Σ h[k]·x[n − k], n = decimation·m, whose x[n] sits at ring slot `slot`; x before
+   * the stream start is 0 (the ring starts zeroed).
+   */
+  private decimate(slot: number): void {
     const taps = this.fir.length;
+    const newest = slot + taps;
     let sum = 0;
-    for (let k = 0; k < taps; k++) sum += this.fir[k]! * this.history[(n - k + taps * 2) % taps]!;
+    for (let k = 0; k < taps; k++) sum += this.fir[k]! * this.history[newest - k]!;
     this.decimated[this.decimatedCount % this.ringSize] = sum;
     this.decimatedCount++;
   }
@@ -250,10 +259,8 @@ export class PitchTracker {
     const length = this.segment.length;
     // The segment ends with the newest decimated sample (the frame's last); zeros before the start.
     const first = this.decimatedCount - length;
-    for (let j = 0; j < length; j++) {
-      const m = first + j;
-      this.segment[j] = m < 0 ? 0 : this.decimated[m % this.ringSize]!;
-    }
+    const ring = this.ringSize;
+    for (let j = 0, m = first; j < length; j++, m++) this.segment[j] = m < 0 ? 0 : this.decimated[m % ring]!;
     const { lagSamples, aperiodicity } = yin(this.segment, windowSamples, this.minLag, this.maxLag, threshold, this.diff);
     const f0Hz = inputRateHz / decimation / lagSamples;
     if (aperiodicity < voicedMaxAperiodicity) this.heldLogF0 = Math.log2(f0Hz / F0_REFERENCE_HZ);

@@ -46,6 +46,20 @@ describe('training options: speed perturbation', () => {
   });
 });
 
+describe('training options: pitch', () => {
+  it('--pitch appends 2 columns after the cepstra: config, hash, validation', async () => {
+    const { configHash, validateTrainConfig } = await import('../../models/train/train_config.js');
+    const pitched = parseTrainArgs([...BASE, '--pitch']);
+    const wide = parseTrainArgs([...BASE, '--pitch', '--num-coeffs', '40']);
+    const plain = parseTrainArgs(BASE);
+    assert.ok(pitched !== null && wide !== null && plain !== null);
+    assert.deepEqual([pitched.numCoeffs, pitched.pitch, wide.numCoeffs, plain.numCoeffs, plain.pitch], [22, true, 42, 20, false]);
+    assert.notEqual(configHash(pitched), configHash(plain));
+    validateTrainConfig(wide);
+    assert.throws(() => validateTrainConfig({ ...pitched, numCoeffs: 2 }), /numCoeffs \(cepstra\) an integer in \[1, 40\], got 0/);
+  });
+});
+
 describe('training options: log floor', () => {
   it('--log-floor reaches the config and its hash; it must be a positive floor', async () => {
     const { configHash, validateTrainConfig } = await import('../../models/train/train_config.js');

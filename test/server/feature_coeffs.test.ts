@@ -1,7 +1,8 @@
 /**
- * The coefficient count and the log floor follow the model: a model trained on all 40
+ * The coefficient count, the log floor and the pitch columns follow the model: a model trained on all 40
  * cepstra (the whole log-mel spectrum) is served 40-coefficient frames, a model trained
- * with its own floor under the mel powers is served that floor, and each streamed result
+ * with its own floor under the mel powers is served that floor, a model that reads pitch
+ * is served 20 cepstra + the 2 pitch columns, and each streamed result
  * equals the offline model on the same clip; a model whose extractor differs from the
  * server's in anything else is refused at load, naming the setting.
  */
@@ -11,6 +12,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { extractFeatures } from '../../shared/dsp/feature_chain.js';
 import { MFCC_CONFIG } from '../../shared/dsp/mfcc.js';
+import { PITCH_FEATURES } from '../../shared/dsp/pitch.js';
 import { featureSettingsOf, voicedGateOf, type ModelMeta } from '../../models/meta.js';
 import { createRandomModel } from '../../models/random_model.js';
 import { startServer, type RunningServer } from '../../server/app.js';
@@ -30,7 +32,7 @@ async function lastHopAndOffline(
   modelDir: string,
   wsUrl: string,
   seed: number,
-  settings: readonly { numCoeffs?: number; logFloor?: number }[],
+  settings: readonly { numCoeffs?: number; logFloor?: number; pitch?: boolean }[],
 ): Promise<{ meta: ModelMeta; streamed: Record<string, number>; offline: Float32Array[] }> {
   const stream = await streamWav(wsUrl, FIXTURES.angry, { seed, smoothing: 0, hopMs: HOP_MS });
   const last = stream.results.filter((r) => r.voiced).at(-1);
@@ -93,9 +95,38 @@ describe('a model with its own log floor', () => {
   it('is served frames with that floor: the stream equals the offline model, not the default floor', async () => {
     const { meta, streamed, offline } = await lastHopAndOffline(dir, server.wsUrl, 3, [{ logFloor: LOG_FLOOR }, { logFloor: MFCC_CONFIG.logFloor }]);
     const [own, plain] = offline as [Float32Array, Float32Array];
-    assert.deepEqual(featureSettingsOf(meta), { numCoeffs: MFCC_CONFIG.numCoeffs, logFloor: LOG_FLOOR });
+    assert.deepEqual(featureSettingsOf(meta), { numCoeffs: MFCC_CONFIG.numCoeffs, logFloor: LOG_FLOOR, pitch: false });
     const gap = Math.max(...meta.labels.map((_, i) => Math.abs((own[i] as number) - (plain[i] as number))));
     assert.ok(gap > 1e-3, `the floor should change this clip's result (gap ${gap})`);
+    assertClose(meta.labels, streamed, own);
+  });
+});
+
+describe('a model that reads pitch', () => {
+  const WIDTH = MFCC_CONFIG.numCoeffs + PITCH_FEATURES;
+  let dir = '';
+  let server: RunningServer;
+  before(async () => {
+    let meta;
+    ({ dir, meta } = await createRandomModel('cnn-attn-lstm', 21, { hyper: { numCoeffs: WIDTH } }));
+    await writeFile(join(dir, 'meta.json'), JSON.stringify({ ...meta, featureConfig: { ...meta.featureConfig, pitch: true } }));
+    server = await startServer({ port: 0, host: '127.0.0.1', logLevel: 'silent', modelDir: dir });
+  });
+  after(async () => {
+    await server.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('is served 20 cepstra + 2 pitch columns: the stream equals the offline model, not 22 cepstra', async () => {
+    const { meta, streamed, offline } = await lastHopAndOffline(dir, server.wsUrl, 4, [
+      { numCoeffs: WIDTH, pitch: true },
+      { numCoeffs: WIDTH },
+    ]);
+    const [own, cepstra] = offline as [Float32Array, Float32Array];
+    assert.deepEqual(featureSettingsOf(meta), { numCoeffs: WIDTH, logFloor: MFCC_CONFIG.logFloor, pitch: true });
+    const gap = Math.max(...meta.labels.map((_, i) => Math.abs((own[i] as number) - (cepstra[i] as number))));
+    // A random model barely reads 2 of 22 columns (gap ≈ 8e-4 over seeds): still 4× the 1e-4 the stream must match within.
+    assert.ok(gap > 4e-4, `pitch should change this clip's result (gap ${gap})`);
     assertClose(meta.labels, streamed, own);
   });
 });
@@ -110,6 +141,8 @@ it('refuses a model whose feature extractor differs from the server’s, naming 
     // A log floor may follow the model, but only a floor under silence, not one over speech.
     await writeFile(join(dir, 'meta.json'), JSON.stringify({ ...meta, featureConfig: { ...meta.featureConfig, logFloor: 0.5 } }));
     await assert.rejects(startServer({ port: 0, host: '127.0.0.1', logLevel: 'silent', modelDir: dir }), /featureConfig\.logFloor: expected a number in \(0, 1e-3\], got 0\.5/);
+    await writeFile(join(dir, 'meta.json'), JSON.stringify({ ...meta, featureConfig: { ...meta.featureConfig, pitch: 'yes' } }));
+    await assert.rejects(startServer({ port: 0, host: '127.0.0.1', logLevel: 'silent', modelDir: dir }), /featureConfig\.pitch: expected a boolean, got yes/);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
