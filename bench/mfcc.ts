@@ -1,5 +1,5 @@
 /**
- * DSP throughput on one core: MFCC, resampler, PCM decoder and the whole feature chain
+ * DSP throughput on one core: MFCC, pitch, resampler, PCM decoder and the whole feature chain
  * (shared/dsp/feature_chain.ts: what each stream costs before the model), as × real time.
  * Prints numbers only; it never asserts on time (benchmarks live apart from tests).
  *
@@ -9,6 +9,7 @@ import { FeatureChain } from '../shared/dsp/feature_chain.js';
 import { encodeMulaw } from '../shared/dsp/g711.js';
 import { MfccExtractor } from '../shared/dsp/mfcc.js';
 import { PcmDecoder } from '../shared/dsp/pcm_decode.js';
+import { PitchTracker } from '../shared/dsp/pitch.js';
 import { StreamingResampler } from '../shared/dsp/resample.js';
 import type { Encoding } from '../shared/protocol.js';
 
@@ -61,7 +62,7 @@ function time(run: () => void): number {
 }
 
 function row(name: string, seconds: number, extra: string): void {
-  console.log(`${name.padEnd(34)} ${(AUDIO_SECONDS / seconds).toFixed(0).padStart(8)} × real time   ${extra}`);
+  console.log(`${name.padEnd(46)} ${(AUDIO_SECONDS / seconds).toFixed(0).padStart(8)} × real time   ${extra}`);
 }
 
 console.log(`DSP benchmark: ${AUDIO_SECONDS} s of audio per run, median of ${RUNS}, process CPU time (one JS thread), node ${process.version}`);
@@ -80,6 +81,17 @@ console.log(`DSP benchmark: ${AUDIO_SECONDS} s of audio per run, median of ${RUN
     frames = new MfccExtractor().push(x).count;
   });
   row('MFCC 16 kHz, one push', offline, `${(frames / offline).toFixed(0)} frames/s`);
+}
+
+{
+  const parts = chunks(signal(16000, AUDIO_SECONDS), (16000 * CHUNK_MS) / 1000);
+  let frames = 0;
+  const seconds = time(() => {
+    const p = new PitchTracker();
+    frames = 0;
+    for (const part of parts) frames += p.push(part).count;
+  });
+  row(`pitch (YIN @ 4 kHz), ${CHUNK_MS} ms chunks`, seconds, `${(frames / seconds).toFixed(0)} frames/s (only for models with featureConfig.pitch)`);
 }
 
 for (const rateHz of [8000, 22050, 44100, 48000]) {
@@ -108,16 +120,16 @@ for (const [encoding, channels, rateHz] of [['pcm_s16le', 1, 16000], ['pcm_s16le
   row(`decode ${encoding} × ${channels} @ ${rateHz} Hz`, seconds, `${(bytes.length / seconds / 1e6).toFixed(0)} MB/s`);
 }
 
-for (const [encoding, rateHz] of [['pcm_s16le', 16000], ['pcm_s16le', 48000], ['mulaw', 8000]] as const) {
+for (const [encoding, rateHz, pitch] of [['pcm_s16le', 16000, false], ['pcm_s16le', 48000, false], ['mulaw', 8000, false], ['pcm_s16le', 16000, true]] as const) {
   const x = signal(rateHz, AUDIO_SECONDS);
   const bytes = encoding === 'mulaw' ? encodeMulaw(x) : new Uint8Array(Int16Array.from(x, (v) => Math.round(v * 32767)).buffer);
   const parts = chunks(bytes, (bytes.length / AUDIO_SECONDS) * (CHUNK_MS / 1000));
-  const chain = new FeatureChain({ inputRateHz: rateHz, decoder: { encoding, channels: 1 } });
+  const chain = new FeatureChain({ inputRateHz: rateHz, decoder: { encoding, channels: 1 }, ...(pitch ? { numCoeffs: 22, pitch } : {}) });
   let frames = 0;
   const seconds = time(() => {
     frames = 0;
     for (const p of parts) frames += chain.pushBytes(p).count;
     frames += chain.flush().count;
   });
-  row(`feature chain ${encoding} @ ${rateHz} Hz`, seconds, `${(frames / seconds).toFixed(0)} frames/s`);
+  row(`feature chain ${encoding} @ ${rateHz} Hz${pitch ? ' + pitch' : ''}`, seconds, `${(frames / seconds).toFixed(0)} frames/s`);
 }

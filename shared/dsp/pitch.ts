@@ -172,10 +172,10 @@ export class PitchTracker {
   private readonly minLag: number;
   private readonly maxLag: number;
   /**
-   * Input history for the FIR: a ring of firTaps samples, each written twice (at p and
-   * p + firTaps), so the newest firTaps samples always lie contiguous, oldest first.
+   * Input for the FIR: the firTaps − 1 samples before the current push (zeros before the
+   * stream start), then the push's samples; grown when a push is longer than any before.
    */
-  private readonly history: Float64Array;
+  private input: Float64Array;
   /** Decimated samples, a ring of `ringSize` (≥ the segment). */
   private readonly decimated: Float64Array;
   private readonly ringSize: number;
@@ -195,7 +195,7 @@ export class PitchTracker {
     this.fir = lowPassFir(c.firTaps, c.cutoffHz, c.inputRateHz);
     this.minLag = Math.max(2, Math.floor(rate / c.maxF0Hz));
     this.maxLag = Math.ceil(rate / c.minF0Hz);
-    this.history = new Float64Array(2 * c.firTaps);
+    this.input = new Float64Array(c.firTaps - 1 + 4096);
     const segmentSamples = c.windowSamples + this.maxLag + 1;
     this.segment = new Float64Array(segmentSamples);
     this.ringSize = segmentSamples;
@@ -205,30 +205,36 @@ export class PitchTracker {
 
   /** Pushes samples at the input rate; returns every frame they complete. */
   push(samples: Float32Array): PitchFrames {
-    const { hopSamples, frameSamples, decimation, firTaps } = this.config;
-    const before = this.framesBefore(this.inputCount);
-    const count = this.framesBefore(this.inputCount + samples.length) - before;
+    const { hopSamples, frameSamples, firTaps } = this.config;
+    const start = this.inputCount;
+    const end = start + samples.length;
+    const first = this.framesBefore(start);
+    const count = this.framesBefore(end) - first;
     const out: PitchFrames = {
       count,
       f0Hz: new Float32Array(count),
       aperiodicity: new Float32Array(count),
       features: new Float32Array(count * PITCH_FEATURES),
     };
-    let frame = 0;
-    for (let i = 0; i < samples.length; i++) {
-      const n = this.inputCount++;
-      const slot = n % firTaps;
-      this.history[slot] = samples[i]!;
-      this.history[slot + firTaps] = samples[i]!;
-      if (n % decimation === 0) this.decimate(slot);
-      const end = n + 1;
-      if (end >= frameSamples && (end - frameSamples) % hopSamples === 0) this.frame(out, frame++);
+    const history = firTaps - 1;
+    if (this.input.length < history + samples.length) {
+      const grown = new Float64Array(history + samples.length);
+      grown.set(this.input.subarray(0, history));
+      this.input = grown;
     }
+    this.input.set(samples, history);
+    for (let i = 0; i < count; i++) {
+      this.decimateUpTo(start, hopSamples * (first + i) + frameSamples);
+      this.frame(out, i);
+    }
+    this.decimateUpTo(start, end);
+    this.input.copyWithin(0, samples.length, samples.length + history);
+    this.inputCount = end;
     return out;
   }
 
   reset(): void {
-    this.history.fill(0);
+    this.input.fill(0);
     this.decimated.fill(0);
     this.inputCount = 0;
     this.decimatedCount = 0;
@@ -242,16 +248,20 @@ export class PitchTracker {
   }
 
   /**
-   * y[m] = Σ h[k]·x[n − k], n = decimation·m, whose x[n] sits at ring slot `slot`; x before
-   * the stream start is 0 (the ring starts zeroed).
+   * Makes every decimated sample y[m] = Σ h[k]·x[n − k], n = decimation·m < `endInput`, not
+   * made yet; the current push starts at input sample `pushStart` (this.input's firTaps − 1).
    */
-  private decimate(slot: number): void {
+  private decimateUpTo(pushStart: number, endInput: number): void {
+    const { decimation } = this.config;
     const taps = this.fir.length;
-    const newest = slot + taps;
-    let sum = 0;
-    for (let k = 0; k < taps; k++) sum += this.fir[k]! * this.history[newest - k]!;
-    this.decimated[this.decimatedCount % this.ringSize] = sum;
-    this.decimatedCount++;
+    const offset = taps - 1 - pushStart;
+    for (let n = decimation * this.decimatedCount; n < endInput; n += decimation) {
+      const newest = n + offset;
+      let sum = 0;
+      for (let k = 0; k < taps; k++) sum += this.fir[k]! * this.input[newest - k]!;
+      this.decimated[this.decimatedCount % this.ringSize] = sum;
+      this.decimatedCount++;
+    }
   }
 
   private frame(out: PitchFrames, index: number): void {
