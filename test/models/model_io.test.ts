@@ -52,6 +52,24 @@ describe('engine, registry, save/load', () => {
     }
   });
 
+  it('meta with pitch: its columns count in numCoeffs, the rest must be cepstra, and the flag a boolean', async () => {
+    const { dir, meta } = await createRandomModel('cnn-attn-lstm', 5, { hyper: { numCoeffs: 22 } });
+    try {
+      const width = (n: number, pitch?: unknown): ModelMeta => ({
+        ...meta,
+        featureConfig: { ...meta.featureConfig, numCoeffs: n, ...(pitch === undefined ? {} : { pitch: pitch as boolean }) },
+        norm: { mean: new Array<number>(n).fill(0), std: new Array<number>(n).fill(1) },
+      });
+      validateMeta(width(22, true));
+      validateMeta(width(42, true)); // 40 cepstra + 2 pitch columns
+      assert.throws(() => validateMeta(width(42)), /featureConfig\.numCoeffs: expected 1…40 \(the mel bands\), got 42/);
+      assert.throws(() => validateMeta(width(2, true)), /featureConfig\.numCoeffs: expected more than the 2 pitch columns, got 2/);
+      assert.throws(() => validateMeta(width(22, 1)), /featureConfig\.pitch: expected a boolean, got 1/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('every architecture saves and loads', async () => {
     for (const arch of ['lstm', 'conv1d', 'conv1d-lstm'] as const) {
       const { dir } = await createRandomModel(arch, 3);
