@@ -8,7 +8,7 @@ import { anyNetworkHyper } from './architectures/ensemble.js';
 import { hasStatsHead, STATS_PER_COEFF } from './architectures/stats_head.js';
 import { validateSpeakerNorm, type SpeakerNormConfig } from './streaming/speaker_reference.js';
 import { MFCC_CONFIG } from '../shared/dsp/mfcc.js';
-import { PITCH_FEATURES } from '../shared/dsp/pitch.js';
+import { PITCH_CONFIG, PITCH_FEATURES } from '../shared/dsp/pitch.js';
 import { VOICED_GATE_CONFIG, type VoicedGateConfig } from '../shared/dsp/vad.js';
 
 /**
@@ -20,6 +20,7 @@ export interface FeatureConfigMeta {
   /** Values per frame, e.g. 20: the cepstral coefficients, then the pitch columns when `pitch`. */
   numCoeffs: number;
   // `pitch: true`: the last PITCH_FEATURES values of each row are the pitch stage's (shared/dsp/pitch.ts); absent = false.
+  // `pitchConfig`: JSON of the PITCH_CONFIG it was trained with, checked against the server's.
   /** Frame hop, ms, e.g. 10. */
   hopMs: number;
   [key: string]: number | string | boolean;
@@ -136,6 +137,10 @@ export function checkFeatureExtractor(featureConfig: FeatureConfigMeta): void {
   if (pitch !== undefined && typeof pitch !== 'boolean') throw new Error(`meta.featureConfig.pitch: expected a boolean, got ${String(pitch)}`);
   if (pitch === true && featureConfig.numCoeffs <= PITCH_FEATURES) {
     throw new Error(`meta.featureConfig.numCoeffs: expected more than the ${PITCH_FEATURES} pitch columns, got ${featureConfig.numCoeffs}`);
+  }
+  const pitchConfig = featureConfig['pitchConfig'];
+  if (pitch === true && pitchConfig !== undefined && pitchConfig !== JSON.stringify(PITCH_CONFIG)) {
+    throw new Error(`meta.featureConfig.pitchConfig: expected ${JSON.stringify(PITCH_CONFIG)} (the server's pitch stage), got ${String(pitchConfig)}`);
   }
   if (featureConfig.numCoeffs - (pitch === true ? PITCH_FEATURES : 0) > MFCC_CONFIG.numMelBins) {
     throw new Error(`meta.featureConfig.numCoeffs: expected 1…${MFCC_CONFIG.numMelBins} (the mel bands), got ${featureConfig.numCoeffs}`);

@@ -5,6 +5,7 @@
  */
 import { isAbsolute, relative } from 'node:path';
 import { MFCC_CONFIG } from '../../shared/dsp/mfcc.js';
+import { PITCH_CONFIG } from '../../shared/dsp/pitch.js';
 import { VOICED_GATE_CONFIG } from '../../shared/dsp/vad.js';
 import { stepFramesOf, windowStepsOf, type Model } from '../architectures/index.js';
 import type { ModelMeta } from '../meta.js';
@@ -47,7 +48,7 @@ export function buildMeta(args: {
       ...MFCC_CONFIG,
       numCoeffs: config.numCoeffs,
       logFloor: config.logFloor,
-      ...(config.pitch ? { pitch: true } : {}),
+      ...(config.pitch ? { pitch: true, pitchConfig: JSON.stringify(PITCH_CONFIG) } : {}),
       hopMs: (1000 * MFCC_CONFIG.hopSamples) / MFCC_CONFIG.sampleRateHz,
       frameMs: (1000 * MFCC_CONFIG.frameSamples) / MFCC_CONFIG.sampleRateHz,
       featureCodeHash: featureCodeHash().slice(0, 16),

@@ -8,6 +8,7 @@ import { loadModel, META_FILE } from '../../models/io.js';
 import { readFileSync } from 'node:fs';
 import { validateMeta, voicedGateOf, type ModelMeta } from '../../models/meta.js';
 import { VOICED_GATE_CONFIG } from '../../shared/dsp/vad.js';
+import { PITCH_CONFIG } from '../../shared/dsp/pitch.js';
 import { createRandomModel } from '../../models/random_model.js';
 import { DEFAULT_MODEL_DIR } from '../../models/registry.js';
 import { predictOffline } from '../../models/streaming/runner.js';
@@ -65,6 +66,11 @@ describe('engine, registry, save/load', () => {
       assert.throws(() => validateMeta(width(42)), /featureConfig\.numCoeffs: expected 1…40 \(the mel bands\), got 42/);
       assert.throws(() => validateMeta(width(2, true)), /featureConfig\.numCoeffs: expected more than the 2 pitch columns, got 2/);
       assert.throws(() => validateMeta(width(22, 1)), /featureConfig\.pitch: expected a boolean, got 1/);
+      const other = width(22, true);
+      other.featureConfig['pitchConfig'] = JSON.stringify({ ...PITCH_CONFIG, decimation: 8 });
+      assert.throws(() => validateMeta(other), /featureConfig\.pitchConfig: expected .* \(the server's pitch stage\), got .*"decimation":8/);
+      other.featureConfig['pitchConfig'] = JSON.stringify(PITCH_CONFIG);
+      validateMeta(other);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
