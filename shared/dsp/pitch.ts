@@ -100,37 +100,53 @@ export interface YinResult {
   aperiodicity: number;
 }
 
+/** d(τ) = Σ_{j<window} (s[j] − s[j+τ])², in two partial sums (even and odd j). */
+function squaredDifference(segment: Float64Array, window: number, tau: number): number {
+  let even = 0;
+  let odd = 0;
+  let j = 0;
+  for (; j + 1 < window; j += 2) {
+    const a = segment[j]! - segment[j + tau]!;
+    const b = segment[j + 1]! - segment[j + 1 + tau]!;
+    even += a * a;
+    odd += b * b;
+  }
+  if (j < window) {
+    const a = segment[j]! - segment[j + tau]!;
+    even += a * a;
+  }
+  return even + odd;
+}
+
 /**
  * YIN on one segment of `window + maxLag + 1` samples; `diff` is scratch of maxLag + 2.
- * Pure: the whole per-frame math, shared by the stream stage and the tests.
+ * Pure: the whole per-frame math, shared by the stream stage and the tests. d' is computed
+ * lag by lag only as far as the search reads it (τ* + 1 when a dip is found, else all), so a
+ * voiced frame costs a fraction of an unvoiced one; every value read is the same either way.
  */
 export function yin(segment: Float64Array, window: number, minLag: number, maxLag: number, threshold: number, diff: Float64Array): YinResult {
-  // Step 2: difference function; step 3: cumulative mean normalisation in place.
+  // Steps 2–3: difference function, cumulative mean normalisation, filled up to `computed`.
   diff[0] = 1;
   let cumulative = 0;
-  for (let tau = 1; tau <= maxLag + 1; tau++) {
-    let even = 0;
-    let odd = 0;
-    let j = 0;
-    for (; j + 1 < window; j += 2) {
-      const a = segment[j]! - segment[j + tau]!;
-      const b = segment[j + 1]! - segment[j + 1 + tau]!;
-      even += a * a;
-      odd += b * b;
+  let computed = 0;
+  const fillTo = (lag: number): void => {
+    for (let tau = computed + 1; tau <= lag; tau++) {
+      const d = squaredDifference(segment, window, tau);
+      cumulative += d;
+      diff[tau] = cumulative > 0 ? (d * tau) / cumulative : 1;
     }
-    if (j < window) {
-      const a = segment[j]! - segment[j + tau]!;
-      even += a * a;
-    }
-    const d = even + odd;
-    cumulative += d;
-    diff[tau] = cumulative > 0 ? (d * tau) / cumulative : 1;
-  }
+    if (lag > computed) computed = lag;
+  };
   // Step 4: absolute threshold, walked down to the local minimum; else the global minimum.
   let best = -1;
+  fillTo(minLag);
   for (let tau = minLag; tau <= maxLag; tau++) {
+    fillTo(tau + 1);
     if (diff[tau]! < threshold) {
-      while (tau + 1 <= maxLag && diff[tau + 1]! < diff[tau]!) tau++;
+      while (tau + 1 <= maxLag && diff[tau + 1]! < diff[tau]!) {
+        tau++;
+        fillTo(tau + 1);
+      }
       best = tau;
       break;
     }
@@ -139,7 +155,7 @@ export function yin(segment: Float64Array, window: number, minLag: number, maxLa
     best = minLag;
     for (let tau = minLag + 1; tau <= maxLag; tau++) if (diff[tau]! < diff[best]!) best = tau;
   }
-  // Step 5: parabolic interpolation.
+  // Step 5: parabolic interpolation (d'(τ* + 1) is filled: at most maxLag + 1).
   const a = diff[best - 1]!;
   const b = diff[best]!;
   const c = diff[best + 1]!;
