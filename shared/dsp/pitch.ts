@@ -21,6 +21,8 @@
  * clamped to [0, 1]. Pure apart from its per-stream state; no Node-only API.
  */
 
+import { MAX_SEGMENT_SAMPLES, yinKernel } from './yin_kernel.js';
+
 export interface PitchConfig {
   /** Input rate, Hz (the MFCC stage's). */
   inputRateHz: number;
@@ -119,23 +121,36 @@ function squaredDifference(segment: Float64Array, window: number, tau: number): 
 }
 
 /**
+ * d(τ) for τ = from … to of the segment being analysed, returned at index τ of an array:
+ * the wasm kernel's (yin_kernel.ts), whose segment must then be the kernel's own scratch.
+ */
+export type SquaredDifferences = (window: number, from: number, to: number) => Float64Array;
+
+/** Lags per wasm call: enough to amortise the call, few enough to stop soon after a dip. */
+const KERNEL_LAGS = 8;
+
+/**
  * YIN on one segment of `window + maxLag + 1` samples; `diff` is scratch of maxLag + 2.
  * Pure: the whole per-frame math, shared by the stream stage and the tests. d' is computed
  * lag by lag only as far as the search reads it (τ* + 1 when a dip is found, else all), so a
  * voiced frame costs a fraction of an unvoiced one; every value read is the same either way.
+ * `kernel` computes d(τ) in blocks of lags (bit-identical); absent, the JS loop does.
  */
-export function yin(segment: Float64Array, window: number, minLag: number, maxLag: number, threshold: number, diff: Float64Array): YinResult {
+export function yin(segment: Float64Array, window: number, minLag: number, maxLag: number, threshold: number, diff: Float64Array, kernel?: SquaredDifferences): YinResult {
   // Steps 2–3: difference function, cumulative mean normalisation, filled up to `computed`.
   diff[0] = 1;
   let cumulative = 0;
   let computed = 0;
   const fillTo = (lag: number): void => {
-    for (let tau = computed + 1; tau <= lag; tau++) {
-      const d = squaredDifference(segment, window, tau);
-      cumulative += d;
-      diff[tau] = cumulative > 0 ? (d * tau) / cumulative : 1;
+    if (lag <= computed) return;
+    const to = kernel === undefined ? lag : Math.min(maxLag + 1, Math.max(lag, computed + KERNEL_LAGS));
+    const d = kernel?.(window, computed + 1, to);
+    for (let tau = computed + 1; tau <= to; tau++) {
+      const dTau = d === undefined ? squaredDifference(segment, window, tau) : d[tau]!;
+      cumulative += dTau;
+      diff[tau] = cumulative > 0 ? (dTau * tau) / cumulative : 1;
     }
-    if (lag > computed) computed = lag;
+    computed = to;
   };
   // Step 4: absolute threshold, walked down to the local minimum; else the global minimum.
   let best = -1;
@@ -195,15 +210,18 @@ export class PitchTracker {
   /** Decimated samples, a ring of `ringSize` (≥ the segment). */
   private readonly decimated: Float64Array;
   private readonly ringSize: number;
+  /** The frame's segment: the wasm kernel's scratch when there is one. */
   private readonly segment: Float64Array;
   private readonly diff: Float64Array;
+  private readonly kernel: SquaredDifferences | undefined;
   /** Input samples seen in this stream. */
   private inputCount = 0;
   /** Decimated samples made. */
   private decimatedCount = 0;
   private heldLogF0 = 0;
 
-  constructor(config: Partial<PitchConfig> = {}) {
+  /** `wasm: false` keeps the JS loop (tests compare the two). */
+  constructor(config: Partial<PitchConfig> = {}, options: { wasm?: boolean } = {}) {
     const c: PitchConfig = { ...PITCH_CONFIG, ...config };
     validatePitchConfig(c);
     this.config = Object.freeze(c);
@@ -213,7 +231,12 @@ export class PitchTracker {
     this.maxLag = Math.ceil(rate / c.minF0Hz);
     this.input = new Float64Array(c.firTaps - 1 + 4096);
     const segmentSamples = c.windowSamples + this.maxLag + 1;
-    this.segment = new Float64Array(segmentSamples);
+    const kernel = options.wasm === false || segmentSamples > MAX_SEGMENT_SAMPLES ? null : yinKernel();
+    this.segment = kernel === null ? new Float64Array(segmentSamples) : kernel.segment.subarray(0, segmentSamples);
+    this.kernel = kernel === null ? undefined : (window, from, to) => {
+      kernel.differences(window, from, to);
+      return kernel.out;
+    };
     this.ringSize = segmentSamples;
     this.decimated = new Float64Array(this.ringSize);
     this.diff = new Float64Array(this.maxLag + 2);
@@ -287,7 +310,7 @@ export class PitchTracker {
     const first = this.decimatedCount - length;
     const ring = this.ringSize;
     for (let j = 0, m = first; j < length; j++, m++) this.segment[j] = m < 0 ? 0 : this.decimated[m % ring]!;
-    const { lagSamples, aperiodicity } = yin(this.segment, windowSamples, this.minLag, this.maxLag, threshold, this.diff);
+    const { lagSamples, aperiodicity } = yin(this.segment, windowSamples, this.minLag, this.maxLag, threshold, this.diff, this.kernel);
     const f0Hz = inputRateHz / decimation / lagSamples;
     if (aperiodicity < voicedMaxAperiodicity) this.heldLogF0 = Math.log2(f0Hz / F0_REFERENCE_HZ);
     out.f0Hz[index] = f0Hz;
