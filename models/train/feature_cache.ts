@@ -18,6 +18,7 @@ const FEATURE_SOURCES = [
   '../../shared/dsp/feature_chain.ts',
   '../../shared/dsp/mfcc.ts',
   '../../shared/dsp/pitch.ts',
+  '../../shared/dsp/yin.ts',
   '../../shared/dsp/yin_kernel.ts',
   '../../shared/dsp/yin_wasm.ts',
   '../../shared/dsp/vad.ts',

@@ -137,9 +137,10 @@ function withPitch(mfcc: Float32Array, count: number, pitch: Float32Array): Floa
   const mfccCoeffs = mfcc.length / count;
   const width = mfccCoeffs + PITCH_FEATURES;
   const out = new Float32Array(count * width);
-  for (let i = 0; i < count; i++) {
-    out.set(mfcc.subarray(i * mfccCoeffs, (i + 1) * mfccCoeffs), i * width);
-    out.set(pitch.subarray(i * PITCH_FEATURES, (i + 1) * PITCH_FEATURES), i * width + mfccCoeffs);
+  // Index loops, not per-row subarray views: no objects per frame on the stream path.
+  for (let i = 0, src = 0, p = 0, dst = 0; i < count; i++) {
+    for (let j = 0; j < mfccCoeffs; j++) out[dst++] = mfcc[src++]!;
+    for (let j = 0; j < PITCH_FEATURES; j++) out[dst++] = pitch[p++]!;
   }
   return out;
 }

@@ -13,7 +13,7 @@
  * τ = 1 … maxLag + 1; the cumulative-mean-normalised d'(τ) = τ·d(τ) / Σ_{k≤τ} d(k) (1 where
  * that sum is 0); τ* = the first τ in [minLag, maxLag] with d' < threshold, walked down to its
  * local minimum, else the global minimum there; a parabola through d'(τ*−1 … τ*+1) refines
- * it (shift clamped to ±½). F0 = rate / τ; aperiodicity = d'(τ*).
+ * it (shift clamped to ±½); the per-frame math is yin.ts. F0 = rate / τ; aperiodicity = d'(τ*).
  *
  * Model features (2 columns, appended to the MFCC row when a model asks for them):
  * log2(F0 / 100 Hz) of the last frame whose aperiodicity was below `voicedMaxAperiodicity`
@@ -21,6 +21,7 @@
  * clamped to [0, 1]. Pure apart from its per-stream state; no Node-only API.
  */
 
+import { Yin, type SquaredDifferences } from './yin.js';
 import { MAX_SEGMENT_SAMPLES, yinKernel } from './yin_kernel.js';
 
 export interface PitchConfig {
@@ -95,92 +96,6 @@ export function lowPassFir(taps: number, cutoffHz: number, rateHz: number): Floa
   return h;
 }
 
-export interface YinResult {
-  /** τ*, decimated samples, refined (fractional). */
-  lagSamples: number;
-  /** d'(τ*) at the integer lag. */
-  aperiodicity: number;
-}
-
-/** d(τ) = Σ_{j<window} (s[j] − s[j+τ])², in two partial sums (even and odd j). */
-function squaredDifference(segment: Float64Array, window: number, tau: number): number {
-  let even = 0;
-  let odd = 0;
-  let j = 0;
-  for (; j + 1 < window; j += 2) {
-    const a = segment[j]! - segment[j + tau]!;
-    const b = segment[j + 1]! - segment[j + 1 + tau]!;
-    even += a * a;
-    odd += b * b;
-  }
-  if (j < window) {
-    const a = segment[j]! - segment[j + tau]!;
-    even += a * a;
-  }
-  return even + odd;
-}
-
-/**
- * d(τ) for τ = from … to of the segment being analysed, returned at index τ of an array:
- * the wasm kernel's (yin_kernel.ts), whose segment must then be the kernel's own scratch.
- */
-export type SquaredDifferences = (window: number, from: number, to: number) => Float64Array;
-
-/** Lags per wasm call: enough to amortise the call, few enough to stop soon after a dip. */
-const KERNEL_LAGS = 8;
-
-/**
- * YIN on one segment of `window + maxLag + 1` samples; `diff` is scratch of maxLag + 2.
- * Pure: the whole per-frame math, shared by the stream stage and the tests. d' is computed
- * lag by lag only as far as the search reads it (τ* + 1 when a dip is found, else all), so a
- * voiced frame costs a fraction of an unvoiced one; every value read is the same either way.
- * `kernel` computes d(τ) in blocks of lags (bit-identical); absent, the JS loop does.
- */
-export function yin(segment: Float64Array, window: number, minLag: number, maxLag: number, threshold: number, diff: Float64Array, kernel?: SquaredDifferences): YinResult {
-  // Steps 2–3: difference function, cumulative mean normalisation, filled up to `computed`.
-  diff[0] = 1;
-  let cumulative = 0;
-  let computed = 0;
-  const fillTo = (lag: number): void => {
-    if (lag <= computed) return;
-    const to = kernel === undefined ? lag : Math.min(maxLag + 1, Math.max(lag, computed + KERNEL_LAGS));
-    const d = kernel?.(window, computed + 1, to);
-    for (let tau = computed + 1; tau <= to; tau++) {
-      const dTau = d === undefined ? squaredDifference(segment, window, tau) : d[tau]!;
-      cumulative += dTau;
-      diff[tau] = cumulative > 0 ? (dTau * tau) / cumulative : 1;
-    }
-    computed = to;
-  };
-  // Step 4: absolute threshold, walked down to the local minimum; else the global minimum.
-  let best = -1;
-  fillTo(minLag);
-  for (let tau = minLag; tau <= maxLag; tau++) {
-    fillTo(tau + 1);
-    if (diff[tau]! < threshold) {
-      while (tau + 1 <= maxLag && diff[tau + 1]! < diff[tau]!) {
-        tau++;
-        fillTo(tau + 1);
-      }
-      best = tau;
-      break;
-    }
-  }
-  if (best < 0) {
-    best = minLag;
-    for (let tau = minLag + 1; tau <= maxLag; tau++) if (diff[tau]! < diff[best]!) best = tau;
-  }
-  // Step 5: parabolic interpolation (d'(τ* + 1) is filled: at most maxLag + 1).
-  const a = diff[best - 1]!;
-  const b = diff[best]!;
-  const c = diff[best + 1]!;
-  const curvature = a - 2 * b + c;
-  let shift = curvature > 0 ? (0.5 * (a - c)) / curvature : 0;
-  if (shift > 0.5) shift = 0.5;
-  else if (shift < -0.5) shift = -0.5;
-  return { lagSamples: best + shift, aperiodicity: b };
-}
-
 function check(ok: boolean, expected: string, got: unknown): void {
   if (!ok) throw new RangeError(`PitchConfig: expected ${expected}, got ${String(got)}`);
 }
@@ -200,8 +115,6 @@ export function validatePitchConfig(c: PitchConfig): void {
 export class PitchTracker {
   readonly config: Readonly<PitchConfig>;
   private readonly fir: Float64Array;
-  private readonly minLag: number;
-  private readonly maxLag: number;
   /**
    * Input for the FIR: the firTaps − 1 samples before the current push (zeros before the
    * stream start), then the push's samples; grown when a push is longer than any before.
@@ -212,8 +125,7 @@ export class PitchTracker {
   private readonly ringSize: number;
   /** The frame's segment: the wasm kernel's scratch when there is one. */
   private readonly segment: Float64Array;
-  private readonly diff: Float64Array;
-  private readonly kernel: SquaredDifferences | undefined;
+  private readonly yin: Yin;
   /** Input samples seen in this stream. */
   private inputCount = 0;
   /** Decimated samples made. */
@@ -227,19 +139,19 @@ export class PitchTracker {
     this.config = Object.freeze(c);
     const rate = c.inputRateHz / c.decimation;
     this.fir = lowPassFir(c.firTaps, c.cutoffHz, c.inputRateHz);
-    this.minLag = Math.max(2, Math.floor(rate / c.maxF0Hz));
-    this.maxLag = Math.ceil(rate / c.minF0Hz);
+    const minLag = Math.max(2, Math.floor(rate / c.maxF0Hz));
+    const maxLag = Math.ceil(rate / c.minF0Hz);
     this.input = new Float64Array(c.firTaps - 1 + 4096);
-    const segmentSamples = c.windowSamples + this.maxLag + 1;
+    const segmentSamples = c.windowSamples + maxLag + 1;
     const kernel = options.wasm === false || segmentSamples > MAX_SEGMENT_SAMPLES ? null : yinKernel();
     this.segment = kernel === null ? new Float64Array(segmentSamples) : kernel.segment.subarray(0, segmentSamples);
-    this.kernel = kernel === null ? undefined : (window, from, to) => {
+    const differences: SquaredDifferences | undefined = kernel === null ? undefined : (window, from, to) => {
       kernel.differences(window, from, to);
       return kernel.out;
     };
+    this.yin = new Yin(c.windowSamples, minLag, maxLag, c.threshold, differences);
     this.ringSize = segmentSamples;
     this.decimated = new Float64Array(this.ringSize);
-    this.diff = new Float64Array(this.maxLag + 2);
   }
 
   /** Pushes samples at the input rate; returns every frame they complete. */
@@ -304,13 +216,14 @@ export class PitchTracker {
   }
 
   private frame(out: PitchFrames, index: number): void {
-    const { windowSamples, inputRateHz, decimation, threshold, voicedMaxAperiodicity } = this.config;
+    const { inputRateHz, decimation, voicedMaxAperiodicity } = this.config;
     const length = this.segment.length;
     // The segment ends with the newest decimated sample (the frame's last); zeros before the start.
     const first = this.decimatedCount - length;
     const ring = this.ringSize;
     for (let j = 0, m = first; j < length; j++, m++) this.segment[j] = m < 0 ? 0 : this.decimated[m % ring]!;
-    const { lagSamples, aperiodicity } = yin(this.segment, windowSamples, this.minLag, this.maxLag, threshold, this.diff, this.kernel);
+    this.yin.analyse(this.segment);
+    const { lagSamples, aperiodicity } = this.yin;
     const f0Hz = inputRateHz / decimation / lagSamples;
     if (aperiodicity < voicedMaxAperiodicity) this.heldLogF0 = Math.log2(f0Hz / F0_REFERENCE_HZ);
     out.f0Hz[index] = f0Hz;
